@@ -1,0 +1,24 @@
+//===- Passes.h - Tessera conversion passes ---------------------*- C++ -*-===//
+//
+// Declarations of every Tessera conversion and stage-check pass, generated
+// from Passes.td; `registerTesseraConversionPasses()` registers them all.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_CONVERSION_PASSES_H
+#define TESSERA_CONVERSION_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::tessera {
+
+#define GEN_PASS_DECL
+#include "tessera/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tessera/Conversion/Passes.h.inc"
+
+} // namespace mlir::tessera
+
+#endif // TESSERA_CONVERSION_PASSES_H
