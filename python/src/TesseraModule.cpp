@@ -1,0 +1,531 @@
+//===- TesseraModule.cpp - Python bindings of Tessera ---------------------===//
+//
+// `tessera._tessera`: Tessera's own Python extension over the MLIR C++ API
+// (the way Triton binds its compiler), linked to the system libMLIR.so. The
+// PyPI `mlir` wheels are not ABI-compatible with Debian's LLVM, so nothing
+// here depends on upstream's Python bindings.
+//
+// What it offers (python/tessera/ir/ wraps it with typed builders):
+//   Context     an MLIRContext with every dialect Tessera's pipelines use
+//   Module      parse / print / verify / walk / run a pass pipeline /
+//               translate to LLVM IR
+//   Builder     build a module op by op (generic ops: name, operands, result
+//               types, attributes), used by the Graph-IR builder
+//
+// Every MLIR diagnostic raised while a call runs is collected and, when the
+// call fails, raised as `tessera.errors.MLIRError` carrying them: malformed
+// input never crashes the interpreter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/InitAllDialects.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+using namespace mlir;
+
+namespace {
+
+/// Raised to Python as tessera.errors.MLIRError (set up in PYBIND11_MODULE).
+PyObject *mlirErrorType = nullptr;
+
+[[noreturn]] void raiseMLIRError(const std::string &message) {
+  PyErr_SetString(mlirErrorType, message.c_str());
+  throw py::error_already_set();
+}
+
+/// Collects every diagnostic emitted while it lives, in the form
+/// "loc: error: message" (notes indented below), so that a failed call can
+/// hand them all to Python.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &diag) {
+          record(diag);
+          return success();
+        }) {}
+
+  std::string text() const {
+    std::string all;
+    for (const std::string &m : messages) {
+      if (!all.empty())
+        all += "\n";
+      all += m;
+    }
+    return all;
+  }
+
+  [[noreturn]] void raise(const std::string &what) const {
+    std::string msg = what;
+    if (!messages.empty())
+      msg += ":\n" + text();
+    raiseMLIRError(msg);
+  }
+
+private:
+  void record(Diagnostic &diag) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << diag.getLocation() << ": ";
+    switch (diag.getSeverity()) {
+    case DiagnosticSeverity::Error:
+      os << "error: ";
+      break;
+    case DiagnosticSeverity::Warning:
+      os << "warning: ";
+      break;
+    case DiagnosticSeverity::Note:
+      os << "note: ";
+      break;
+    case DiagnosticSeverity::Remark:
+      os << "remark: ";
+      break;
+    }
+    os << diag.str();
+    for (Diagnostic &note : diag.getNotes())
+      os << "\n  " << note.getLocation() << ": note: " << note.str();
+    messages.push_back(os.str());
+  }
+
+  std::vector<std::string> messages;
+  ScopedDiagnosticHandler handler;
+};
+
+void registerPassesOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] { tessera::registerAllPasses(); });
+}
+
+/// One MLIRContext with Tessera's registry. Shared (by shared_ptr) with every
+/// module and builder made in it, so that Python may drop the Context object
+/// first.
+struct ContextHandle {
+  ContextHandle() {
+    DialectRegistry registry;
+    tessera::registerAllDialects(registry);
+    tessera::registerAllTranslations(registry);
+    context = std::make_unique<MLIRContext>(registry);
+    // Python callers may use a context from several threads one at a time;
+    // MLIR's own thread pool is not needed for the module sizes we build.
+    context->disableMultithreading();
+  }
+  MLIRContext *get() { return context.get(); }
+  std::unique_ptr<MLIRContext> context;
+};
+using ContextRef = std::shared_ptr<ContextHandle>;
+
+std::string printToString(Operation *op, bool generic = false,
+                          bool debugInfo = false) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  OpPrintingFlags flags;
+  if (generic)
+    flags.printGenericOpForm();
+  if (debugInfo)
+    flags.enableDebugInfo();
+  op->print(os, flags);
+  return os.str();
+}
+
+template <typename T> std::string printToString(T value) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  value.print(os);
+  return os.str();
+}
+
+/// Converts an attribute to the closest plain Python value: integers, floats,
+/// strings, booleans and arrays of those; anything else as its MLIR text.
+py::object attrToPython(Attribute attr) {
+  if (auto b = dyn_cast<BoolAttr>(attr))
+    return py::bool_(b.getValue());
+  if (auto i = dyn_cast<IntegerAttr>(attr))
+    return py::int_(i.getValue().getSExtValue());
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return py::float_(f.getValueAsDouble());
+  if (auto s = dyn_cast<StringAttr>(attr))
+    return py::str(s.getValue().str());
+  if (isa<UnitAttr>(attr))
+    return py::bool_(true);
+  if (auto a = dyn_cast<ArrayAttr>(attr)) {
+    py::list out;
+    for (Attribute e : a)
+      out.append(attrToPython(e));
+    return out;
+  }
+  if (auto a = dyn_cast<DenseI64ArrayAttr>(attr))
+    return py::cast(std::vector<int64_t>(a.asArrayRef()));
+  if (auto a = dyn_cast<DenseI32ArrayAttr>(attr))
+    return py::cast(std::vector<int32_t>(a.asArrayRef()));
+  if (auto t = dyn_cast<TypeAttr>(attr))
+    return py::str(printToString(t.getValue()));
+  return py::str(printToString(attr));
+}
+
+/// A snapshot of one operation, safe to keep after the module changes.
+struct OpInfo {
+  std::string name;
+  py::dict attributes;
+  std::vector<std::string> operandTypes;
+  std::vector<std::string> resultTypes;
+  std::string location;
+  std::string parent;
+};
+
+struct ModuleHandle {
+  ContextRef context;
+  OwningOpRef<ModuleOp> module;
+
+  std::string str(bool generic, bool debugInfo) {
+    return printToString(module->getOperation(), generic, debugInfo);
+  }
+
+  void verify() {
+    DiagnosticCollector diags(context->get());
+    if (failed(mlir::verify(*module)))
+      diags.raise("module verification failed");
+  }
+
+  std::vector<OpInfo> walk() {
+    std::vector<OpInfo> ops;
+    module->walk<WalkOrder::PreOrder>([&](Operation *op) {
+      OpInfo info;
+      info.name = op->getName().getStringRef().str();
+      for (NamedAttribute a : op->getAttrDictionary())
+        info.attributes[py::str(a.getName().str())] =
+            attrToPython(a.getValue());
+      for (Type t : op->getOperandTypes())
+        info.operandTypes.push_back(printToString(t));
+      for (Type t : op->getResultTypes())
+        info.resultTypes.push_back(printToString(t));
+      info.location = printToString(op->getLoc());
+      if (Operation *p = op->getParentOp())
+        info.parent = p->getName().getStringRef().str();
+      ops.push_back(std::move(info));
+    });
+    return ops;
+  }
+
+  /// Runs a textual pass pipeline (`builtin.module(...)` or a bare list of
+  /// passes, anchored on the module) in place.
+  void runPipeline(const std::string &pipeline, bool verifyEach) {
+    registerPassesOnce();
+    MLIRContext *ctx = context->get();
+    DiagnosticCollector diags(ctx);
+    PassManager pm(ctx, ModuleOp::getOperationName());
+    pm.enableVerifier(verifyEach);
+    std::string errorText;
+    llvm::raw_string_ostream errorStream(errorText);
+    // `pm` is anchored on the module already: parse only the pass list.
+    llvm::StringRef text = llvm::StringRef(pipeline).trim();
+    if (text.consume_front("builtin.module(") && text.consume_back(")"))
+      text = text.trim();
+    if (failed(parsePassPipeline(text, pm, errorStream)))
+      raiseMLIRError("invalid pass pipeline '" + pipeline +
+                     "': " + llvm::StringRef(errorStream.str()).trim().str());
+    if (failed(pm.run(*module)))
+      diags.raise("pass pipeline '" + pipeline + "' failed");
+  }
+
+  std::string translateToLLVMIR() {
+    MLIRContext *ctx = context->get();
+    DiagnosticCollector diags(ctx);
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(module->getOperation(), llvmContext);
+    if (!llvmModule)
+      diags.raise("translation to LLVM IR failed");
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvmModule->print(os, nullptr);
+    return os.str();
+  }
+};
+
+std::unique_ptr<ModuleHandle> parseModule(const ContextRef &context,
+                                      const std::string &text,
+                                      const std::string &filename) {
+  MLIRContext *ctx = context->get();
+  DiagnosticCollector diags(ctx);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, filename), llvm::SMLoc());
+  ParserConfig config(ctx);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  if (!module)
+    diags.raise("could not parse '" + filename + "'");
+  auto result = std::make_unique<ModuleHandle>();
+  result->context = context;
+  result->module = std::move(module);
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Builder
+//===----------------------------------------------------------------------===//
+
+struct BuilderHandle;
+
+/// An SSA value made by a Builder; only valid with the builder that made it.
+struct ValueHandle {
+  BuilderHandle *owner;
+  Value value;
+  std::string type() const { return printToString(value.getType()); }
+};
+
+/// Builds a module of `func.func`s op by op. Ops are created generically
+/// (name, operands, result types, attributes); typed helpers live in Python
+/// (tessera/ir/graph.py). Verification happens in `finish()`, which returns
+/// the Module and leaves the builder empty.
+struct BuilderHandle {
+  explicit BuilderHandle(ContextRef ctx)
+      : context(std::move(ctx)), builder(context->get()) {
+    MLIRContext *c = context->get();
+    c->getOrLoadDialect<func::FuncDialect>();
+    c->getOrLoadDialect<arith::ArithDialect>();
+    module = ModuleOp::create(builder.getUnknownLoc());
+    builder.setInsertionPointToEnd(module->getBody());
+  }
+
+  Location loc(const std::string &name) {
+    if (name.empty())
+      return builder.getUnknownLoc();
+    return NameLoc::get(builder.getStringAttr(name));
+  }
+
+  Type parseTypeOrRaise(const std::string &text) {
+    DiagnosticCollector diags(context->get());
+    Type t = parseType(text, context->get());
+    if (!t)
+      diags.raise("invalid type '" + text + "'");
+    return t;
+  }
+
+  Attribute toAttribute(py::handle value) {
+    MLIRContext *ctx = context->get();
+    if (py::isinstance<py::bool_>(value))
+      return value.cast<bool>() ? Attribute(UnitAttr::get(ctx)) : Attribute();
+    if (py::isinstance<py::int_>(value))
+      return builder.getI64IntegerAttr(value.cast<int64_t>());
+    if (py::isinstance<py::float_>(value))
+      return builder.getF64FloatAttr(value.cast<double>());
+    if (py::isinstance<py::str>(value))
+      return builder.getStringAttr(value.cast<std::string>());
+    if (py::hasattr(value, "mlir_text")) {
+      std::string text = value.attr("mlir_text").cast<std::string>();
+      DiagnosticCollector diags(ctx);
+      Attribute attr = parseAttribute(text, ctx);
+      if (!attr)
+        diags.raise("invalid attribute '" + text + "'");
+      return attr;
+    }
+    if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+      SmallVector<Attribute> elems;
+      for (py::handle e : value)
+        elems.push_back(toAttribute(e));
+      return builder.getArrayAttr(elems);
+    }
+    raiseMLIRError("unsupported attribute value of Python type '" +
+                   py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>() +
+                   "'");
+  }
+
+  std::vector<ValueHandle> beginFunction(const std::string &name,
+                                     const std::vector<std::string> &argTypes,
+                                     const std::vector<std::string> &resultTypes) {
+    if (currentFunc)
+      raiseMLIRError("function '" + currentFunc.getName().str() +
+                     "' is still open: call ret() first");
+    SmallVector<Type> args, results;
+    for (const std::string &t : argTypes)
+      args.push_back(parseTypeOrRaise(t));
+    for (const std::string &t : resultTypes)
+      results.push_back(parseTypeOrRaise(t));
+    builder.setInsertionPointToEnd(module->getBody());
+    currentFunc = func::FuncOp::create(builder, loc(name), name,
+                                       builder.getFunctionType(args, results));
+    Block *entry = currentFunc.addEntryBlock();
+    builder.setInsertionPointToStart(entry);
+    std::vector<ValueHandle> values;
+    for (BlockArgument a : entry->getArguments())
+      values.push_back(ValueHandle{this, a});
+    return values;
+  }
+
+  Value unwrap(const ValueHandle &v) {
+    if (v.owner != this)
+      raiseMLIRError("value belongs to another builder");
+    return v.value;
+  }
+
+  std::vector<ValueHandle> create(const std::string &name,
+                              const std::vector<std::optional<ValueHandle>> &operands,
+                              const std::vector<std::string> &resultTypes,
+                              const py::dict &attributes,
+                              const std::optional<std::vector<int32_t>> &segments,
+                              const std::string &locName) {
+    if (!currentFunc)
+      raiseMLIRError("no open function: call function() first");
+    MLIRContext *ctx = context->get();
+    std::optional<RegisteredOperationName> opName =
+        RegisteredOperationName::lookup(name, ctx);
+    if (!opName) {
+      // Load the dialect on demand (the registry knows it), then retry.
+      StringRef ns = StringRef(name).split('.').first;
+      if (ctx->getOrLoadDialect(ns))
+        opName = RegisteredOperationName::lookup(name, ctx);
+    }
+    if (!opName)
+      raiseMLIRError("unknown operation '" + name + "'");
+    OperationState state(loc(locName), *opName);
+    for (const std::optional<ValueHandle> &v : operands)
+      if (v)
+        state.operands.push_back(unwrap(*v));
+    for (const std::string &t : resultTypes)
+      state.types.push_back(parseTypeOrRaise(t));
+    for (auto item : attributes) {
+      Attribute attr = toAttribute(item.second);
+      if (attr)
+        state.addAttribute(item.first.cast<std::string>(), attr);
+    }
+    if (segments)
+      state.addAttribute("operandSegmentSizes",
+                         builder.getDenseI32ArrayAttr(*segments));
+    Operation *op = builder.create(state);
+    std::vector<ValueHandle> results;
+    for (Value r : op->getResults())
+      results.push_back(ValueHandle{this, r});
+    return results;
+  }
+
+  void ret(const std::vector<ValueHandle> &values) {
+    if (!currentFunc)
+      raiseMLIRError("no open function to return from");
+    SmallVector<Value> vs;
+    for (const ValueHandle &v : values)
+      vs.push_back(unwrap(v));
+    func::ReturnOp::create(builder, currentFunc.getLoc(), vs);
+    currentFunc = nullptr;
+    builder.setInsertionPointToEnd(module->getBody());
+  }
+
+  std::unique_ptr<ModuleHandle> finish(bool verify) {
+    if (currentFunc)
+      raiseMLIRError("function '" + currentFunc.getName().str() +
+                     "' is still open: call ret() first");
+    if (!module)
+      raiseMLIRError("finish() was already called on this builder");
+    auto result = std::make_unique<ModuleHandle>();
+    result->context = context;
+    result->module = std::move(module);
+    if (verify)
+      result->verify();
+    return result;
+  }
+
+  ContextRef context;
+  OpBuilder builder;
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp currentFunc;
+};
+
+} // namespace
+
+PYBIND11_MODULE(_tessera, m) {
+  m.doc() = "Tessera's MLIR bindings (see tessera.ir for the Python API)";
+
+  py::object base = py::module_::import("tessera.errors").attr("MLIRError");
+  mlirErrorType = base.ptr();
+  Py_INCREF(mlirErrorType);
+
+  py::class_<ContextHandle, ContextRef>(m, "Context")
+      .def(py::init<>())
+      .def(
+          "parse",
+          [](const ContextRef &self, const std::string &text,
+             const std::string &filename) {
+            return parseModule(self, text, filename);
+          },
+          py::arg("text"), py::arg("filename") = "<string>",
+          "Parses MLIR text into a Module; raises MLIRError with the "
+          "diagnostics on malformed input.");
+
+  py::class_<OpInfo>(m, "OpInfo")
+      .def_readonly("name", &OpInfo::name)
+      .def_readonly("attributes", &OpInfo::attributes)
+      .def_readonly("operand_types", &OpInfo::operandTypes)
+      .def_readonly("result_types", &OpInfo::resultTypes)
+      .def_readonly("location", &OpInfo::location)
+      .def_readonly("parent", &OpInfo::parent)
+      .def("__repr__", [](const OpInfo &o) { return "<OpInfo " + o.name + ">"; });
+
+  py::class_<ModuleHandle>(m, "Module")
+      .def("__str__", [](ModuleHandle &self) { return self.str(false, false); })
+      .def("to_string", &ModuleHandle::str, py::arg("generic") = false,
+           py::arg("debug_info") = false)
+      .def("verify", &ModuleHandle::verify,
+           "Runs the verifiers; raises MLIRError with their messages.")
+      .def("walk", &ModuleHandle::walk,
+           "Snapshots of every operation, in pre-order.")
+      .def("run_pipeline", &ModuleHandle::runPipeline, py::arg("pipeline"),
+           py::arg("verify_each") = true,
+           "Runs a textual pass pipeline on the module, in place.")
+      .def("translate_to_llvm_ir", &ModuleHandle::translateToLLVMIR,
+           "Translates a module in the LLVM dialect to LLVM IR text.")
+      .def(
+          "clone",
+          [](ModuleHandle &self) {
+            auto copy = std::make_unique<ModuleHandle>();
+            copy->context = self.context;
+            copy->module = OwningOpRef<ModuleOp>(self.module->clone());
+            return copy;
+          },
+          "A deep copy in the same context.");
+
+  py::class_<ValueHandle>(m, "Value")
+      .def_property_readonly("type", &ValueHandle::type)
+      .def("__repr__",
+           [](const ValueHandle &v) { return "<Value : " + v.type() + ">"; });
+
+  py::class_<BuilderHandle>(m, "Builder")
+      .def(py::init<ContextRef>(), py::arg("context"))
+      .def("function", &BuilderHandle::beginFunction, py::arg("name"),
+           py::arg("arg_types"), py::arg("result_types"),
+           "Opens a func.func; returns its arguments.")
+      .def("create", &BuilderHandle::create, py::arg("name"), py::arg("operands"),
+           py::arg("result_types"), py::arg("attributes") = py::dict(),
+           py::arg("operand_segments") = std::nullopt,
+           py::arg("location") = "",
+           "Creates an op at the end of the open function; None operands are "
+           "absent optional operands (give operand_segments for those ops).")
+      .def("ret", &BuilderHandle::ret, py::arg("values"),
+           "Closes the open function with func.return.")
+      .def("finish", &BuilderHandle::finish, py::arg("verify") = true,
+           "Returns the built Module, verified unless verify=False.");
+}

@@ -1,0 +1,31 @@
+"""Tessera's user-facing error types.
+
+Every stage of the pipeline (config loading -> checkpoint conversion -> artifact
+reading -> compile/run) reports bad *input* through one of these classes.  The
+CLI turns any ``TesseraError`` into a one-line ``error: ...`` message and exit
+code 2; anything else escaping is a bug and keeps its traceback.
+"""
+
+
+class TesseraError(Exception):
+    """Base class: a problem with user input (config, checkpoint, artifact)."""
+
+
+class ConfigError(TesseraError, ValueError):
+    """A model config is malformed or inconsistent (names the offending field)."""
+
+
+class CheckpointError(TesseraError):
+    """A Hugging Face checkpoint cannot be converted (names the tensor or file)."""
+
+
+class ArtifactError(TesseraError):
+    """A Tessera artifact directory is missing, corrupt or unsafe to read."""
+
+
+class MLIRError(TesseraError):
+    """MLIR rejected IR or a pipeline; the message carries its diagnostics.
+
+    Raised by the compiled extension (``tessera._tessera``) for malformed IR,
+    verifier failures, bad pass pipelines and failed lowerings.
+    """
