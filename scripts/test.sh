@@ -7,7 +7,8 @@ scripts/setup.sh
 PY=${PYTHON:-python3}
 
 echo "== lit: IR tests (test/)"
-$PY -m lit -q -v build/skbuild/test
+# PyPI's lit has no __main__; call its entry point through this Python.
+$PY -c 'import sys, lit.main; sys.argv[0] = "lit"; lit.main.main()' -sv build/skbuild/test
 
 echo "== pytest: Python API, frontend, driver (test/python)"
 $PY -m pytest -q test/python "$@"

@@ -34,8 +34,16 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -188,6 +196,108 @@ py::object attrToPython(Attribute attr) {
   return py::str(printToString(attr));
 }
 
+//===----------------------------------------------------------------------===//
+// Code generation for the host CPU
+//===----------------------------------------------------------------------===//
+
+void initNativeTargetOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+
+/// A TargetMachine for this machine's CPU (or `cpu`/`features` when given).
+std::unique_ptr<llvm::TargetMachine>
+hostTargetMachine(const std::string &cpu, const std::string &features,
+                  int optLevel) {
+  initNativeTargetOnce();
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    raiseMLIRError("no LLVM target for " + triple.str() + ": " + error);
+  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
+  std::string featureString = features;
+  if (features.empty() && cpu.empty()) {
+    llvm::SubtargetFeatures f;
+    for (auto &kv : llvm::sys::getHostCPUFeatures())
+      f.AddFeature(kv.first(), kv.second);
+    featureString = f.getString();
+  }
+  llvm::CodeGenOptLevel level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
+                                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                                : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpuName, featureString, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!tm)
+    raiseMLIRError("could not create a target machine for " + triple.str() +
+                   " (cpu '" + cpuName + "')");
+  return tm;
+}
+
+/// Runs LLVM's default O`optLevel` pipeline on `module` for `tm`.
+void optimizeLLVMModule(llvm::Module &module, llvm::TargetMachine &tm,
+                        int optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel <= 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = level == llvm::OptimizationLevel::O0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+/// Code loaded in-process from an object file: the x86 runtime's "shared
+/// library", without a system linker. Symbols the object needs from libc or
+/// libm resolve against the running process.
+struct JitLibrary {
+  explicit JitLibrary(const std::string &object) {
+    initNativeTargetOnce();
+    auto jitOrErr = llvm::orc::LLJITBuilder().create();
+    if (!jitOrErr)
+      raiseMLIRError("could not start the JIT: " + llvm::toString(jitOrErr.takeError()));
+    jit = std::move(*jitOrErr);
+    auto generator =
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+            jit->getDataLayout().getGlobalPrefix());
+    if (!generator)
+      raiseMLIRError("could not search the process for symbols: " +
+                     llvm::toString(generator.takeError()));
+    jit->getMainJITDylib().addGenerator(std::move(*generator));
+    if (llvm::Error err = jit->addObjectFile(
+            llvm::MemoryBuffer::getMemBufferCopy(object, "tessera-module.o")))
+      raiseMLIRError("could not load the object file: " + llvm::toString(std::move(err)));
+  }
+
+  uint64_t lookup(const std::string &name) {
+    auto addr = jit->lookup(name);
+    if (!addr)
+      raiseMLIRError("symbol '" + name +
+                     "' not found in the compiled module: " +
+                     llvm::toString(addr.takeError()));
+    return addr->getValue();
+  }
+
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
 /// A snapshot of one operation, safe to keep after the module changes.
 struct OpInfo {
   std::string name;
@@ -251,6 +361,31 @@ struct ModuleHandle {
                      "': " + llvm::StringRef(errorStream.str()).trim().str());
     if (failed(pm.run(*module)))
       diags.raise("pass pipeline '" + pipeline + "' failed");
+  }
+
+  /// Translates (LLVM dialect -> LLVM IR), optimises and compiles the module
+  /// to a relocatable object for the host CPU, in process.
+  py::bytes emitObject(int optLevel, const std::string &cpu,
+                       const std::string &features) {
+    DiagnosticCollector diags(context->get());
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(module->getOperation(), llvmContext);
+    if (!llvmModule)
+      diags.raise("translation to LLVM IR failed");
+    std::unique_ptr<llvm::TargetMachine> tm =
+        hostTargetMachine(cpu, features, optLevel);
+    llvmModule->setTargetTriple(tm->getTargetTriple());
+    llvmModule->setDataLayout(tm->createDataLayout());
+    optimizeLLVMModule(*llvmModule, *tm, optLevel);
+    llvm::SmallVector<char, 0> buffer;
+    llvm::raw_svector_ostream os(buffer);
+    llvm::legacy::PassManager codegen;
+    if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile))
+      raiseMLIRError("the target cannot emit object files");
+    codegen.run(*llvmModule);
+    return py::bytes(buffer.data(), buffer.size());
   }
 
   std::string translateToLLVMIR() {
@@ -498,6 +633,10 @@ PYBIND11_MODULE(_tessera, m) {
            "Runs a textual pass pipeline on the module, in place.")
       .def("translate_to_llvm_ir", &ModuleHandle::translateToLLVMIR,
            "Translates a module in the LLVM dialect to LLVM IR text.")
+      .def("emit_object", &ModuleHandle::emitObject, py::arg("opt_level") = 2,
+           py::arg("cpu") = "", py::arg("features") = "",
+           "Compiles a module in the LLVM dialect to an object file (bytes) "
+           "for this machine's CPU, or for `cpu`/`features` when given.")
       .def(
           "clone",
           [](ModuleHandle &self) {
@@ -507,6 +646,16 @@ PYBIND11_MODULE(_tessera, m) {
             return copy;
           },
           "A deep copy in the same context.");
+
+  py::class_<JitLibrary>(m, "JitLibrary")
+      .def(py::init<const std::string &>(), py::arg("object"),
+           "Loads an object file (bytes from Module.emit_object) in process.")
+      .def("lookup", &JitLibrary::lookup, py::arg("name"),
+           "The address of a function of the loaded object (for ctypes).");
+
+  m.def(
+      "host_cpu", [] { return llvm::sys::getHostCPUName().str(); },
+      "The LLVM name of this machine's CPU (part of compiled-module cache keys).");
 
   py::class_<ValueHandle>(m, "Value")
       .def_property_readonly("type", &ValueHandle::type)

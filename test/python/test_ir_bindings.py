@@ -179,3 +179,29 @@ def test_translate_non_llvm_module_fails_cleanly():
     m = ir.parse("func.func @f() { return }")
     with pytest.raises(MLIRError, match="translation to LLVM IR failed"):
         m.translate_to_llvm_ir()
+
+
+def test_emit_object_and_run_in_process():
+    import ctypes
+
+    from tessera._tessera import JitLibrary, host_cpu
+
+    m = ir.parse("""
+    func.func @axpy_exp(%a: f32, %x: f32, %y: f32) -> f32 {
+      %p = arith.mulf %a, %x : f32
+      %s = arith.addf %p, %y : f32
+      %e = math.exp %s : f32
+      return %e : f32
+    }""")
+    m.run_pipeline("convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+                   "convert-func-to-llvm,reconcile-unrealized-casts")
+    obj = m.emit_object(opt_level=2)
+    assert obj[:4] == b"\x7fELF"
+    assert host_cpu()
+    lib = JitLibrary(obj)
+    fn = ctypes.CFUNCTYPE(ctypes.c_float, ctypes.c_float, ctypes.c_float, ctypes.c_float)(lib.lookup("axpy_exp"))
+    assert fn(2.0, 0.25, -0.75) == pytest.approx(math.exp(-0.25), rel=1e-6)
+    with pytest.raises(MLIRError, match="symbol 'missing' not found"):
+        lib.lookup("missing")
+    with pytest.raises(MLIRError, match="could not load the object file"):
+        JitLibrary(b"not an object file")
