@@ -1,0 +1,7 @@
+"""``python -m tessera`` entry point: forwards to :func:`tessera.cli.main`."""
+
+import sys
+
+from tessera.cli import main
+
+sys.exit(main())

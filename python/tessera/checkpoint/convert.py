@@ -1,0 +1,328 @@
+"""Hugging Face Nemotron-H checkpoint -> Tessera artifact (pipeline stage 2).
+
+``tessera convert --hf SRC --out ART`` reads ``config.json`` plus
+``model.safetensors`` (or shards listed in ``model.safetensors.index.json``),
+checks every tensor against the config *before* writing anything, and writes
+the artifact described in :mod:`tessera.checkpoint.artifact`:
+
+    ART/embedding.npz  ART/layer_000.npz ...  ART/final.npz  ART/manifest.json
+
+Safety rules: output is assembled in ``ART.tmp-XXXX`` next to the target and
+renamed into place only when complete, so a failed conversion leaves nothing
+behind; an existing non-empty ``ART`` is never touched without ``force``,
+and with ``force`` the old one is moved aside, the new one renamed in, and
+only then is the old one deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import tessera
+from tessera.checkpoint.names import HF_BACKBONE_PREFIXES, WeightSpec, weight_specs
+from tessera.checkpoint.npz import write_npz
+from tessera.checkpoint.safetensors_io import SafetensorsFile
+from tessera.config import NemotronHConfig, load_config
+from tessera.dtypes import STORAGE, convert, nonfinite_mask
+from tessera.errors import CheckpointError
+
+ARTIFACT_FORMAT = "tessera-artifact"
+ARTIFACT_FORMAT_VERSION = 1
+OUTPUT_DTYPES = ("bf16", "fp32")
+
+SINGLE_FILE = "model.safetensors"
+INDEX_FILE = "model.safetensors.index.json"
+#: What to fetch from the hub: nothing but the config and the weights.
+HUB_ALLOW_PATTERNS = ["config.json", "*.safetensors", "*.safetensors.index.json"]
+#: Tensors HF itself ignores when loading NemotronHForCausalLM (multi-token-prediction heads).
+IGNORED_PREFIXES = ("mtp.",)
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SCAN_CHUNK = 1 << 23  # elements per finiteness/hash chunk: bounds temporary memory
+
+
+# ------------------------------------------------------------------ source resolution
+def resolve_source(src: str | os.PathLike) -> Path:
+    """A local checkpoint directory, or a hub repo id downloaded via
+    ``huggingface_hub.snapshot_download`` (which honours its cache and HF_HUB_OFFLINE)."""
+    path = Path(src).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise CheckpointError(f"{src}: is a file; expected a checkpoint directory or a Hugging Face repo id")
+    text = str(src)
+    if not _REPO_ID.match(text) or ".." in text:
+        raise CheckpointError(
+            f"{src}: no such directory, and not a Hugging Face repo id (like 'nvidia/NVIDIA-Nemotron-Nano-12B-v2-Base')"
+        )
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        raise CheckpointError(f"{src}: looks like a hub repo id but huggingface_hub is not installed") from None
+    try:
+        local = snapshot_download(repo_id=text, allow_patterns=HUB_ALLOW_PATTERNS)
+    except Exception as e:  # hub errors come in many types (offline, gated, 404, HTTP)
+        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+        hint = " (HF_HUB_OFFLINE is set and it is not in the local cache)" if offline else ""
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise CheckpointError(f"{src}: cannot download from the Hugging Face hub{hint}: "
+                              f"{type(e).__name__}: {first_line}") from None
+    return Path(local)
+
+
+# ------------------------------------------------------------------ reading the checkpoint
+def _open_shards(ckpt: Path) -> tuple[dict[str, SafetensorsFile], list[SafetensorsFile]]:
+    """Map every tensor name to the file holding it, validating the index."""
+    index_path = ckpt / INDEX_FILE
+    if index_path.is_file():
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CheckpointError(f"{index_path}: cannot parse: {e}") from None
+        weight_map = index.get("weight_map") if isinstance(index, dict) else None
+        if not isinstance(weight_map, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in weight_map.items()
+        ):
+            raise CheckpointError(f"{index_path}: missing or malformed 'weight_map'")
+        files: dict[str, SafetensorsFile] = {}
+        for shard in sorted(set(weight_map.values())):
+            if Path(shard).is_absolute() or ".." in Path(shard).parts:
+                raise CheckpointError(f"{index_path}: shard path {shard!r} points outside the checkpoint directory")
+            if not (ckpt / shard).is_file():
+                names = [k for k, v in weight_map.items() if v == shard]
+                raise CheckpointError(
+                    f"{index_path}: shard {shard!r} (holding {names[0]!r} and {len(names) - 1} more) does not exist"
+                )
+            files[shard] = SafetensorsFile(ckpt / shard)
+        by_name: dict[str, SafetensorsFile] = {}
+        for name, shard in weight_map.items():
+            if name not in files[shard].tensors:
+                raise CheckpointError(f"{ckpt / shard}: tensor {name!r} listed in {INDEX_FILE} is not in this shard")
+            by_name[name] = files[shard]
+        for shard, f in files.items():
+            for name in f.tensors:
+                if weight_map.get(name) != shard:
+                    raise CheckpointError(f"{f.path}: tensor {name!r} is not listed for this shard in {INDEX_FILE}")
+        return by_name, list(files.values())
+    single = ckpt / SINGLE_FILE
+    if single.is_file():
+        f = SafetensorsFile(single)
+        return {name: f for name in f.tensors}, [f]
+    raise CheckpointError(f"{ckpt}: no {SINGLE_FILE} or {INDEX_FILE} (only safetensors checkpoints are supported)")
+
+
+@dataclass(frozen=True)
+class _Item:
+    spec: WeightSpec
+    hf_name: str  #: name actually read from the checkpoint
+    file: SafetensorsFile
+
+
+def _plan(config: NemotronHConfig, by_name: dict[str, SafetensorsFile], cfg_file: Path) -> list[_Item]:
+    """Match checkpoint tensors to the Tessera contract; check names and shapes."""
+    specs = weight_specs(config)
+    prefix = next((p for p in HF_BACKBONE_PREFIXES if f"{p}embeddings.weight" in by_name), "backbone.")
+
+    def actual(spec: WeightSpec) -> str:
+        return spec.hf_name if not spec.hf_name.startswith("backbone.") else prefix + spec.hf_name[len("backbone."):]
+
+    items: list[_Item] = []
+    missing: list[str] = []
+    for spec in specs:
+        name = actual(spec)
+        if name not in by_name and spec.name == "lm_head" and config.tie_word_embeddings:
+            name = actual(specs[0])  # tied: the LM head is the embedding matrix
+        if name not in by_name:
+            missing.append(name)
+            continue
+        items.append(_Item(spec, name, by_name[name]))
+    if missing:
+        raise CheckpointError(
+            f"checkpoint is missing {len(missing)} tensor(s) that {cfg_file.name} requires: {_some(missing)}"
+        )
+    used = {actual(s) for s in specs} | {i.hf_name for i in items}
+    unexpected = [n for n in by_name if n not in used and not n.startswith(IGNORED_PREFIXES)]
+    if unexpected:
+        raise CheckpointError(
+            f"checkpoint has {len(unexpected)} tensor(s) that {cfg_file.name} does not account for: {_some(unexpected)}"
+        )
+    for item in items:
+        info = item.file.tensors[item.hf_name]
+        if info.shape != item.spec.hf_shape:
+            raise CheckpointError(
+                f"tensor {item.hf_name} (in {item.file.path.name}) has shape {list(info.shape)}, but "
+                f"{cfg_file.name} implies {list(item.spec.hf_shape)} = {item.spec.shape_doc}"
+            )
+    return items
+
+
+def _some(names: list[str], n: int = 5) -> str:
+    shown = ", ".join(names[:n])
+    return shown + (f" (and {len(names) - n} more)" if len(names) > n else "")
+
+
+# ------------------------------------------------------------------ conversion
+def _scan(arr: np.ndarray, dtype: str, hasher) -> tuple[int, int | None]:
+    """(count, first flat index) of non-finite values; feeds the bytes to ``hasher``."""
+    flat = arr.reshape(-1)
+    count, first = 0, None
+    for start in range(0, max(flat.size, 1), _SCAN_CHUNK):
+        chunk = flat[start : start + _SCAN_CHUNK]
+        if hasher is not None:
+            hasher.update(np.ascontiguousarray(chunk).data)
+        bad = nonfinite_mask(chunk, dtype)
+        n = int(np.count_nonzero(bad))
+        if n:
+            count += n
+            if first is None:
+                first = start + int(np.argmax(bad))
+    return count, first
+
+
+def _check_finite(arr: np.ndarray, dtype: str, what: str, hasher=None) -> None:
+    count, first = _scan(arr, dtype, hasher)
+    if count:
+        index = tuple(int(i) for i in np.unravel_index(first, arr.shape)) if arr.ndim else ()
+        raise CheckpointError(f"{what}: {count} non-finite value(s) (NaN/Inf), first at index {list(index)}")
+
+
+def _progress_bar(total_bytes: int, enabled: bool | None):
+    if enabled is None:
+        # Only worth drawing for an interactive terminal and a checkpoint big enough to wait for.
+        enabled = sys.stderr.isatty() and total_bytes >= 64 * 1024 * 1024
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total_bytes, unit="B", unit_scale=True, desc="converting", file=sys.stderr)
+
+
+def convert_checkpoint(
+    src: str | os.PathLike,
+    out: str | os.PathLike,
+    dtype: str | None = None,
+    force: bool = False,
+    progress: bool | None = None,
+) -> Path:
+    """Convert checkpoint ``src`` (directory or hub repo id) to artifact ``out``.
+
+    ``dtype``: "bf16" or "fp32"; ``None`` keeps each tensor's source dtype
+    (an fp16 checkpoint stays fp16).  Returns the artifact path.
+    """
+    if dtype is not None and dtype not in OUTPUT_DTYPES:
+        raise CheckpointError(f"--dtype must be one of {', '.join(OUTPUT_DTYPES)}, got {dtype!r}")
+    out = Path(out).expanduser()
+    _check_output(out, force)  # before any (possibly long) download
+    ckpt = resolve_source(src)
+    real_ckpt, real_out = ckpt.resolve(), out.resolve()
+    if real_out == real_ckpt or real_out in real_ckpt.parents or real_ckpt in real_out.parents:
+        raise CheckpointError(f"--out {out} overlaps the checkpoint directory {ckpt}")
+    cfg_file = ckpt / "config.json"
+    if not cfg_file.is_file():
+        raise CheckpointError(f"{ckpt}: missing config.json")
+    config = load_config(cfg_file)
+    by_name, files = _open_shards(ckpt)
+    items = _plan(config, by_name, cfg_file)
+
+    src_dtypes = {i.file.tensors[i.hf_name].dtype for i in items}
+    manifest_dtype = dtype or (src_dtypes.pop() if len(src_dtypes) == 1 else "mixed")
+    groups: "OrderedDict[str, list[_Item]]" = OrderedDict()
+    for item in items:
+        groups.setdefault(item.spec.group, []).append(item)
+    total = sum(i.file.tensors[i.hf_name].end - i.file.tensors[i.hf_name].begin for i in items)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    bar = _progress_bar(total, progress)
+    try:
+        entries = []
+        for group, group_items in groups.items():
+            arrays = []
+            for item in group_items:
+                info = item.file.tensors[item.hf_name]
+                what = f"tensor {item.hf_name} (in {item.file.path.name})"
+                raw = item.file.read(item.hf_name).reshape(item.spec.shape)  # conv: [C,1,K] -> [C,K]
+                _check_finite(raw, info.dtype, what)
+                out_dtype = dtype or info.dtype
+                arr = np.ascontiguousarray(convert(raw, info.dtype, out_dtype), dtype=STORAGE[out_dtype])
+                hasher = hashlib.sha256()
+                _check_finite(arr, out_dtype, f"{what} after conversion to {out_dtype}", hasher)
+                arrays.append((item.spec.name, arr))
+                entries.append({
+                    "tessera_name": item.spec.name,
+                    "hf_name": item.hf_name,
+                    "shard": f"{group}.npz",
+                    "shape": list(item.spec.shape),
+                    "dtype": out_dtype,
+                    "sha256": hasher.hexdigest(),
+                })
+                if bar is not None:
+                    bar.update(info.end - info.begin)
+            write_npz(tmp / f"{group}.npz", arrays)
+            del arrays
+        manifest = {
+            "format": ARTIFACT_FORMAT,
+            "format_version": ARTIFACT_FORMAT_VERSION,
+            "producer": f"tessera {tessera.__version__}",
+            "source": str(src),
+            "config": config.to_hf_dict(json_safe=True),
+            "dtype": manifest_dtype,
+            "tensors": entries,
+        }
+        # Manifest last: a directory without one is never a valid artifact.
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=1, allow_nan=False)
+            f.write("\n")
+        _install(tmp, out, force)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise CheckpointError(f"cannot write artifact {out}: {e}") from None
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        for f in files:
+            f.close()
+    return out
+
+
+# ------------------------------------------------------------------ output directory handling
+def _check_output(out: Path, force: bool) -> None:
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise CheckpointError(f"--out {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise CheckpointError(f"--out {out} exists and is not empty (pass --force to replace it)")
+
+
+def _install(tmp: Path, out: Path, force: bool) -> None:
+    """Rename the finished artifact into place (see module docstring)."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    _check_output(out, force)  # re-check: it may have appeared while we converted
+    if not any(out.iterdir()):
+        os.rename(tmp, out)  # rename(2) replaces an empty directory
+        return
+    aside = out.with_name(f"{out.name}.old-{secrets.token_hex(4)}")
+    os.rename(out, aside)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(aside, out)  # put the old artifact back
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
