@@ -11,15 +11,18 @@ import importlib
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("config", "errors", "dtypes", "checkpoint", "reference", "testing", "cli", "graph_builder", "ir")
+_LAZY_SUBMODULES = ("config", "errors", "dtypes", "checkpoint", "reference", "testing", "cli", "graph_builder", "ir",
+                    "compiler", "runtime")
 
 
 def __getattr__(name):
     # PEP 562 lazy submodule access: ``tessera.config`` imports on first use.
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "compile":  # tessera.compile(config_or_artifacts, target="x86")
+        return importlib.import_module(f"{__name__}.runtime").compile
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY_SUBMODULES))
+    return sorted(list(globals()) + list(_LAZY_SUBMODULES) + ["compile"])

@@ -2,9 +2,10 @@
 
     tessera convert --hf SRC --out ART [--dtype bf16|fp32] [--force]
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
+    tessera compile SOURCE [--target x86] [--emit graph|tile|target|llvm|obj] [-o FILE]
+    tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
 
-One function per subcommand, registered in ``COMMANDS`` (``compile`` and
-``run`` are added there later).  Any :class:`~tessera.errors.TesseraError` (or
+One function per subcommand, registered in ``COMMANDS``.  Any :class:`~tessera.errors.TesseraError` (or
 OS-level I/O error) becomes a single ``error: ...`` line on stderr and exit
 code 2 -- never a traceback; argparse usage errors also exit 2.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import tessera
-from tessera.errors import TesseraError
+from tessera.errors import CompileError, MLIRError, TesseraError
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -74,12 +75,114 @@ def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+
+# ---------------------------------------------------------------------------- compile
+def _add_compile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="SOURCE",
+                   help="artifact directory, config file (YAML / config.json), built-in config name, "
+                        "or a .mlir file of any stage (restarts the pipeline there)")
+    p.add_argument("--target", default="x86", help="code generation target (default: x86)")
+    p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj"), default="obj",
+                   help="stop after this stage and write its output (default: obj)")
+    p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm"), default=None,
+                   help="stage of a .mlir SOURCE (default: guessed from its ops)")
+    p.add_argument("--weight-dtype", choices=("fp32", "bf16", "fp16"), default=None,
+                   help="storage dtype of the weights (default: the artifact's, else fp32)")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="output file (default: stdout for IR; required for obj)")
+
+
+def _source_module(args):
+    """(module, stage) for the compile SOURCE."""
+    from tessera.compiler import detect_stage
+    from tessera.graph_builder import build_graph
+    from tessera.ir import Context
+    from tessera.runtime import _resolve
+
+    path = Path(args.source)
+    if path.suffix == ".mlir":
+        try:
+            text = path.read_text()
+        except OSError as e:
+            raise TesseraError(f"cannot read {path}: {e.strerror}") from None
+        stage = args.from_stage or detect_stage(text)
+        return Context().parse(text, str(path)), stage
+    if args.from_stage:
+        raise TesseraError("--from-stage only applies to a .mlir SOURCE")
+    config, art_dtype, _ = _resolve(args.source)
+    dtype = args.weight_dtype or (art_dtype if art_dtype not in (None, "mixed") else "fp32")
+    return build_graph(config, weight_dtype=dtype), "graph"
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from tessera.compiler import STAGES, lower, write_atomically
+
+    module, stage = _source_module(args)
+    if STAGES.index(args.emit) < STAGES.index(stage):
+        raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
+    if args.emit == "obj" and not args.output:
+        raise TesseraError("--emit obj needs -o FILE")
+    result = lower(module, stage, args.emit, args.target)
+    data = result.module if args.emit == "obj" else str(result.module).encode()
+    if args.output:
+        write_atomically(Path(args.output), data)
+        print(f"wrote {args.output} ({args.emit} stage, target {args.target})", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode())
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- run
+def _add_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("artifact", metavar="ART", help="converted artifact directory")
+    p.add_argument("--target", default="x86")
+    p.add_argument("--input-ids", required=True, metavar="IDS.npy", help="int64 token ids [B, S]")
+    p.add_argument("--dump-logits", metavar="OUT.npy", default=None,
+                   help="write float32 prefill logits [B, S, V], or with --generate the logits of "
+                        "each generated step [B, N, V]")
+    p.add_argument("--generate", type=int, default=None, metavar="N", help="greedy-generate N tokens")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the compile cache")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import io
+
+    import numpy as np
+
+    from tessera.compiler import write_atomically
+    from tessera.runtime import compile as compile_model
+
+    try:
+        ids = np.load(args.input_ids, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise TesseraError(f"--input-ids {args.input_ids}: cannot read a .npy array ({e})") from None
+    if ids.dtype != np.int64:
+        raise TesseraError(f"--input-ids: expected int64 token ids, got {ids.dtype}")
+    if args.generate is not None and args.generate < 1:
+        raise TesseraError(f"--generate: expected a positive number of tokens, got {args.generate}")
+    model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+    if args.generate:
+        tokens, logits = model.generate(ids, args.generate, return_logits=True)
+        print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
+              else "\n".join(" ".join(str(int(t)) for t in row) for row in tokens))
+    else:
+        logits, _ = model.prefill(ids)
+        print(f"prefill: logits {list(logits.shape)}, argmax of the last position: "
+              f"{np.argmax(logits[:, -1], axis=-1).tolist()}")
+    if args.dump_logits:
+        buf = io.BytesIO()
+        np.save(buf, logits.astype(np.float32))
+        write_atomically(Path(args.dump_logits), buf.getvalue())
+    return EXIT_OK
+
 # ---------------------------------------------------------------------------- dispatch
 #: name -> (help, add_arguments, run).  Keep one entry per subcommand.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "convert": ("convert a Hugging Face Nemotron-H checkpoint to a Tessera artifact", _add_convert, cmd_convert),
     "make-random-checkpoint": ("write a random HF-format checkpoint for a config (tests, demos)",
                                _add_make_random, cmd_make_random_checkpoint),
+    "compile": ("compile a model (or restart from a .mlir stage) and emit any stage", _add_compile, cmd_compile),
+    "run": ("run a converted checkpoint: prefill, or greedy generation", _add_run, cmd_run),
 }
 
 
@@ -103,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code) if isinstance(e.code, int) else EXIT_ERROR
     try:
         return args._run(args)
+    except MLIRError as e:  # diagnostics span lines (locations, notes): keep them
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except CompileError as e:  # says which stage failed and how to reproduce it
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_ERROR
     except TesseraError as e:
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return EXIT_ERROR

@@ -29,3 +29,12 @@ class MLIRError(TesseraError):
     Raised by the compiled extension (``tessera._tessera``) for malformed IR,
     verifier failures, bad pass pipelines and failed lowerings.
     """
+
+
+class CompileError(TesseraError):
+    """A compile stage failed; the message says which, why, and how to reproduce."""
+
+
+class RuntimeInputError(TesseraError, ValueError):
+    """An input to a compiled model (ids, states) is invalid; checked before any
+    compiled code runs."""

@@ -1,0 +1,221 @@
+//===- DenseKernels.cpp - x86 emitters: matmul, norms, adds, embedding ----===//
+//
+// Part of convert-tile-to-target{target=x86}: the dense kernels of a layer.
+// The matmul is the hot one: every projection of Nemotron-H is a
+// `[tokens, in] x [out, in]^T` product with the weight in nn.Linear's layout,
+// so both operands are read along their contiguous `in` dimension. The
+// kernel keeps an MR x NR block of vector accumulators (dot products along
+// K), reduces them once per block and applies the epilogue (bias, ReLU²,
+// SiLU) in registers before the single store.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+using namespace mlir;
+using namespace mlir::tessera::x86;
+
+void mlir::tessera::x86::emitEmbedding(Emitter &e, Value table, Value ids,
+                                       Value out) {
+  auto idsType = cast<MemRefType>(ids.getType());
+  int64_t rank = idsType.getRank();
+  Value hidden = e.dim(table, 1);
+  // Loop over every id position, then copy one row of the table.
+  std::function<void(int64_t, SmallVector<Value>)> nest =
+      [&](int64_t d, SmallVector<Value> ivs) {
+        if (d == rank) {
+          Value row = e.indexCast(e.loadRaw(ids, ivs));
+          e.forVectorized(e.c(0), hidden, [&](Value h, int64_t w) {
+            SmallVector<Value> outIdx(ivs);
+            outIdx.push_back(h);
+            if (w == 1)
+              e.store(e.load(table, {row, h}), out, outIdx);
+            else
+              e.vstore(e.vload(table, {row, h}, w), out, outIdx);
+          });
+          return;
+        }
+        e.forRange(e.c(0), e.dim(ids, d), [&](Value iv) {
+          SmallVector<Value> next(ivs);
+          next.push_back(iv);
+          nest(d + 1, next);
+        });
+      };
+  nest(0, {});
+}
+
+/// Sum of squares of x[r, lb:ub] (vector partial sums, then the tail).
+static Value sumOfSquares(Emitter &e, Value x, Value r, Value lb, Value ub) {
+  int64_t vw = e.vectorWidth();
+  Value span = e.isub(ub, lb);
+  Value vecEnd = e.iadd(lb, e.floorTo(span, vw));
+  Value acc = e.forRangeIter(lb, vecEnd, e.c(vw), {e.splat(0.0, vw)},
+                             [&](Value h, ValueRange it) -> SmallVector<Value> {
+                               Value v = e.vload(x, {r, h}, vw);
+                               return {e.fma(v, v, it[0])};
+                             })[0];
+  Value total = e.reduceAdd(acc);
+  return e.forRangeIter(vecEnd, ub, e.c(1), {total},
+                        [&](Value h, ValueRange it) -> SmallVector<Value> {
+                          Value v = e.load(x, {r, h});
+                          return {e.fma(v, v, it[0])};
+                        })[0];
+}
+
+void mlir::tessera::x86::emitRMSNorm(Emitter &e, Value x, Value w, Value out,
+                                     double eps) {
+  Value rows = e.dim(x, 0), hidden = e.dim(x, 1);
+  Value hiddenF = arith::UIToFPOp::create(
+      e.builder(), e.location(), e.f32(),
+      arith::IndexCastOp::create(e.builder(), e.location(),
+                                 e.builder().getI64Type(), hidden));
+  e.forRange(e.c(0), rows, [&](Value r) {
+    Value ss = sumOfSquares(e, x, r, e.c(0), hidden);
+    Value inv = e.rsqrt(e.add(e.div(ss, hiddenF), e.f(eps)));
+    e.forVectorized(e.c(0), hidden, [&](Value h, int64_t vw) {
+      if (vw == 1) {
+        e.store(e.mul(e.mul(e.load(x, {r, h}), inv), e.load(w, {h})), out,
+                {r, h});
+        return;
+      }
+      Value v = e.mul(e.vload(x, {r, h}, vw), e.broadcast(inv, vw));
+      e.vstore(e.mul(v, e.vload(w, {h}, vw)), out, {r, h});
+    });
+  });
+}
+
+void mlir::tessera::x86::emitAdd(Emitter &e, Value a, Value b, Value out) {
+  e.forRange(e.c(0), e.dim(a, 0), [&](Value r) {
+    e.forVectorized(e.c(0), e.dim(a, 1), [&](Value h, int64_t vw) {
+      if (vw == 1)
+        e.store(e.add(e.load(a, {r, h}), e.load(b, {r, h})), out, {r, h});
+      else
+        e.vstore(e.add(e.vload(a, {r, h}, vw), e.vload(b, {r, h}, vw)), out,
+                 {r, h});
+    });
+  });
+}
+
+void mlir::tessera::x86::emitGatedRMSNorm(Emitter &e, Value y, Value z,
+                                          Value w, Value out, double eps,
+                                          int64_t groupSize) {
+  Value rows = e.dim(y, 0), channels = e.dim(y, 1);
+  Value groups = e.idiv(channels, e.c(groupSize));
+  Value gsF = e.f(static_cast<double>(groupSize));
+  e.forRange(e.c(0), rows, [&](Value r) {
+    e.forRange(e.c(0), groups, [&](Value g) {
+      Value lb = e.imul(g, e.c(groupSize));
+      Value ub = e.iadd(lb, e.c(groupSize));
+      // Pass 1: h = y * silu(z) into `out`, accumulating sum(h^2).
+      Value ss = e.forRangeIter(
+          lb, ub, e.c(1), {e.f(0.0)},
+          [&](Value h, ValueRange it) -> SmallVector<Value> {
+            Value gated = e.mul(e.load(y, {r, h}), e.silu(e.load(z, {r, h})));
+            e.store(gated, out, {r, h});
+            return {e.fma(gated, gated, it[0])};
+          })[0];
+      Value inv = e.rsqrt(e.add(e.div(ss, gsF), e.f(eps)));
+      // Pass 2: normalise and scale in place.
+      e.forVectorized(lb, ub, [&](Value h, int64_t vw) {
+        if (vw == 1) {
+          e.store(e.mul(e.mul(e.load(out, {r, h}), inv), e.load(w, {h})), out,
+                  {r, h});
+          return;
+        }
+        Value v = e.mul(e.vload(out, {r, h}, vw), e.broadcast(inv, vw));
+        e.vstore(e.mul(v, e.vload(w, {h}, vw)), out, {r, h});
+      });
+    });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Emits an `mr x nr` block of c starting at (m0, n0): dot products of rows of
+/// a and rows of w along K, vectorised over K with a scalar tail.
+struct MatmulBlock {
+  Emitter &e;
+  Value a, w, bias, c;
+  Epilogue epi;
+  bool accumulate;
+  Value kDim, kVecEnd;
+
+  void emit(Value m0, Value n0, int64_t mr, int64_t nr) {
+    int64_t vw = e.vectorWidth();
+    SmallVector<Value> init(mr * nr, e.splat(0.0, vw));
+    SmallVector<Value> rows, cols;
+    for (int64_t i = 0; i < mr; ++i)
+      rows.push_back(e.iadd(m0, e.c(i)));
+    for (int64_t j = 0; j < nr; ++j)
+      cols.push_back(e.iadd(n0, e.c(j)));
+    SmallVector<Value> vecAcc = e.forRangeIter(
+        e.c(0), kVecEnd, e.c(vw), init,
+        [&](Value k, ValueRange acc) -> SmallVector<Value> {
+          SmallVector<Value> av, wv, next;
+          for (int64_t i = 0; i < mr; ++i)
+            av.push_back(e.vload(a, {rows[i], k}, vw));
+          for (int64_t j = 0; j < nr; ++j)
+            wv.push_back(e.vload(w, {cols[j], k}, vw));
+          for (int64_t i = 0; i < mr; ++i)
+            for (int64_t j = 0; j < nr; ++j)
+              next.push_back(e.fma(av[i], wv[j], acc[i * nr + j]));
+          return next;
+        });
+    SmallVector<Value> sums;
+    for (Value v : vecAcc)
+      sums.push_back(e.reduceAdd(v));
+    sums = e.forRangeIter(kVecEnd, kDim, e.c(1), sums,
+                          [&](Value k, ValueRange acc) -> SmallVector<Value> {
+                            SmallVector<Value> av, next;
+                            for (int64_t i = 0; i < mr; ++i)
+                              av.push_back(e.load(a, {rows[i], k}));
+                            for (int64_t i = 0; i < mr; ++i)
+                              for (int64_t j = 0; j < nr; ++j)
+                                next.push_back(e.fma(
+                                    av[i], e.load(w, {cols[j], k}),
+                                    acc[i * nr + j]));
+                            return next;
+                          });
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) {
+        Value v = sums[i * nr + j];
+        if (bias)
+          v = e.add(v, e.load(bias, {cols[j]}));
+        if (accumulate)
+          v = e.add(v, e.load(c, {rows[i], cols[j]}));
+        if (epi == Epilogue::ReLU2) {
+          Value r = e.max(v, e.f(0.0));
+          v = e.mul(r, r);
+        } else if (epi == Epilogue::SiLU) {
+          v = e.silu(v);
+        }
+        e.store(v, c, {rows[i], cols[j]});
+      }
+  }
+};
+} // namespace
+
+void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
+                                    Value c, Epilogue epi, bool accumulate) {
+  // Register block: MR rows of `a` times NR rows of `w` keeps MR*NR vector
+  // accumulators plus MR+NR loaded vectors live (12 + 7 with 8-wide AVX2
+  // vectors fits the 16 ymm registers after LLVM reuses the loads).
+  constexpr int64_t MR = 3, NR = 4;
+  Value m = e.dim(a, 0), n = e.dim(w, 0), k = e.dim(a, 1);
+  MatmulBlock block{e, a, w, bias, c, epi, accumulate, k,
+                    e.floorTo(k, e.vectorWidth())};
+  Value mFull = e.floorTo(m, MR), nFull = e.floorTo(n, NR);
+  // Loop order: columns (weight rows) outside, so a block of NR weight rows
+  // stays in cache while every token row streams past it.
+  e.forRange(e.c(0), nFull, e.c(NR), [&](Value n0) {
+    e.forRange(e.c(0), mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, NR); });
+    e.forRange(mFull, m, [&](Value m0) { block.emit(m0, n0, 1, NR); });
+  });
+  e.forRange(nFull, n, [&](Value n0) {
+    e.forRange(e.c(0), mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, 1); });
+    e.forRange(mFull, m, [&](Value m0) { block.emit(m0, n0, 1, 1); });
+  });
+}

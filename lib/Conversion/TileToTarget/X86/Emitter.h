@@ -1,0 +1,155 @@
+//===- Emitter.h - Loop/vector IR emission helpers for x86 kernels -*- C++ -*-===//
+//
+// Part of convert-tile-to-target{target=x86}: Tile-IR ops become loop nests
+// (scf.for) over memrefs with vector bodies (vector.load/fma/reduction), which
+// upstream passes take to LLVM. This header is the small vocabulary those
+// kernel emitters share, so that each kernel reads as its algorithm:
+//
+//   Emitter e(builder, loc, /*vectorWidth=*/8);
+//   e.forRange(e.c(0), rows, [&](Value r) { ... e.store(v, out, {r, h}); });
+//
+// All arithmetic is f32: loads of bf16/f16 elements extend to f32, stores
+// truncate back to the buffer's element type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H
+#define TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+
+namespace mlir::tessera::x86 {
+
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc, int64_t vectorWidth)
+      : b(b), loc(loc), vw(vectorWidth) {}
+
+  OpBuilder &builder() { return b; }
+  Location location() const { return loc; }
+  int64_t vectorWidth() const { return vw; }
+  Type f32() { return b.getF32Type(); }
+  VectorType vecType(int64_t n) { return VectorType::get({n}, f32()); }
+
+  // -- constants and index arithmetic ------------------------------------
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value splat(double v, int64_t n) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType(n), b.getF32FloatAttr(v)));
+  }
+  Value broadcast(Value scalar, int64_t n) {
+    return vector::BroadcastOp::create(b, loc, vecType(n), scalar);
+  }
+  Value dim(Value memref, int64_t i) {
+    return memref::DimOp::create(b, loc, memref, i);
+  }
+  Value iadd(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value isub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value imul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value idiv(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
+  Value irem(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
+  Value imin(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value imax(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value icmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  /// Rounds `n` down to a multiple of `m` (m > 0, a constant).
+  Value floorTo(Value n, int64_t m) { return imul(idiv(n, c(m)), c(m)); }
+  /// ceil(n / m)
+  Value ceilDiv(Value n, int64_t m) { return idiv(iadd(n, c(m - 1)), c(m)); }
+  Value indexCast(Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+
+  // -- float arithmetic (scalars or vectors alike) -------------------------
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+  Value max(Value x, Value y) {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value min(Value x, Value y) {
+    return arith::MinimumFOp::create(b, loc, x, y);
+  }
+  Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
+  Value fma(Value x, Value y, Value acc) {
+    return math::FmaOp::create(b, loc, x, y, acc);
+  }
+  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value log1p(Value x) { return math::Log1pOp::create(b, loc, x); }
+  Value sqrt(Value x) { return math::SqrtOp::create(b, loc, x); }
+  Value rsqrt(Value x) { return math::RsqrtOp::create(b, loc, x); }
+  Value fcmp(arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(b, loc, p, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  /// x * sigmoid(x), computed as x / (1 + exp(-x)).
+  Value silu(Value x);
+  /// log(1 + exp(x)), stable for large |x|.
+  Value softplus(Value x);
+  /// Sum of the lanes of a vector.
+  Value reduceAdd(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+  }
+  Value reduceMax(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                       v);
+  }
+
+  // -- memory ---------------------------------------------------------------
+  /// Scalar load, extended to f32 for narrower float element types.
+  Value load(Value memref, ValueRange ivs);
+  /// Raw scalar load (integers: token ids).
+  Value loadRaw(Value memref, ValueRange ivs) {
+    return memref::LoadOp::create(b, loc, memref, ivs);
+  }
+  /// Store of an f32 scalar, truncated to the buffer's element type.
+  void store(Value v, Value memref, ValueRange ivs);
+  /// `n` consecutive elements along the last dimension (unit stride),
+  /// extended to f32.
+  Value vload(Value memref, ValueRange ivs, int64_t n);
+  void vstore(Value v, Value memref, ValueRange ivs);
+  /// A buffer of f32 with the given (possibly dynamic) sizes.
+  Value alloc(ArrayRef<int64_t> shape, ValueRange dynSizes);
+  void dealloc(Value memref) { memref::DeallocOp::create(b, loc, memref); }
+
+  // -- loops -------------------------------------------------------------------
+  using Body = std::function<void(Value)>;
+  using IterBody = std::function<SmallVector<Value>(Value, ValueRange)>;
+  void forRange(Value lb, Value ub, Value step, const Body &body);
+  void forRange(Value lb, Value ub, const Body &body) {
+    forRange(lb, ub, c(1), body);
+  }
+  /// A loop carrying values; returns their final values.
+  SmallVector<Value> forRangeIter(Value lb, Value ub, Value step,
+                                  ValueRange init, const IterBody &body);
+  /// Emits `then` only when `cond` holds.
+  void ifThen(Value cond, const std::function<void()> &then);
+  /// Element-wise loop over the last dimension of a row: vector steps of the
+  /// emitter's width, then a scalar tail. `body(iv, width)` gets width 1 for
+  /// the tail (use load/store) or the vector width (use vload/vstore).
+  void forVectorized(Value lb, Value ub,
+                     const std::function<void(Value, int64_t)> &body);
+
+private:
+  OpBuilder &b;
+  Location loc;
+  int64_t vw;
+};
+
+} // namespace mlir::tessera::x86
+
+#endif // TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H

@@ -1,0 +1,99 @@
+//===- Kernels.h - x86 kernel emitters for Tile-IR ops -----------*- C++ -*-===//
+//
+// Part of convert-tile-to-target{target=x86}. One emitter per Tile-IR
+// algorithm; each writes loop nests with vector bodies at the builder's
+// insertion point, reading and writing the given memrefs (any strided layout
+// whose last dimension has unit stride). Operands follow Tile-IR's
+// destination-passing style: outputs are buffers the caller allocated.
+// Arithmetic is f32 throughout; weights may be bf16/f16 and are extended on
+// load. Sizes come from the memrefs (memref.dim), so every kernel works for
+// dynamic batch and sequence lengths.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
+#define TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
+
+#include "Emitter.h"
+
+namespace mlir::tessera::x86 {
+
+enum class Epilogue { None, ReLU2, SiLU };
+
+/// out[b, s, :] = table[ids[b, s], :]. `ids` is any-rank integer, `out` has
+/// one more dimension.
+void emitEmbedding(Emitter &e, Value table, Value ids, Value out);
+
+/// out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + eps) * w. x, out: [R, H].
+void emitRMSNorm(Emitter &e, Value x, Value w, Value out, double eps);
+
+/// out = a + b, all [R, H].
+void emitAdd(Emitter &e, Value a, Value b, Value out);
+
+/// c[M, N] = epi(a[M, K] @ w[N, K]^T + bias[N]); with `accumulate`,
+/// c[M, N] += a @ w^T (+ bias) and `epi` must be None. `bias` may be null.
+void emitMatmul(Emitter &e, Value a, Value w, Value bias, Value c, Epilogue epi,
+                bool accumulate);
+
+/// h = y * silu(z); out = rmsnorm over each group of `groupSize` channels of
+/// h, times w. y, z, out: [R, D]; w: [D].
+void emitGatedRMSNorm(Emitter &e, Value y, Value z, Value w, Value out,
+                      double eps, int64_t groupSize);
+
+/// Causal depthwise conv over the sequence. x, out: [B, S, C]; w: [C, K];
+/// bias: [C] or null; stateIn: [B, C, K-1] or null (zeros); stateOut:
+/// [B, C, K-1] receives the last K-1 inputs (from stateIn where S < K-1).
+void emitCausalConv1d(Emitter &e, Value x, Value w, Value bias, Value stateIn,
+                      Value out, Value stateOut, bool silu);
+
+/// SSD chunked scan, stage 1. dt: [B, S, H] raw; dtBias, aLog: [H].
+/// dtOut[B, S, H] = clamp(softplus(dt + dtBias), dtMin, dtMax);
+/// dACumsum[B, H, nChunks, Q]: within each chunk of Q steps, the inclusive
+/// cumulative sum of dtOut * A with A = -exp(aLog); positions past S are left
+/// as the last valid value.
+void emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias, Value aLog,
+                        Value dtOut, Value dACumsum, int64_t chunk,
+                        double dtMin, double dtMax);
+
+/// Stage 2: per chunk c, states[B, c, H, P, N] = sum over the chunk's steps
+/// i of exp(dACumsum[last] - dACumsum[i]) * dtOut[i] * x[i, :] ⊗ B[i, :].
+/// x: [B, S, H, P]; bMat: [B, S, G, N] (head h reads group h / (H/G)).
+void emitSSDChunkState(Emitter &e, Value x, Value bMat, Value dtOut,
+                       Value dACumsum, Value states, int64_t chunk);
+
+/// Stage 3: statesIn[B, c, H, P, N] is the state entering chunk c:
+/// statesIn[0] = init (or 0); statesIn[c+1] = exp(dACumsum[c, last]) *
+/// statesIn[c] + states[c]; finalState[B, H, P, N] the state after the
+/// last chunk. `init` may be null.
+void emitSSDStatePassing(Emitter &e, Value states, Value dACumsum, Value init,
+                         Value statesIn, Value finalState, Value seqLen,
+                         int64_t chunk);
+
+/// Stage 4: y[B, S, H, P] = intra-chunk quadratic form
+///   sum_{j <= i in chunk} (C[i]·B[j]) exp(cum[i] - cum[j]) dtOut[j] x[j]
+/// + exp(cum[i]) * (statesIn[c] · C[i]) + D[h] * x[i].
+void emitSSDChunkScan(Emitter &e, Value x, Value bMat, Value cMat, Value dtOut,
+                      Value dACumsum, Value statesIn, Value dSkip, Value y,
+                      int64_t chunk);
+
+/// Recurrent (decode) form for one step. x: [B, H, P]; dt: [B, H] raw;
+/// bMat, cMat: [B, G, N]; stateIn/stateOut: [B, H, P, N] (stateIn may be
+/// null: zeros); y: [B, H, P].
+void emitSSDStateUpdate(Emitter &e, Value x, Value dt, Value dtBias,
+                        Value aLog, Value bMat, Value cMat, Value dSkip,
+                        Value stateIn, Value stateOut, Value y, double dtMin,
+                        double dtMax);
+
+/// Causal GQA attention with online softmax. q, out: [B, S, Hq, D]; k, v:
+/// [B, Hkv, T, D] (cache layout); query s sees keys j <= s + T - S; query head
+/// h reads K/V head h / (Hq/Hkv).
+void emitFlashAttention(Emitter &e, Value q, Value k, Value v, Value out,
+                        double scale, bool causal, int64_t blockK);
+
+/// out[B, Hkv, P+S, D]: out[:, :, :P] = past (null when P = 0),
+/// out[:, h, P+s, :] = fresh[:, s, h, :]. fresh: [B, S, Hkv, D].
+void emitKVCacheAppend(Emitter &e, Value past, Value fresh, Value out);
+
+} // namespace mlir::tessera::x86
+
+#endif // TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
