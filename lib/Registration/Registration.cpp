@@ -2,6 +2,8 @@
 
 #include "tessera/InitAllDialects.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Dialect/Target/Transforms/Passes.h"
 #include "tessera/Dialect/Graph/IR/Graph.h"
 #include "tessera/Dialect/Target/IR/Target.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
@@ -22,6 +24,8 @@ void mlir::tessera::registerAllDialects(DialectRegistry &registry) {
 void mlir::tessera::registerAllPasses() {
   mlir::registerAllPasses();
   registerTesseraConversionPasses();
+  registerTesseraPipelines();
+  target::registerTesseraTargetPasses();
 }
 
 void mlir::tessera::registerAllTranslations(DialectRegistry &registry) {

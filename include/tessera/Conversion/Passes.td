@@ -28,6 +28,74 @@ def VerifyGraphStage : Pass<"tessera-verify-graph-stage", "ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// GraphToTile
+//===----------------------------------------------------------------------===//
+
+def ConvertGraphToTile : Pass<"convert-graph-to-tile", "ModuleOp"> {
+  let summary = "Lower Graph-IR (tensors) to Tile-IR (buffers, tiled algorithms)";
+  let description = [{
+    Rewrites every function of Graph-IR ops into a function over memrefs in
+    destination-passing style, the runtime ABI:
+    `@f(inputs..., weights..., results...)` with `tessera.weights` (the weight
+    names, in argument order), `tessera.num_inputs`, `tessera.num_results`
+    and `llvm.emit_c_interface`. Composite ops decompose into Tile-IR
+    algorithms: Mamba2 mixers into projections, causal conv1d, the four SSD
+    chunked-scan stages (or the recurrent state update for a decode step of
+    static length 1) and the gated norm; self-attention into projections,
+    KV-cache appends and flash attention; MLPs into two matmuls with the ReLU²
+    fused into the first. Ops that are not Graph-IR are reported.
+  }];
+  let dependentDialects = ["tile::TileDialect", "memref::MemRefDialect",
+                           "arith::ArithDialect", "func::FuncDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// TileToTarget
+//===----------------------------------------------------------------------===//
+
+def ConvertTileToTarget : Pass<"convert-tile-to-target", "ModuleOp"> {
+  let summary = "Lower Tile-IR to a target's loops, vectors and Target-IR ops";
+  let description = [{
+    Replaces every Tile-IR op by the loop nest the target's kernel emitter
+    writes for it. `target=x86`: scf loops with vector bodies (vector width
+    `vector-width` f32 lanes), register-blocked matmuls with fused epilogues,
+    the chunked SSD scan, flash attention with online softmax. All sizes come
+    from the buffers, so dynamic batch and sequence lengths work. A Tile-IR op
+    without a lowering for the target is reported.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"x86\"",
+           "code generation target (x86)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes per vector (8: AVX2, 16: AVX-512)">
+  ];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect",
+                           "vector::VectorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Stage checks
+//===----------------------------------------------------------------------===//
+
+def VerifyTileStage : Pass<"tessera-verify-tile-stage", "ModuleOp"> {
+  let summary = "Check that the module is in Tile-IR stage form";
+  let description = [{
+    Passes when no Graph-IR op and no tensor value is left and every op is
+    from Tile-IR, memref, arith or func: the form convert-tile-to-target
+    expects. Otherwise reports the first op that does not belong.
+  }];
+}
+
+def VerifyLLVMStage : Pass<"tessera-verify-llvm-stage", "ModuleOp"> {
+  let summary = "Check that the module is entirely in the LLVM dialect";
+  let description = [{
+    Passes when every op is from the LLVM dialect (what translation to LLVM
+    IR needs); otherwise reports the first op that was not lowered.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Testing
 //===----------------------------------------------------------------------===//
 

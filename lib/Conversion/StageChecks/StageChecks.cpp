@@ -12,6 +12,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "tessera/Dialect/Tile/IR/Tile.h"
 
 namespace mlir::tessera {
 #define GEN_PASS_DEF_VERIFYGRAPHSTAGE
@@ -25,13 +28,61 @@ namespace {
 struct VerifyGraphStagePass
     : impl::VerifyGraphStageBase<VerifyGraphStagePass> {
   void runOnOperation() override {
-    WalkResult result = getOperation()->walk([](Operation *op) {
+    WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
       if (isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
-          isa<graph::GraphDialect>(op->getDialect()))
+          isa_and_nonnull<graph::GraphDialect>(op->getDialect()))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
                       << "' is not part of Graph-IR: convert-graph-to-tile "
-                         "expects only graph ops, func ops and constants";
+                         "expects only graph ops, func.func/func.return and arith.constant";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace mlir::tessera
+
+namespace mlir::tessera {
+#define GEN_PASS_DEF_VERIFYTILESTAGE
+#define GEN_PASS_DEF_VERIFYLLVMSTAGE
+#include "tessera/Conversion/Passes.h.inc"
+
+namespace {
+struct VerifyTileStagePass : impl::VerifyTileStageBase<VerifyTileStagePass> {
+  void runOnOperation() override {
+    WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
+      for (Type t : op->getResultTypes())
+        if (isa<TensorType>(t)) {
+          op->emitError() << "'" << op->getName()
+                          << "' still produces a tensor after "
+                             "convert-graph-to-tile; Tile-IR works on buffers";
+          return WalkResult::interrupt();
+        }
+      Dialect *d = op->getDialect();
+      if (isa<ModuleOp>(op) ||
+          isa_and_nonnull<tile::TileDialect, memref::MemRefDialect,
+                          arith::ArithDialect, func::FuncDialect>(d))
+        return WalkResult::advance();
+      op->emitError() << "'" << op->getName()
+                      << "' is not part of Tile-IR: convert-tile-to-target "
+                         "expects only tile, memref, arith and func ops";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+struct VerifyLLVMStagePass : impl::VerifyLLVMStageBase<VerifyLLVMStagePass> {
+  void runOnOperation() override {
+    WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
+      if (isa<ModuleOp>(op) ||
+          isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+        return WalkResult::advance();
+      op->emitError() << "'" << op->getName()
+                      << "' was not lowered to the LLVM dialect";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

@@ -219,3 +219,32 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
     e.forRange(mFull, m, [&](Value m0) { block.emit(m0, n0, 1, 1); });
   });
 }
+
+void mlir::tessera::x86::emitCopy(Emitter &e, Value src, Value dst) {
+  int64_t rank = cast<MemRefType>(src.getType()).getRank();
+  std::function<void(int64_t, SmallVector<Value>)> nest =
+      [&](int64_t d, SmallVector<Value> ivs) {
+        if (d + 1 >= rank) {
+          auto body = [&](Value iv, int64_t w) {
+            SmallVector<Value> idx(ivs);
+            if (rank > 0)
+              idx.push_back(iv);
+            if (w == 1)
+              e.store(e.load(src, idx), dst, idx);
+            else
+              e.vstore(e.vload(src, idx, w), dst, idx);
+          };
+          if (rank == 0)
+            body(Value(), 1);
+          else
+            e.forVectorized(e.c(0), e.dim(src, rank - 1), body);
+          return;
+        }
+        e.forRange(e.c(0), e.dim(src, d), [&](Value iv) {
+          SmallVector<Value> next(ivs);
+          next.push_back(iv);
+          nest(d + 1, next);
+        });
+      };
+  nest(0, {});
+}

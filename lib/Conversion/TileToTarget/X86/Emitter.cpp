@@ -24,6 +24,67 @@ Value Emitter::softplus(Value x) {
   return select(big, x, log1p(exp(min(x, threshold))));
 }
 
+Value Emitter::fastExp(Value x) {
+  Type t = x.getType();
+  auto vt = dyn_cast<VectorType>(t);
+  auto cst = [&](double v) { return vt ? splat(v, vt.getNumElements()) : f(v); };
+  Type i32 = b.getI32Type();
+  Type it = vt ? Type(VectorType::get(vt.getShape(), i32)) : i32;
+  auto icst = [&](int32_t v) -> Value {
+    Attribute a = b.getI32IntegerAttr(v);
+    if (vt)
+      a = DenseElementsAttr::get(cast<ShapedType>(it), a);
+    return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
+  };
+  // x = n ln2 + r, |r| <= ln2/2; exp(x) = 2^n exp(r).
+  Value xc = min(max(x, cst(-87.3365447505531)), cst(88.0));
+  Value n = math::FloorOp::create(b, loc, fma(xc, cst(1.44269504088896341), cst(0.5)));
+  Value r = fma(n, cst(-0.693359375), xc);
+  r = fma(n, cst(2.12194440e-4), r);
+  Value p = cst(1.9875691500e-4);
+  for (double coeff : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
+                       1.6666665459e-1, 5.0000001201e-1})
+    p = fma(p, r, cst(coeff));
+  Value y = add(fma(mul(p, r), r, r), cst(1.0));
+  // 2^n by building the exponent bits: n in [-126, 127].
+  Value ni = arith::FPToSIOp::create(b, loc, it, n);
+  Value bits = arith::ShLIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, ni, icst(127)), icst(23));
+  Value pow2 = arith::BitcastOp::create(b, loc, t, bits);
+  Value res = mul(y, pow2);
+  // Underflow (and -inf) to exactly 0; NaN compares unordered and stays.
+  return select(fcmp(arith::CmpFPredicate::OLT, x, cst(-87.3365447505531)),
+                cst(0.0), res);
+}
+
+Value Emitter::reduceAddLanes(ArrayRef<Value> vs) {
+  int64_t w = cast<VectorType>(vs.front().getType()).getNumElements();
+  assert(llvm::isPowerOf2_64(w) && static_cast<int64_t>(vs.size()) <= w &&
+         "reduceAddLanes: at most W vectors of W = 2^k lanes");
+  // Level with block size gs: pairs (a, b) become one vector whose blocks of
+  // gs lanes hold a's partial sums in their first half and b's in the
+  // second, each the sum of the two halves of the block of the level before.
+  SmallVector<Value> level(vs);
+  for (int64_t gs = 2; gs <= w; gs *= 2) {
+    int64_t h = gs / 2;
+    SmallVector<int64_t> lo, hi;
+    for (int64_t p = 0; p < w; ++p) {
+      int64_t blk = p / gs * gs, pos = p % gs;
+      lo.push_back(pos < h ? blk + pos : w + blk + pos - h);
+      hi.push_back(pos < h ? blk + h + pos : w + blk + pos);
+    }
+    SmallVector<Value> next;
+    for (size_t i = 0; i < level.size(); i += 2) {
+      Value x = level[i];
+      Value y = i + 1 < level.size() ? level[i + 1] : splat(0.0, w);
+      next.push_back(add(vector::ShuffleOp::create(b, loc, x, y, lo),
+                         vector::ShuffleOp::create(b, loc, x, y, hi)));
+    }
+    level = std::move(next);
+  }
+  return level.front();
+}
+
 Value Emitter::load(Value memref, ValueRange ivs) {
   Value v = memref::LoadOp::create(b, loc, memref, ivs);
   if (v.getType() != f32())
@@ -60,6 +121,19 @@ Value Emitter::alloc(ArrayRef<int64_t> shape, ValueRange dynSizes) {
   // 64-byte alignment: whole cache lines, aligned vector loads.
   return memref::AllocOp::create(b, loc, type, dynSizes,
                                  b.getI64IntegerAttr(64));
+}
+
+Value Emitter::stackAlloc(ArrayRef<int64_t> shape) {
+  auto type = MemRefType::get(shape, f32());
+  return memref::AllocaOp::create(b, loc, type, b.getI64IntegerAttr(64));
+}
+
+void Emitter::allocaScope(const std::function<void()> &body) {
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&scope.getBodyRegion());
+  body();
+  memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
 }
 
 void Emitter::forRange(Value lb, Value ub, Value step, const Body &body) {

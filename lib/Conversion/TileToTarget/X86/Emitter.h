@@ -79,6 +79,11 @@ public:
   Value max(Value x, Value y) {
     return arith::MaximumFOp::create(b, loc, x, y);
   }
+  /// max that ignores NaN operands and +-0 ordering (a single vmaxps, where
+  /// `max` needs extra compares and blends for its NaN/-0 semantics).
+  Value maxnum(Value x, Value y) {
+    return arith::MaxNumFOp::create(b, loc, x, y);
+  }
   Value min(Value x, Value y) {
     return arith::MinimumFOp::create(b, loc, x, y);
   }
@@ -87,6 +92,11 @@ public:
     return math::FmaOp::create(b, loc, x, y, acc);
   }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  /// exp(x) in straight-line f32 arithmetic (Cephes polynomial after range
+  /// reduction; relative error ~2 ulp), so that it vectorises instead of
+  /// becoming one libm call per lane. Inputs below -87.3 (incl. -inf) give
+  /// exactly 0; inputs above 88 clamp to exp(88) (no inf). NaN propagates.
+  Value fastExp(Value x);
   Value log1p(Value x) { return math::Log1pOp::create(b, loc, x); }
   Value sqrt(Value x) { return math::SqrtOp::create(b, loc, x); }
   Value rsqrt(Value x) { return math::RsqrtOp::create(b, loc, x); }
@@ -103,6 +113,27 @@ public:
   /// Sum of the lanes of a vector.
   Value reduceAdd(Value v) {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+  }
+  /// Sum of the lanes in any order (a shuffle tree rather than reduceAdd's
+  /// strictly sequential lane-by-lane adds).
+  Value reduceAddTree(Value v) {
+    return vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::ADD, v,
+        arith::FastMathFlags::reassoc | arith::FastMathFlags::nsz);
+  }
+  /// Lane i of the result is the sum of the lanes of vs[i], for up to W
+  /// vectors of W lanes (W a power of two; lanes past vs.size() are 0): a
+  /// transpose-and-add tree of log2(W) shuffle/add levels, far cheaper than
+  /// W separate reductions.
+  Value reduceAddLanes(ArrayRef<Value> vs);
+  /// Lane `i` of a vector.
+  Value extract(Value v, int64_t i) {
+    return vector::ExtractOp::create(b, loc, v, i);
+  }
+  /// Lanes [offset, offset + n) of a 1-D vector.
+  Value slice(Value v, int64_t offset, int64_t n) {
+    return vector::ExtractStridedSliceOp::create(b, loc, v, {offset}, {n},
+                                                 {1});
   }
   Value reduceMax(Value v) {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
@@ -125,6 +156,13 @@ public:
   /// A buffer of f32 with the given (possibly dynamic) sizes.
   Value alloc(ArrayRef<int64_t> shape, ValueRange dynSizes);
   void dealloc(Value memref) { memref::DeallocOp::create(b, loc, memref); }
+  /// A static-shape f32 scratch buffer on the stack (64-byte aligned). Emit
+  /// it inside `allocaScope` when the insertion point is in a loop, so the
+  /// stack does not grow per iteration.
+  Value stackAlloc(ArrayRef<int64_t> shape);
+  /// Emits `body` in a memref.alloca_scope: stack buffers allocated in it are
+  /// released at its end (llvm.stacksave/stackrestore).
+  void allocaScope(const std::function<void()> &body);
 
   // -- loops -------------------------------------------------------------------
   using Body = std::function<void(Value)>;

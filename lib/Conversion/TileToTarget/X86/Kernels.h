@@ -94,6 +94,11 @@ void emitFlashAttention(Emitter &e, Value q, Value k, Value v, Value out,
 /// out[:, h, P+s, :] = fresh[:, s, h, :]. fresh: [B, S, Hkv, D].
 void emitKVCacheAppend(Emitter &e, Value past, Value fresh, Value out);
 
+/// dst = src (same shape, any strided layouts with a unit-stride last
+/// dimension): the x86 form of memref.copy, so that compiled modules need no
+/// runtime library.
+void emitCopy(Emitter &e, Value src, Value dst);
+
 } // namespace mlir::tessera::x86
 
 #endif // TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H

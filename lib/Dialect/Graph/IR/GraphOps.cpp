@@ -25,6 +25,14 @@ using namespace mlir::tessera::graph;
 namespace {
 int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
 
+/// Checks that `v` has a last dimension to read (ops over the channels of
+/// `[..., channels]` must not index dimension -1 of a rank-0 tensor).
+LogicalResult checkHasLastDim(Operation *op, StringRef what, Value v) {
+  if (rankOf(v) >= 1)
+    return success();
+  return op->emitOpError() << what << " must have rank at least 1, got 0";
+}
+
 /// Checks that `w` is a 1-D tensor of `expected` elements.
 LogicalResult checkVector(Operation *op, StringRef what, Value w,
                           int64_t expected) {
@@ -98,6 +106,8 @@ LogicalResult RMSNormOp::verify() {
   if (getX().getType() != getType())
     return emitOpError("result type must equal the input type ")
            << getX().getType() << ", got " << getType();
+  if (failed(checkHasLastDim(*this, "input", getX())))
+    return failure();
   int64_t last = dimOf(getX(), rankOf(getX()) - 1);
   if (failed(checkVector(*this, "weight", getWeight(), last)))
     return failure();
@@ -105,6 +115,8 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult LinearOp::verify() {
+  if (failed(checkHasLastDim(*this, "input", getX())))
+    return failure();
   int64_t rank = rankOf(getX());
   int64_t in = dimOf(getX(), rank - 1);
   auto w = getWeight();
@@ -126,6 +138,8 @@ LogicalResult GatedRMSNormOp::verify() {
   if (getY().getType() != getType())
     return emitOpError("result type must equal the input type ")
            << getY().getType() << ", got " << getType();
+  if (failed(checkHasLastDim(*this, "input", getY())))
+    return failure();
   int64_t last = dimOf(getY(), rankOf(getY()) - 1);
   if (failed(checkVector(*this, "weight", getWeight(), last)) ||
       failed(checkPositive(*this, "group_size", getGroupSize())) ||
@@ -226,6 +240,8 @@ LogicalResult Mamba2MixerOp::verify() {
        failed(checkVector(*this, "out_proj bias", getOutProjBias(), hidden))))
     return failure();
   int64_t kernel = dimOf(getConvWeight(), 1);
+  if (!ShapedType::isDynamic(kernel) && kernel < 1)
+    return emitOpError("kernel size must be positive, got ") << kernel;
   int64_t stateLen = ShapedType::isDynamic(kernel) ? kernel : kernel - 1;
   SmallVector<int64_t> convState{batch, convDim, stateLen};
   SmallVector<int64_t> ssmState{batch, heads, getHeadDim(), getStateSize()};
@@ -319,6 +335,8 @@ LogicalResult MLPOp::verify() {
   if (getActivation() != "relu2")
     return emitOpError("unsupported activation '")
            << getActivation() << "', expected 'relu2'";
+  if (failed(checkHasLastDim(*this, "input", getX())))
+    return failure();
   int64_t rank = rankOf(getX());
   int64_t hidden = dimOf(getX(), rank - 1);
   if (failed(checkRank(*this, "up_proj", getUpProj().getType(), 2)))
@@ -338,6 +356,8 @@ LogicalResult MLPOp::verify() {
 }
 
 LogicalResult LMHeadOp::verify() {
+  if (failed(checkHasLastDim(*this, "input", getX())))
+    return failure();
   int64_t rank = rankOf(getX());
   if (failed(checkRank(*this, "weight", getWeight().getType(), 2)) ||
       failed(checkDim(*this, "weight hidden size", dimOf(getWeight(), 1),

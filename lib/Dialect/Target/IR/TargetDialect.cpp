@@ -1,4 +1,8 @@
-//===- TargetDialect.cpp - Tessera Target-IR dialect ---------------------------===//
+//===- TargetDialect.cpp - Tessera Target-IR dialect ----------------------===//
+//
+// Registration of Target-IR, the per-target stage of the Tessera pipeline.
+//
+//===----------------------------------------------------------------------===//
 
 #include "tessera/Dialect/Target/IR/Target.h"
 

@@ -1,10 +1,21 @@
-//===- TileOps.cpp - Tessera Tile-IR op verifiers ---------------------------===//
+//===- TileOps.cpp - Tessera Tile-IR op verifiers -------------------------===//
+//
+// Verifiers of the Tile-IR ops. Each checks the rank of its primary operands,
+// the shape of every other operand against the sizes those fix, and its
+// attributes, and names the rule, the expected and the actual value when one
+// is broken. Dynamic dimensions pass; the runtime checks them before running.
+//
+//===----------------------------------------------------------------------===//
 
 #include "tessera/Dialect/Tile/IR/Tile.h"
 #include "tessera/Support/ShapeChecks.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -12,3 +23,415 @@ using namespace mlir::tessera::tile;
 
 #define GET_OP_CLASSES
 #include "tessera/Dialect/Tile/IR/TileOps.cpp.inc"
+
+namespace {
+constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+/// Prints a shape as `[2, ?, 8]`.
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      os << "?";
+    else
+      os << d;
+  });
+  os << "]";
+  return s;
+}
+
+/// Checks `v`'s whole shape against `expected` (rank and every dimension
+/// that is static on both sides); reports "<what> shape: expected [..], got
+/// [..]".
+LogicalResult checkShape(Operation *op, const Twine &what, Value v,
+                         ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = cast<ShapedType>(v.getType()).getShape();
+  bool ok = actual.size() == expected.size();
+  for (size_t i = 0; ok && i < actual.size(); ++i)
+    ok = ShapedType::isDynamic(actual[i]) ||
+         ShapedType::isDynamic(expected[i]) || actual[i] == expected[i];
+  if (ok)
+    return success();
+  return op->emitOpError() << what << " shape: expected "
+                           << formatShape(expected) << ", got "
+                           << formatShape(actual);
+}
+
+/// Checks that `v` has the shape of `ref`.
+LogicalResult checkSameShape(Operation *op, const Twine &what, Value v,
+                             Value ref) {
+  return checkShape(op, what, v, cast<ShapedType>(ref.getType()).getShape());
+}
+
+/// Dynamic-aware `ceildiv(size, chunk)`.
+int64_t numChunks(int64_t size, int64_t chunk) {
+  if (ShapedType::isDynamic(size) || chunk <= 0)
+    return kDynamic;
+  return (size + chunk - 1) / chunk;
+}
+
+/// Prints a double the short way (`1e-05`, `2`, `inf`).
+std::string formatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+LogicalResult checkEpsilon(Operation *op, double eps) {
+  if (eps > 0 && std::isfinite(eps))
+    return success();
+  return op->emitOpError() << "epsilon must be positive and finite, got "
+                           << formatDouble(eps);
+}
+
+LogicalResult checkDtLimits(Operation *op, double lo, double hi) {
+  if (lo >= 0 && !std::isnan(hi) && lo <= hi)
+    return success();
+  return op->emitOpError() << "dt limits must satisfy 0 <= dt_min <= dt_max, "
+                              "got ["
+                           << formatDouble(lo) << ", " << formatDouble(hi)
+                           << "]";
+}
+
+LogicalResult checkAllPositive(
+    Operation *op, std::initializer_list<std::pair<StringRef, int64_t>> attrs) {
+  for (auto [name, value] : attrs)
+    if (failed(checkPositive(op, name, value)))
+      return failure();
+  return success();
+}
+
+/// The Tile-IR memory space of `v`'s memref type, or an error naming the
+/// foreign memory space it has.
+FailureOr<MemorySpace> memorySpaceOf(Operation *op, StringRef what, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  if (std::optional<MemorySpace> space = getMemorySpace(type))
+    return *space;
+  return op->emitOpError() << what
+                           << " memory space must be a #tile.memory_space "
+                              "attribute or none, got "
+                           << type.getMemorySpace();
+}
+
+/// Shared rules of tile.load and tile.store: `tile` (static shape) is copied
+/// to or from the window of `buffer` at `offsets`, and data moves toward the
+/// compute units on a load and away from them on a store.
+LogicalResult verifyTileCopy(Operation *op, Value tile, StringRef tileName,
+                             Value buffer, StringRef bufferName,
+                             ValueRange offsets, bool isLoad) {
+  FailureOr<MemorySpace> tileSpace = memorySpaceOf(op, tileName, tile);
+  FailureOr<MemorySpace> bufferSpace = memorySpaceOf(op, bufferName, buffer);
+  if (failed(tileSpace) || failed(bufferSpace))
+    return failure();
+  auto tileType = cast<MemRefType>(tile.getType());
+  auto bufferType = cast<MemRefType>(buffer.getType());
+  if (failed(checkDim(op, "offsets", offsets.size(), bufferType.getRank())) ||
+      failed(checkRank(op, tileName, tileType, bufferType.getRank())))
+    return failure();
+  if (!tileType.hasStaticShape())
+    return op->emitOpError() << tileName
+                             << " tile must have a static shape, got "
+                             << tileType;
+  MemRefType src = isLoad ? bufferType : tileType;
+  MemRefType dst = isLoad ? tileType : bufferType;
+  if (src.getElementType() != dst.getElementType())
+    return op->emitOpError()
+           << "destination element type must equal the source element type "
+           << src.getElementType() << ", got " << dst.getElementType();
+  MemorySpace from = isLoad ? *bufferSpace : *tileSpace;
+  MemorySpace to = isLoad ? *tileSpace : *bufferSpace;
+  bool inward = static_cast<uint32_t>(to) > static_cast<uint32_t>(from);
+  if (inward != isLoad || from == to)
+    return op->emitOpError()
+           << "destination memory space must be "
+           << (isLoad ? "nearer" : "farther")
+           << " than the source's (global < shared < register), got "
+           << stringifyMemorySpace(from) << " -> " << stringifyMemorySpace(to);
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Buffers and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult AllocOp::verify() {
+  MemRefType type = getType();
+  auto space = llvm::dyn_cast_or_null<MemorySpaceAttr>(type.getMemorySpace());
+  if (!space) {
+    InFlightDiagnostic diag = emitOpError(
+        "result memory space must be a #tile.memory_space attribute, got ");
+    if (type.getMemorySpace())
+      diag << type.getMemorySpace();
+    else
+      diag << "none";
+    return diag;
+  }
+  if (!type.getLayout().isIdentity())
+    return emitOpError("result must have the identity layout, got ") << type;
+  if (space.getValue() != MemorySpace::Global && !type.hasStaticShape())
+    return emitOpError() << stringifyMemorySpace(space.getValue())
+                         << " buffers must have a static shape, got " << type;
+  if (failed(checkDim(*this, "dynamic sizes", getDynamicSizes().size(),
+                      type.getNumDynamicDims())))
+    return failure();
+  if (std::optional<uint64_t> align = getAlignment())
+    if (static_cast<int64_t>(*align) <= 0 || !llvm::isPowerOf2_64(*align))
+      return emitOpError("alignment must be a positive power of two, got ")
+             << static_cast<int64_t>(*align);
+  return success();
+}
+
+LogicalResult LoadOp::verify() {
+  return verifyTileCopy(*this, getDst(), "destination", getSrc(), "source",
+                        getOffsets(), /*isLoad=*/true);
+}
+
+LogicalResult StoreOp::verify() {
+  return verifyTileCopy(*this, getSrc(), "source", getDst(), "destination",
+                        getOffsets(), /*isLoad=*/false);
+}
+
+//===----------------------------------------------------------------------===//
+// Dense algebra
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  for (auto [name, v] : {std::pair<StringRef, Value>{"A", getA()},
+                         {"B", getB()}, {"C", getC()}})
+    if (failed(checkRank(*this, name, v.getType(), 2)))
+      return failure();
+  int64_t m = dimOf(getA(), 0), k = dimOf(getA(), 1);
+  int64_t n = dimOf(getC(), 1);
+  SmallVector<int64_t> bShape =
+      getTransposeB() ? SmallVector<int64_t>{n, k} : SmallVector<int64_t>{k, n};
+  if (failed(checkDim(*this, "C rows", dimOf(getC(), 0), m)) ||
+      failed(checkShape(*this, getTransposeB() ? "B [N, K]" : "B [K, N]",
+                        getB(), bShape)) ||
+      (getBias() && failed(checkShape(*this, "bias", getBias(), {n}))))
+    return failure();
+  Type aElem = getA().getType().getElementType();
+  Type bElem = getB().getType().getElementType();
+  // Weight-only mixed precision: f32 activations times bf16/f16 weights
+  // (widened on load) is allowed; any other mix is not.
+  bool mixedOk = aElem.isF32() && (bElem.isBF16() || bElem.isF16());
+  if (aElem != bElem && !mixedOk)
+    return emitOpError("B element type must equal the A element type (or be "
+                       "bf16/f16 when A is f32): A is ")
+           << aElem << ", got " << bElem;
+  return checkAllPositive(*this, {{"tile_m", getTileM()},
+                                  {"tile_n", getTileN()},
+                                  {"tile_k", getTileK()}});
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise and normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 2)) ||
+      failed(checkShape(*this, "weight", getWeight(), {dimOf(getX(), 1)})) ||
+      failed(checkSameShape(*this, "out", getOut(), getX())) ||
+      failed(checkEpsilon(*this, getEpsilon().convertToDouble())))
+    return failure();
+  return checkPositive(*this, "block_rows", getBlockRows());
+}
+
+LogicalResult GatedRMSNormOp::verify() {
+  if (failed(checkRank(*this, "y", getY().getType(), 2)))
+    return failure();
+  int64_t channels = dimOf(getY(), 1);
+  if (failed(checkSameShape(*this, "z", getZ(), getY())) ||
+      failed(checkShape(*this, "weight", getWeight(), {channels})) ||
+      failed(checkSameShape(*this, "out", getOut(), getY())) ||
+      failed(checkPositive(*this, "group_size", getGroupSize())) ||
+      failed(checkDivides(*this, "channels must split into groups of group_size",
+                          channels, getGroupSize())))
+    return failure();
+  return checkEpsilon(*this, getEpsilon().convertToDouble());
+}
+
+LogicalResult AddOp::verify() {
+  if (failed(checkSameShape(*this, "b", getB(), getA())))
+    return failure();
+  return checkSameShape(*this, "out", getOut(), getA());
+}
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(checkRank(*this, "table", getTable().getType(), 2)))
+    return failure();
+  SmallVector<int64_t> expected(getIds().getType().getShape());
+  expected.push_back(dimOf(getTable(), 1));
+  return checkShape(*this, "out", getOut(), expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Mamba2
+//===----------------------------------------------------------------------===//
+
+LogicalResult CausalConv1dOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 3)) ||
+      failed(checkRank(*this, "weight", getWeight().getType(), 2)))
+    return failure();
+  int64_t batch = dimOf(getX(), 0), channels = dimOf(getX(), 2);
+  int64_t kernel = dimOf(getWeight(), 1);
+  if (failed(checkDim(*this, "weight channels", dimOf(getWeight(), 0),
+                      channels)))
+    return failure();
+  if (!ShapedType::isDynamic(kernel) && kernel < 1)
+    return emitOpError("kernel size must be positive, got ") << kernel;
+  int64_t stateLen = ShapedType::isDynamic(kernel) ? kDynamic : kernel - 1;
+  SmallVector<int64_t> state{batch, channels, stateLen};
+  if ((getBias() && failed(checkShape(*this, "bias", getBias(), {channels}))) ||
+      (getStateIn() &&
+       failed(checkShape(*this, "state_in", getStateIn(), state))) ||
+      failed(checkSameShape(*this, "out", getOut(), getX())) ||
+      failed(checkShape(*this, "state_out", getStateOut(), state)))
+    return failure();
+  return checkPositive(*this, "block_channels", getBlockChannels());
+}
+
+LogicalResult SSDChunkCumsumOp::verify() {
+  if (failed(checkRank(*this, "dt", getDt().getType(), 3)))
+    return failure();
+  int64_t batch = dimOf(getDt(), 0), seq = dimOf(getDt(), 1);
+  int64_t heads = dimOf(getDt(), 2), chunk = getChunkSize();
+  if (failed(checkShape(*this, "dt_bias", getDtBias(), {heads})) ||
+      failed(checkShape(*this, "A_log", getALog(), {heads})) ||
+      failed(checkSameShape(*this, "dt_out", getDtOut(), getDt())) ||
+      failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkShape(*this, "dA_cumsum", getDACumsum(),
+                        {batch, heads, numChunks(seq, chunk), chunk})))
+    return failure();
+  return checkDtLimits(*this, getDtMin().convertToDouble(),
+                       getDtMax().convertToDouble());
+}
+
+LogicalResult SSDChunkStateOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 4)) ||
+      failed(checkRank(*this, "B", getB().getType(), 4)))
+    return failure();
+  int64_t batch = dimOf(getX(), 0), seq = dimOf(getX(), 1);
+  int64_t heads = dimOf(getX(), 2), headDim = dimOf(getX(), 3);
+  int64_t groups = dimOf(getB(), 2), state = dimOf(getB(), 3);
+  int64_t chunk = getChunkSize(), chunks = numChunks(seq, chunk);
+  if (failed(checkShape(*this, "B", getB(), {batch, seq, groups, state})) ||
+      failed(checkDivides(*this, "heads must split evenly over groups", heads,
+                          groups)) ||
+      failed(checkShape(*this, "dt", getDt(), {batch, seq, heads})) ||
+      failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkShape(*this, "dA_cumsum", getDACumsum(),
+                        {batch, heads, chunks, chunk})))
+    return failure();
+  return checkShape(*this, "states", getStates(),
+                    {batch, chunks, heads, headDim, state});
+}
+
+LogicalResult SSDStatePassingOp::verify() {
+  if (failed(checkRank(*this, "states", getStates().getType(), 5)))
+    return failure();
+  int64_t batch = dimOf(getStates(), 0), chunks = dimOf(getStates(), 1);
+  int64_t heads = dimOf(getStates(), 2), headDim = dimOf(getStates(), 3);
+  int64_t state = dimOf(getStates(), 4), chunk = getChunkSize();
+  SmallVector<int64_t> final{batch, heads, headDim, state};
+  if (failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkShape(*this, "dA_cumsum", getDACumsum(),
+                        {batch, heads, chunks, chunk})) ||
+      (getInit() && failed(checkShape(*this, "init", getInit(), final))) ||
+      failed(checkSameShape(*this, "states_out", getStatesOut(), getStates())))
+    return failure();
+  return checkShape(*this, "final_state", getFinalState(), final);
+}
+
+LogicalResult SSDChunkScanOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 4)) ||
+      failed(checkRank(*this, "C", getC().getType(), 4)))
+    return failure();
+  int64_t batch = dimOf(getX(), 0), seq = dimOf(getX(), 1);
+  int64_t heads = dimOf(getX(), 2), headDim = dimOf(getX(), 3);
+  int64_t groups = dimOf(getC(), 2), state = dimOf(getC(), 3);
+  int64_t chunk = getChunkSize(), chunks = numChunks(seq, chunk);
+  if (failed(checkShape(*this, "C", getC(), {batch, seq, groups, state})) ||
+      failed(checkSameShape(*this, "B", getB(), getC())) ||
+      failed(checkDivides(*this, "heads must split evenly over groups", heads,
+                          groups)) ||
+      failed(checkShape(*this, "dt", getDt(), {batch, seq, heads})) ||
+      failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkShape(*this, "dA_cumsum", getDACumsum(),
+                        {batch, heads, chunks, chunk})) ||
+      failed(checkShape(*this, "states", getStates(),
+                        {batch, chunks, heads, headDim, state})) ||
+      failed(checkShape(*this, "D", getD(), {heads})))
+    return failure();
+  return checkSameShape(*this, "y", getY(), getX());
+}
+
+LogicalResult SSDStateUpdateOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 3)) ||
+      failed(checkRank(*this, "B", getB().getType(), 3)))
+    return failure();
+  int64_t batch = dimOf(getX(), 0), heads = dimOf(getX(), 1);
+  int64_t headDim = dimOf(getX(), 2);
+  int64_t groups = dimOf(getB(), 1), state = dimOf(getB(), 2);
+  if (failed(checkShape(*this, "dt", getDt(), {batch, heads})) ||
+      failed(checkShape(*this, "dt_bias", getDtBias(), {heads})) ||
+      failed(checkShape(*this, "A_log", getALog(), {heads})) ||
+      failed(checkShape(*this, "B", getB(), {batch, groups, state})) ||
+      failed(checkSameShape(*this, "C", getC(), getB())) ||
+      failed(checkDivides(*this, "heads must split evenly over groups", heads,
+                          groups)) ||
+      failed(checkShape(*this, "D", getD(), {heads})) ||
+      failed(checkShape(*this, "state", getState(),
+                        {batch, heads, headDim, state})) ||
+      failed(checkSameShape(*this, "y", getY(), getX())))
+    return failure();
+  return checkDtLimits(*this, getDtMin().convertToDouble(),
+                       getDtMax().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlashAttentionOp::verify() {
+  if (failed(checkRank(*this, "q", getQ().getType(), 4)) ||
+      failed(checkRank(*this, "k", getK().getType(), 4)))
+    return failure();
+  int64_t batch = dimOf(getQ(), 0), seq = dimOf(getQ(), 1);
+  int64_t qHeads = dimOf(getQ(), 2), headDim = dimOf(getQ(), 3);
+  int64_t kvLen = dimOf(getK(), 1), kvHeads = dimOf(getK(), 2);
+  if (failed(checkShape(*this, "k", getK(), {batch, kvLen, kvHeads, headDim})) ||
+      failed(checkSameShape(*this, "v", getV(), getK())) ||
+      failed(checkDivides(*this, "query heads must be a multiple of kv heads",
+                          qHeads, kvHeads)) ||
+      failed(checkSameShape(*this, "out", getOut(), getQ())))
+    return failure();
+  if (getCausal() && !ShapedType::isDynamic(seq) &&
+      !ShapedType::isDynamic(kvLen) && kvLen < seq)
+    return emitOpError("causal attention needs at least as many keys as "
+                       "queries, got ")
+           << kvLen << " keys and " << seq << " queries";
+  double scale = getScale().convertToDouble();
+  if (!(scale > 0) || !std::isfinite(scale))
+    return emitOpError("scale must be positive and finite, got ")
+           << formatDouble(scale);
+  return checkAllPositive(*this, {{"block_q", getBlockQ()},
+                                  {"block_k", getBlockK()}});
+}
+
+LogicalResult KVCacheAppendOp::verify() {
+  if (failed(checkRank(*this, "cache", getCache().getType(), 4)))
+    return failure();
+  int64_t batch = dimOf(getCache(), 0), kvHeads = dimOf(getCache(), 1);
+  int64_t maxLen = dimOf(getCache(), 2), headDim = dimOf(getCache(), 3);
+  if (failed(checkShape(*this, "update", getUpdate(),
+                        {batch, kDynamic, kvHeads, headDim})))
+    return failure();
+  int64_t seq = dimOf(getUpdate(), 1);
+  if (!ShapedType::isDynamic(seq) && !ShapedType::isDynamic(maxLen) &&
+      seq > maxLen)
+    return emitOpError("update length must not exceed the cache length ")
+           << maxLen << ", got " << seq;
+  return success();
+}

@@ -238,7 +238,9 @@ def Graph_Mamba2MixerOp : Graph_Op<"mamba2_mixer",
         {num_heads = 8 : i64, head_dim = 16 : i64, n_groups = 2 : i64,
          state_size = 16 : i64, chunk_size = 16 : i64, epsilon = 1.0e-05 : f64,
          dt_min = 0.0 : f64, dt_max = 0x7FF0000000000000 : f64}
-        : (...) -> (tensor<?x?x64xf32>, tensor<?x192x3xf32>, tensor<?x8x16x16xf32>)
+        : (tensor<?x?x64xf32>, tensor<328x64xf32>, tensor<192x4xf32>, tensor<192xf32>,
+           tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<128xf32>, tensor<64x128xf32>)
+        -> (tensor<?x?x64xf32>, tensor<?x192x3xf32>, tensor<?x8x16x16xf32>)
     ```
   }];
   let arguments = (ins

@@ -1,6 +1,7 @@
-//===- Target.h - Tessera Target-IR dialect ------------------------------*- C++ -*-===//
+//===- Target.h - Tessera Target-IR dialect ---------------------*- C++ -*-===//
 //
-// Target-IR: a stage of the Tessera pipeline (see docs/ARCHITECTURE.md).
+// Target-IR: the per-target stage of the Tessera pipeline, after Tile-IR and
+// before the upstream GPU/vector dialects (see docs/ARCHITECTURE.md).
 // Include this header to use the dialect and its ops.
 //
 //===----------------------------------------------------------------------===//
@@ -20,4 +21,4 @@
 #define GET_OP_CLASSES
 #include "tessera/Dialect/Target/IR/TargetOps.h.inc"
 
-#endif
+#endif // TESSERA_DIALECT_TARGET_IR_TARGET_H

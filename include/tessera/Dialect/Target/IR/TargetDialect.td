@@ -1,10 +1,50 @@
+//===- TargetDialect.td - Tessera Target-IR dialect --------*- tablegen -*-===//
+//
+// Target-IR is the third stage of the Tessera pipeline:
+//
+//   Graph-IR --convert-graph-to-tile--> Tile-IR
+//            --convert-tile-to-target{target=x86|nvidia|amd}-->
+//   Target-IR (this) + upstream dialects
+//            --convert-target-to-upstream + upstream conversions-->
+//   LLVM dialect / NVVM / ROCDL
+//
+// It holds the per-target primitives (one hardware instruction or one
+// instruction group each) that Tile-IR's tiled algorithms are built from.
+//
+//===----------------------------------------------------------------------===//
+
 #ifndef TESSERA_TARGET_DIALECT
 #define TESSERA_TARGET_DIALECT
+
 include "mlir/IR/OpBase.td"
+
 def Target_Dialect : Dialect {
   let name = "target";
-  let summary = "Tessera Target-IR: per-target ops";
+  let summary = "Tessera Target-IR: per-target hardware primitives";
+  let description = [{
+    Target-IR is where Tessera commits to a machine. Its ops are named by
+    target prefix and each is one hardware primitive:
+
+    - `target.nvidia.*` (Hopper, sm_90a): warpgroup MMA, TMA bulk tensor
+      loads, `mma.sync`, mbarriers and named barriers;
+    - `target.amd.*` (CDNA): MFMA and the LDS barrier;
+    - `target.x86.*`: FMA on SSE/AVX2/AVX-512 vectors, AVX-512 VNNI int8
+      dot products and AVX-512 BF16 dot products.
+
+    Each op's description names the upstream op it lowers to (nvgpu/nvvm,
+    amdgpu/rocdl, vector/x86vector/llvm); the ops exist so that
+    `convert-tile-to-target` can state, and the verifiers can check, the
+    shape and type rules of the instruction before the upstream dialects
+    spell it out. Verifiers report the rule, the expected and the actual
+    value. Operands that live in shared memory / LDS are expected in the GPU
+    workgroup address space (`#gpu.address_space<workgroup>` or `3`); memory
+    spaces are not verified, so Tile-IR's `#tile.memory_space<shared>` is
+    accepted during progressive lowering.
+  }];
   let cppNamespace = "::mlir::tessera::target";
 }
-class Target_Op<string mnemonic, list<Trait> traits = []> : Op<Target_Dialect, mnemonic, traits>;
-#endif
+
+class Target_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Target_Dialect, mnemonic, traits>;
+
+#endif // TESSERA_TARGET_DIALECT

@@ -1,10 +1,560 @@
+//===- TileOps.td - Tessera Tile-IR operations -------------*- tablegen -*-===//
+//
+// The ops of Tile-IR, the target-neutral stage of the Tessera pipeline:
+//
+//   Graph-IR --convert-graph-to-tile--> Tile-IR (this)
+//            --convert-tile-to-target--> Target-IR --> LLVM/NVVM/ROCDL
+//
+// Every op works on memrefs in destination-passing style and carries its
+// tiling choices as attributes. Verifiers check ranks, every static dimension
+// against the others, and attributes, and name the rule, the expected and the
+// actual value when one is broken ("<what>: expected N, got M").
+//
+//===----------------------------------------------------------------------===//
+
 #ifndef TESSERA_TILE_OPS
 #define TESSERA_TILE_OPS
+
 include "tessera/Dialect/Tile/IR/TileDialect.td"
+include "tessera/Dialect/Tile/IR/TileAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
-def Tile_MatmulOp : Tile_Op<"matmul"> {
-  let summary = "placeholder";
-  let arguments = (ins AnyMemRef:$a, AnyMemRef:$b, AnyMemRef:$c);
-  let assemblyFormat = "$a `,` $b `,` $c attr-dict `:` type($a) `,` type($b) `,` type($c)";
+
+def Tile_FloatMemRef : MemRefOf<[AnyFloat]>;
+def Tile_IdMemRef : MemRefOf<[I32, I64]>;
+
+//===----------------------------------------------------------------------===//
+// Buffers and data movement
+//===----------------------------------------------------------------------===//
+
+def Tile_AllocOp : Tile_Op<"alloc"> {
+  let summary = "allocate a buffer in a Tile-IR memory space";
+  let description = [{
+    Allocates a buffer whose memref type names its memory space with
+    `#tile.memory_space<...>`. The buffer lives until the end of the
+    enclosing region (like `memref.alloca`): a lowering makes `global`
+    buffers stack or arena memory, `shared` buffers CUDA shared memory / LDS
+    (or a scratch buffer on a CPU) and `register` buffers registers (or
+    vectors). `shared` and `register` buffers must have a static shape; a
+    `global` buffer takes one `index` operand per dynamic dimension. The
+    layout must be the identity (buffers are contiguous, row-major).
+    `alignment`, if given, is a power of two in bytes.
+
+    ```mlir
+    %acc = tile.alloc() : memref<128x128xf32, #tile.memory_space<register>>
+    %buf = tile.alloc(%n) {alignment = 64 : i64}
+        : memref<?x64xf32, #tile.memory_space<global>>
+    ```
+  }];
+  let arguments = (ins Variadic<Index>:$dynamic_sizes,
+                       OptionalAttr<I64Attr>:$alignment);
+  let results = (outs Res<AnyMemRef, "the new buffer",
+                          [MemAlloc<AutomaticAllocationScopeResource>]>:$result);
+  let assemblyFormat = "`(` $dynamic_sizes `)` attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
-#endif
+
+def Tile_LoadOp : Tile_Op<"load"> {
+  let summary = "copy a tile into a nearer memory space";
+  let description = [{
+    Copies the window of `src` that starts at `offsets` (one `index` per
+    dimension) and has the static shape of `dst` into `dst`:
+    `dst[i...] = src[offsets + i...]`. Elements of the window that fall
+    outside `src` read as zero (as TMA fills them), so edge tiles need no
+    special case. Data moves toward the compute units: `dst` must be in a
+    nearer memory space than `src` (`global` < `shared` < `register`).
+    Lowers to vector transfer reads on x86, to TMA
+    (`target.nvidia.tma_load`) or per-thread copies on NVIDIA and to global
+    loads into LDS on AMD.
+
+    ```mlir
+    tile.load %x[%i, %c0] -> %xs
+        : memref<?x64xbf16> -> memref<128x64xbf16, #tile.memory_space<shared>>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "the source buffer", [MemRead]>:$src,
+                       Variadic<Index>:$offsets,
+                       Arg<AnyMemRef, "the destination tile", [MemWrite]>:$dst);
+  let assemblyFormat = [{
+    $src `[` $offsets `]` `->` $dst attr-dict `:` type($src) `->` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_StoreOp : Tile_Op<"store"> {
+  let summary = "copy a tile back to a farther memory space";
+  let description = [{
+    Copies the tile `src` (static shape) into the window of `dst` that starts
+    at `offsets`: `dst[offsets + i...] = src[i...]`. Elements of the window
+    that fall outside `dst` are not written. `dst` must be in a farther
+    memory space than `src` (`register` > `shared` > `global`).
+
+    ```mlir
+    tile.store %acc -> %y[%i, %j]
+        : memref<128x128xf32, #tile.memory_space<register>> -> memref<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "the source tile", [MemRead]>:$src,
+                       Arg<AnyMemRef, "the destination buffer", [MemWrite]>:$dst,
+                       Variadic<Index>:$offsets);
+  let assemblyFormat = [{
+    $src `->` $dst `[` $offsets `]` attr-dict `:` type($src) `->` type($dst)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_BarrierOp : Tile_Op<"barrier"> {
+  let summary = "synchronise the threads that share `shared` memory";
+  let description = [{
+    Every thread of the group that shares `#tile.memory_space<shared>`
+    buffers (a CUDA thread block, an AMD workgroup) waits here until all have
+    arrived, and their earlier `shared` writes are visible to all afterwards.
+    Lowers to `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
+    `target.amd.lds_barrier` on AMD, and to nothing on CPUs, where one thread
+    runs the whole tile.
+
+    ```mlir
+    tile.barrier
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Dense algebra
+//===----------------------------------------------------------------------===//
+
+def Tile_MatmulOp : Tile_Op<"matmul"> {
+  let summary = "tiled matrix multiply with bias, accumulation and epilogue";
+  let description = [{
+    `C = epilogue((accumulate ? C : 0) + A @ op(B) + bias)` with `A`
+    `[M, K]`, `C` `[M, N]` and the optional `bias` `[N]`. With `transpose_b`,
+    `B` is `[N, K]` and `op(B) = B^T` (the `torch.nn.Linear` weight layout);
+    otherwise `B` is `[K, N]`. `epilogue` is `none` (default), `relu2`
+    (`relu(v)^2`) or `silu`. Products accumulate in at least f32; `A` and
+    `B` share an element type, `C` and `bias` may have another.
+
+    `tile_m`, `tile_n`, `tile_k` (positive) are the block of `C` one
+    thread block / core computes and the reduction step; they need not divide
+    the sizes (edge tiles are masked).
+
+    ```mlir
+    tile.matmul %x, %w, %y {tile_m = 128 : i64, tile_n = 128 : i64, tile_k = 64 : i64,
+                            transpose_b, epilogue = #tile.epilogue<relu2>}
+        : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
+    tile.matmul %h, %wd, %res bias(%b) {tile_m = 64 : i64, tile_n = 64 : i64,
+                                        tile_k = 32 : i64, transpose_b, accumulate}
+        : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>, memref<64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "A [M, K]", [MemRead]>:$a,
+    Arg<Tile_FloatMemRef, "B [N, K] (transpose_b) or [K, N]", [MemRead]>:$b,
+    Arg<Tile_FloatMemRef, "C [M, N]", [MemRead, MemWrite]>:$c,
+    Arg<Optional<Tile_FloatMemRef>, "bias [N]", [MemRead]>:$bias,
+    I64Attr:$tile_m, I64Attr:$tile_n, I64Attr:$tile_k,
+    UnitAttr:$transpose_b, UnitAttr:$accumulate,
+    DefaultValuedAttr<Tile_EpilogueAttr,
+                      "::mlir::tessera::tile::Epilogue::None">:$epilogue);
+  let assemblyFormat = [{
+    $a `,` $b `,` $c (`bias` `(` $bias^ `)`)? attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise and normalisation
+//===----------------------------------------------------------------------===//
+
+def Tile_RMSNormOp : Tile_Op<"rmsnorm"> {
+  let summary = "RMS normalisation of the rows of a 2-D buffer";
+  let description = [{
+    `out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + epsilon) * weight`, computed
+    in f32, for `x` and `out` `[rows, hidden]` and `weight` `[hidden]`.
+    `block_rows` (positive) rows are normalised per block. `out` may be `x`
+    itself.
+
+    ```mlir
+    tile.rmsnorm %x, %w, %y {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+        : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_FloatMemRef, "x [rows, hidden]", [MemRead]>:$x,
+                       Arg<Tile_FloatMemRef, "weight [hidden]", [MemRead]>:$weight,
+                       Arg<Tile_FloatMemRef, "out [rows, hidden]", [MemWrite]>:$out,
+                       F64Attr:$epsilon, I64Attr:$block_rows);
+  let assemblyFormat = "$x `,` $weight `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_GatedRMSNormOp : Tile_Op<"gated_rmsnorm"> {
+  let summary = "Mamba2's gated, grouped RMS normalisation";
+  let description = [{
+    For `y`, `z`, `out` `[rows, channels]` and `weight` `[channels]`:
+    `h = y * silu(z)`, then each group of `group_size` consecutive channels
+    of `h` is RMS-normalised (`h / sqrt(mean(h^2) + epsilon)`), then scaled
+    by `weight` (Hugging Face's `MambaRMSNormGated`,
+    `norm_before_gate = False`). `channels` must be a multiple of
+    `group_size` (positive; Nemotron-H: `d_inner / n_groups`).
+
+    ```mlir
+    tile.gated_rmsnorm %y, %z, %w, %o {epsilon = 1.0e-05 : f64, group_size = 64 : i64}
+        : memref<?x128xf32>, memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_FloatMemRef, "y [rows, channels]", [MemRead]>:$y,
+                       Arg<Tile_FloatMemRef, "gate z [rows, channels]", [MemRead]>:$z,
+                       Arg<Tile_FloatMemRef, "weight [channels]", [MemRead]>:$weight,
+                       Arg<Tile_FloatMemRef, "out [rows, channels]", [MemWrite]>:$out,
+                       F64Attr:$epsilon, I64Attr:$group_size);
+  let assemblyFormat = "$y `,` $z `,` $weight `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_AddOp : Tile_Op<"add"> {
+  let summary = "elementwise add (residual connection)";
+  let description = [{
+    `out = a + b` elementwise; all three have the same shape. Element types
+    may differ (e.g. an f32 residual stream plus a bf16 branch): the sum is
+    computed in f32 and rounded to `out`'s type. `out` may be `a` or `b`.
+
+    ```mlir
+    tile.add %h, %mix, %h : memref<?x64xf32>, memref<?x64xbf16>, memref<?x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_FloatMemRef, "a", [MemRead]>:$a,
+                       Arg<Tile_FloatMemRef, "b", [MemRead]>:$b,
+                       Arg<Tile_FloatMemRef, "out", [MemWrite]>:$out);
+  let assemblyFormat = "$a `,` $b `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_EmbeddingOp : Tile_Op<"embedding"> {
+  let summary = "token embedding gather";
+  let description = [{
+    `out[i..., :] = table[ids[i...], :]` with `table` `[vocab, hidden]`,
+    `ids` of any rank `r` (i32 or i64) and `out` of rank `r + 1`. Ids must be
+    in `[0, vocab)`; the runtime checks them before compiled code runs.
+
+    ```mlir
+    tile.embedding %table, %ids, %h : memref<256x64xf32>, memref<?x?xi64>, memref<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Tile_FloatMemRef, "table [vocab, hidden]", [MemRead]>:$table,
+                       Arg<Tile_IdMemRef, "ids", [MemRead]>:$ids,
+                       Arg<Tile_FloatMemRef, "out [ids..., hidden]", [MemWrite]>:$out);
+  let assemblyFormat = "$table `,` $ids `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Mamba2: causal conv1d
+//===----------------------------------------------------------------------===//
+
+def Tile_CausalConv1dOp : Tile_Op<"causal_conv1d", [AttrSizedOperandSegments]> {
+  let summary = "causal depthwise conv1d over the sequence, with state";
+  let description = [{
+    `x` and `out` `[batch, seq, channels]`, `weight` `[channels, kernel]`,
+    optional `bias` `[channels]`. Output position `t` sees inputs
+    `t-kernel+1 .. t`; positions before the start come from `state_in`
+    (`[batch, channels, kernel-1]`, the last inputs of the previous call) or
+    are zero. With `silu` the result goes through SiLU. `state_out`
+    (`[batch, channels, kernel-1]`) receives the last `kernel-1` inputs
+    (including `state_in`'s when `seq < kernel-1`) and may be the same
+    buffer as `state_in`. `block_channels` (positive) channels are computed
+    per block.
+
+    ```mlir
+    tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1
+        {silu, block_channels = 64 : i64}
+        : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>,
+          memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "x [batch, seq, channels]", [MemRead]>:$x,
+    Arg<Tile_FloatMemRef, "weight [channels, kernel]", [MemRead]>:$weight,
+    Arg<Optional<Tile_FloatMemRef>, "bias [channels]", [MemRead]>:$bias,
+    Arg<Optional<Tile_FloatMemRef>, "state_in [batch, channels, kernel-1]",
+        [MemRead]>:$state_in,
+    Arg<Tile_FloatMemRef, "out [batch, seq, channels]", [MemWrite]>:$out,
+    Arg<Tile_FloatMemRef, "state_out [batch, channels, kernel-1]",
+        [MemWrite]>:$state_out,
+    UnitAttr:$silu, I64Attr:$block_channels);
+  let assemblyFormat = [{
+    $x `,` $weight (`bias` `(` $bias^ `)`)? (`state_in` `(` $state_in^ `)`)?
+    `->` $out `,` $state_out attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Mamba2: SSD chunked scan (mamba_ssm's ssd_combined split)
+//===----------------------------------------------------------------------===//
+
+def Tile_SSDChunkCumsumOp : Tile_Op<"ssd_chunk_cumsum"> {
+  let summary = "SSD stage 1: dt activation and per-chunk cumulative dA";
+  let description = [{
+    With `dt` `[batch, seq, heads]`, `dt_bias` and `A_log` `[heads]`:
+
+      dt_out[b, t, h]       = clamp(softplus(dt[b, t, h] + dt_bias[h]), dt_min, dt_max)
+      dA_cumsum[b, h, c, l] = sum_{l' <= l} dt_out[b, c*chunk_size + l', h] * -exp(A_log[h])
+
+    `dt_out` has `dt`'s shape; `dA_cumsum` is
+    `[batch, heads, ceildiv(seq, chunk_size), chunk_size]` (f32). Entries of
+    the last chunk past the end of the sequence are never read.
+    `chunk_size` is positive (128 for Nemotron-H 12B);
+    `0 <= dt_min <= dt_max` (`dt_max` may be `inf`). mamba_ssm's
+    `_chunk_cumsum_fwd`.
+
+    ```mlir
+    tile.ssd_chunk_cumsum %dt, %dtb, %alog -> %dt2, %dacs
+        {chunk_size = 128 : i64, dt_min = 0.0 : f64, dt_max = 0x7FF0000000000000 : f64}
+        : memref<?x?x8xf32>, memref<8xf32>, memref<8xf32>, memref<?x?x8xf32>,
+          memref<?x8x?x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "dt [batch, seq, heads]", [MemRead]>:$dt,
+    Arg<Tile_FloatMemRef, "dt_bias [heads]", [MemRead]>:$dt_bias,
+    Arg<Tile_FloatMemRef, "A_log [heads]", [MemRead]>:$A_log,
+    Arg<Tile_FloatMemRef, "dt_out [batch, seq, heads]", [MemWrite]>:$dt_out,
+    Arg<Tile_FloatMemRef, "dA_cumsum [batch, heads, nchunks, chunk]",
+        [MemWrite]>:$dA_cumsum,
+    I64Attr:$chunk_size, F64Attr:$dt_min, F64Attr:$dt_max);
+  let assemblyFormat = [{
+    $dt `,` $dt_bias `,` $A_log `->` $dt_out `,` $dA_cumsum attr-dict
+    `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_SSDChunkStateOp : Tile_Op<"ssd_chunk_state"> {
+  let summary = "SSD stage 2: the state each chunk contributes on its own";
+  let description = [{
+    For each chunk `c` (positions `t = c*chunk_size + l`), head `h` and its
+    group `g = h / (heads / groups)`:
+
+      states[b, c, h, p, n] = sum_l exp(dA_cumsum[b, h, c, last] - dA_cumsum[b, h, c, l])
+                                    * dt[b, t, h] * x[b, t, h, p] * B[b, t, g, n]
+
+    where `last` is the chunk's last valid position. `x` is
+    `[batch, seq, heads, head_dim]`, `B` `[batch, seq, groups, state]`
+    (`heads` a multiple of `groups`), `dt` the activated `[batch, seq, heads]`
+    from `tile.ssd_chunk_cumsum`, `dA_cumsum`
+    `[batch, heads, nchunks, chunk_size]`, `states`
+    `[batch, nchunks, heads, head_dim, state]` (f32). mamba_ssm's
+    `_chunk_state_fwd`.
+
+    ```mlir
+    tile.ssd_chunk_state %x, %B, %dt2, %dacs -> %st {chunk_size = 128 : i64}
+        : memref<?x?x8x16xf32>, memref<?x?x2x16xf32>, memref<?x?x8xf32>,
+          memref<?x8x?x128xf32>, memref<?x?x8x16x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "x [batch, seq, heads, head_dim]", [MemRead]>:$x,
+    Arg<Tile_FloatMemRef, "B [batch, seq, groups, state]", [MemRead]>:$B,
+    Arg<Tile_FloatMemRef, "dt [batch, seq, heads]", [MemRead]>:$dt,
+    Arg<Tile_FloatMemRef, "dA_cumsum [batch, heads, nchunks, chunk]",
+        [MemRead]>:$dA_cumsum,
+    Arg<Tile_FloatMemRef, "states [batch, nchunks, heads, head_dim, state]",
+        [MemWrite]>:$states,
+    I64Attr:$chunk_size);
+  let assemblyFormat = [{
+    $x `,` $B `,` $dt `,` $dA_cumsum `->` $states attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_SSDStatePassingOp : Tile_Op<"ssd_state_passing"> {
+  let summary = "SSD stage 3: carry the state across chunks";
+  let description = [{
+    A sequential scan over chunks. With `s_0 = init` (or zero) and
+    `s_{c+1} = exp(dA_cumsum[b, h, c, last]) * s_c + states[b, c]`:
+    `states_out[b, c] = s_c` (the state entering chunk `c`) and
+    `final_state = s_nchunks`. `states` and `states_out` are
+    `[batch, nchunks, heads, head_dim, state]`, `dA_cumsum`
+    `[batch, heads, nchunks, chunk_size]`, `init` and `final_state`
+    `[batch, heads, head_dim, state]`. mamba_ssm's `_state_passing_fwd`.
+
+    ```mlir
+    tile.ssd_state_passing %st, %dacs init(%s0) -> %st_in, %s1 {chunk_size = 128 : i64}
+        : memref<?x?x8x16x16xf32>, memref<?x8x?x128xf32>, memref<?x8x16x16xf32>,
+          memref<?x?x8x16x16xf32>, memref<?x8x16x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "states [batch, nchunks, heads, head_dim, state]",
+        [MemRead]>:$states,
+    Arg<Tile_FloatMemRef, "dA_cumsum [batch, heads, nchunks, chunk]",
+        [MemRead]>:$dA_cumsum,
+    Arg<Optional<Tile_FloatMemRef>, "init [batch, heads, head_dim, state]",
+        [MemRead]>:$init,
+    Arg<Tile_FloatMemRef, "states_out [batch, nchunks, heads, head_dim, state]",
+        [MemWrite]>:$states_out,
+    Arg<Tile_FloatMemRef, "final_state [batch, heads, head_dim, state]",
+        [MemWrite]>:$final_state,
+    I64Attr:$chunk_size);
+  let assemblyFormat = [{
+    $states `,` $dA_cumsum (`init` `(` $init^ `)`)? `->` $states_out `,`
+    $final_state attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_SSDChunkScanOp : Tile_Op<"ssd_chunk_scan"> {
+  let summary = "SSD stage 4: outputs from the intra- and inter-chunk terms";
+  let description = [{
+    For position `t = c*chunk_size + l`, head `h`, group `g`:
+
+      y[b, t, h, p] = sum_{l' <= l} (C[b, t, g] . B[b, t', g])
+                          * exp(dA_cumsum[b, h, c, l] - dA_cumsum[b, h, c, l'])
+                          * dt[b, t', h] * x[b, t', h, p]                  (intra-chunk, quadratic)
+                    + exp(dA_cumsum[b, h, c, l]) * (C[b, t, g] . states[b, c, h, p])  (inter-chunk)
+                    + D[h] * x[b, t, h, p]
+
+    with `t' = c*chunk_size + l'` and `states` the chunk-entry states from
+    `tile.ssd_state_passing`. `x` and `y` are `[batch, seq, heads, head_dim]`,
+    `C` and `B` `[batch, seq, groups, state]`, `dt` `[batch, seq, heads]`,
+    `dA_cumsum` `[batch, heads, nchunks, chunk_size]`, `states`
+    `[batch, nchunks, heads, head_dim, state]`, `D` `[heads]`. mamba_ssm's
+    `_bmm_chunk_fwd` + `_chunk_scan_fwd`.
+
+    ```mlir
+    tile.ssd_chunk_scan %x, %C, %B, %dt2, %dacs, %st_in, %D -> %y {chunk_size = 128 : i64}
+        : memref<?x?x8x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>,
+          memref<?x?x8xf32>, memref<?x8x?x128xf32>, memref<?x?x8x16x16xf32>,
+          memref<8xf32>, memref<?x?x8x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "x [batch, seq, heads, head_dim]", [MemRead]>:$x,
+    Arg<Tile_FloatMemRef, "C [batch, seq, groups, state]", [MemRead]>:$C,
+    Arg<Tile_FloatMemRef, "B [batch, seq, groups, state]", [MemRead]>:$B,
+    Arg<Tile_FloatMemRef, "dt [batch, seq, heads]", [MemRead]>:$dt,
+    Arg<Tile_FloatMemRef, "dA_cumsum [batch, heads, nchunks, chunk]",
+        [MemRead]>:$dA_cumsum,
+    Arg<Tile_FloatMemRef, "states [batch, nchunks, heads, head_dim, state]",
+        [MemRead]>:$states,
+    Arg<Tile_FloatMemRef, "D [heads]", [MemRead]>:$D,
+    Arg<Tile_FloatMemRef, "y [batch, seq, heads, head_dim]", [MemWrite]>:$y,
+    I64Attr:$chunk_size);
+  let assemblyFormat = [{
+    $x `,` $C `,` $B `,` $dt `,` $dA_cumsum `,` $states `,` $D `->` $y attr-dict
+    `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_SSDStateUpdateOp : Tile_Op<"ssd_state_update"> {
+  let summary = "one recurrent SSM step (decode)";
+  let description = [{
+    The recurrent form of the SSD scan for one new token per sequence. With
+    `dt' = clamp(softplus(dt + dt_bias), dt_min, dt_max)`,
+    `A = -exp(A_log)` and `g = h / (heads / groups)`:
+
+      state[b, h] = exp(dt'[b, h] * A[h]) * state[b, h] + dt'[b, h] * x[b, h] (x) B[b, g]
+      y[b, h]     = state[b, h] . C[b, g] + D[h] * x[b, h]
+
+    `x` and `y` are `[batch, heads, head_dim]`, `dt` `[batch, heads]`,
+    `dt_bias`, `A_log`, `D` `[heads]`, `B` and `C` `[batch, groups, state]`,
+    and `state` `[batch, heads, head_dim, state]` is read and updated in
+    place. mamba_ssm's `selective_state_update`.
+
+    ```mlir
+    tile.ssd_state_update %x, %dt, %dtb, %alog, %B, %C, %D inout(%s) -> %y
+        {dt_min = 0.0 : f64, dt_max = 0x7FF0000000000000 : f64}
+        : memref<?x8x16xf32>, memref<?x8xf32>, memref<8xf32>, memref<8xf32>,
+          memref<?x2x16xf32>, memref<?x2x16xf32>, memref<8xf32>,
+          memref<?x8x16x16xf32>, memref<?x8x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "x [batch, heads, head_dim]", [MemRead]>:$x,
+    Arg<Tile_FloatMemRef, "dt [batch, heads]", [MemRead]>:$dt,
+    Arg<Tile_FloatMemRef, "dt_bias [heads]", [MemRead]>:$dt_bias,
+    Arg<Tile_FloatMemRef, "A_log [heads]", [MemRead]>:$A_log,
+    Arg<Tile_FloatMemRef, "B [batch, groups, state]", [MemRead]>:$B,
+    Arg<Tile_FloatMemRef, "C [batch, groups, state]", [MemRead]>:$C,
+    Arg<Tile_FloatMemRef, "D [heads]", [MemRead]>:$D,
+    Arg<Tile_FloatMemRef, "state [batch, heads, head_dim, state], in/out",
+        [MemRead, MemWrite]>:$state,
+    Arg<Tile_FloatMemRef, "y [batch, heads, head_dim]", [MemWrite]>:$y,
+    F64Attr:$dt_min, F64Attr:$dt_max);
+  let assemblyFormat = [{
+    $x `,` $dt `,` $dt_bias `,` $A_log `,` $B `,` $C `,` $D
+    `inout` `(` $state `)` `->` $y attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
+  let summary = "blocked attention with online softmax and grouped K/V heads";
+  let description = [{
+    `out[b, i, h] = softmax_j(scale * q[b, i, h] . k[b, j, h / r]) @ v[b, :, h / r]`
+    with `q` and `out` `[batch, seq, q_heads, head_dim]`, `k` and `v`
+    `[batch, kv_len, kv_heads, head_dim]` and `r = q_heads / kv_heads` (GQA:
+    query head `h` reads K/V head `h / r`; K/V are never repeated). With
+    `causal`, query `i` sees keys `j <= i + kv_len - seq` (aligned
+    bottom-right: the queries are the last `seq` positions), so
+    `kv_len >= seq`.
+
+    The softmax is computed online (FlashAttention): blocks of `block_q`
+    queries keep a running max and sum while blocks of `block_k` keys stream
+    past (both positive). Any layout works through strides: a decode step
+    reads a `[batch, kv_heads, len, head_dim]` cache through a
+    `memref.transpose`d subview.
+
+    ```mlir
+    tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64,
+                                          block_q = 64 : i64, block_k = 64 : i64}
+        : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>,
+          memref<?x?x4x16xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "q [batch, seq, q_heads, head_dim]", [MemRead]>:$q,
+    Arg<Tile_FloatMemRef, "k [batch, kv_len, kv_heads, head_dim]", [MemRead]>:$k,
+    Arg<Tile_FloatMemRef, "v [batch, kv_len, kv_heads, head_dim]", [MemRead]>:$v,
+    Arg<Tile_FloatMemRef, "out [batch, seq, q_heads, head_dim]", [MemWrite]>:$out,
+    UnitAttr:$causal, F64Attr:$scale, I64Attr:$block_q, I64Attr:$block_k);
+  let assemblyFormat = "$q `,` $k `,` $v `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_KVCacheAppendOp : Tile_Op<"kv_cache_append"> {
+  let summary = "write new keys or values into a K/V cache";
+  let description = [{
+    `cache[b, h, position + s, :] = update[b, s, h, :]` for `cache`
+    `[batch, kv_heads, max_len, head_dim]` and `update` (the new positions'
+    keys or values, in the layout the projections produce)
+    `[batch, seq, kv_heads, head_dim]`. `position` is the number of positions
+    already cached; `position + seq <= max_len` is checked at run time (and
+    `seq <= max_len` here). Element types may differ (the cache may be
+    narrower).
+
+    ```mlir
+    tile.kv_cache_append %k_new -> %k_cache[%pos]
+        : memref<?x1x2x16xf32> -> memref<?x2x4096x16xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "cache [batch, kv_heads, max_len, head_dim]",
+        [MemWrite]>:$cache,
+    Arg<Tile_FloatMemRef, "update [batch, seq, kv_heads, head_dim]",
+        [MemRead]>:$update,
+    Index:$position);
+  let assemblyFormat = [{
+    $update `->` $cache `[` $position `]` attr-dict `:` type($update) `->` type($cache)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // TESSERA_TILE_OPS

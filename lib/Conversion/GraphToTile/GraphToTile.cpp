@@ -1,0 +1,654 @@
+//===- GraphToTile.cpp - Graph-IR to Tile-IR ------------------------------===//
+//
+// convert-graph-to-tile: the first lowering of the Tessera pipeline.
+//
+//   Graph-IR (tensors, model ops) --> Tile-IR (buffers, tiled algorithms)
+//
+// Each function over tensors becomes a function over memrefs in
+// destination-passing style, which is also the runtime ABI:
+//
+//   @f(inputs..., weights..., results...)   {tessera.weights = [names...],
+//                                            tessera.num_inputs, num_results}
+//
+// `graph.weight` ops become the weight arguments (one per distinct name, in
+// order of first use); results are written into caller-provided buffers.
+// Intermediate values get `memref.alloc`s, freed before the return; a value
+// that is returned is computed straight into its result buffer.
+//
+// Composite ops decompose into Tile-IR algorithms:
+//   mamba2_mixer   -> matmul(in_proj) -> causal_conv1d -> ssd_chunk_cumsum ->
+//                     ssd_chunk_state -> ssd_state_passing -> ssd_chunk_scan
+//                     -> gated_rmsnorm -> matmul(out_proj);
+//                     with a static sequence length of 1: ssd_state_update
+//                     (the recurrent decode form) instead of the four stages.
+//   self_attention -> matmul(q, k, v) -> kv_cache_append -> flash_attention
+//                     -> matmul(o)
+//   mlp            -> matmul(up, epilogue relu2) -> matmul(down)
+// Projections run on [tokens, features] views of the activations; the
+// parts of a projection's output (z | xBC | dt, x | B | C) are strided views,
+// never copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Conversion/Passes.h"
+#include "tessera/Dialect/Graph/IR/Graph.h"
+#include "tessera/Dialect/Tile/IR/Tile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace mlir::tessera {
+#define GEN_PASS_DEF_CONVERTGRAPHTOTILE
+#include "tessera/Conversion/Passes.h.inc"
+} // namespace mlir::tessera
+
+using namespace mlir;
+using namespace mlir::tessera;
+
+namespace {
+
+MemRefType memrefFor(Type tensorType) {
+  auto t = cast<RankedTensorType>(tensorType);
+  return MemRefType::get(t.getShape(), t.getElementType());
+}
+
+/// Lowers one Graph-IR function into a new Tile-IR function.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp func) : oldFunc(func), b(func) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerEmbedding(graph::EmbeddingOp op);
+  LogicalResult lowerRMSNorm(graph::RMSNormOp op);
+  LogicalResult lowerLinear(graph::LinearOp op);
+  LogicalResult lowerResidualAdd(graph::ResidualAddOp op);
+  LogicalResult lowerMLP(graph::MLPOp op);
+  LogicalResult lowerLMHead(graph::LMHeadOp op);
+  LogicalResult lowerGatedRMSNorm(graph::GatedRMSNormOp op);
+  LogicalResult lowerCausalConv1d(graph::CausalConv1dOp op);
+  LogicalResult lowerSSDScan(graph::SSDScanOp op);
+  LogicalResult lowerMamba2Mixer(graph::Mamba2MixerOp op);
+  LogicalResult lowerAttention(graph::AttentionOp op);
+  LogicalResult lowerSelfAttention(graph::SelfAttentionOp op);
+
+  // -- buffers ---------------------------------------------------------------
+  Value buf(Value tensor) { return mapping.lookup(tensor); }
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value dim(Value memref, int64_t i) {
+    return memref::DimOp::create(b, loc, memref, i);
+  }
+  /// The buffer a tensor result is computed into: its result argument when
+  /// the function returns it, else a fresh allocation freed at the end.
+  /// `sizes` gives every dimension (constants for static ones are ignored).
+  Value bufferFor(Value result, ArrayRef<Value> sizes);
+  /// A scratch buffer (f32) of the given shape, freed at the end.
+  Value scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes);
+  /// The [rows, last] view of an N-D contiguous buffer.
+  Value rows2d(Value memref);
+  /// A view of `base` ([rows, width], contiguous) with the given sizes and
+  /// strides starting at column `offset`.
+  Value view(Value base, int64_t colOffset, ArrayRef<OpFoldResult> sizes,
+             ArrayRef<OpFoldResult> strides);
+
+  func::FuncOp oldFunc;
+  func::FuncOp newFunc;
+  OpBuilder b;
+  Location loc = UnknownLoc();
+  IRMapping mapping;
+  DenseMap<Value, Value> resultBuffers; // returned tensor -> result argument
+  SmallVector<Value> allocs;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Function structure
+//===----------------------------------------------------------------------===//
+
+Value FunctionLowering::bufferFor(Value result, ArrayRef<Value> sizes) {
+  if (Value arg = resultBuffers.lookup(result))
+    return arg;
+  MemRefType type = memrefFor(result.getType());
+  SmallVector<Value> dynamic;
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    if (ShapedType::isDynamic(d))
+      dynamic.push_back(sizes[i]);
+  Value alloc = memref::AllocOp::create(b, loc, type, dynamic,
+                                        b.getI64IntegerAttr(64));
+  allocs.push_back(alloc);
+  return alloc;
+}
+
+Value FunctionLowering::scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
+  auto type = MemRefType::get(shape, b.getF32Type());
+  SmallVector<Value> dynamic;
+  for (auto [i, d] : llvm::enumerate(shape))
+    if (ShapedType::isDynamic(d))
+      dynamic.push_back(sizes[i]);
+  Value alloc = memref::AllocOp::create(b, loc, type, dynamic,
+                                        b.getI64IntegerAttr(64));
+  allocs.push_back(alloc);
+  return alloc;
+}
+
+Value FunctionLowering::rows2d(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() == 2)
+    return memref;
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t i = 0; i + 1 < type.getRank(); ++i)
+    groups[0].push_back(i);
+  groups[1].push_back(type.getRank() - 1);
+  return memref::CollapseShapeOp::create(b, loc, memref, groups);
+}
+
+Value FunctionLowering::view(Value base, int64_t colOffset,
+                             ArrayRef<OpFoldResult> sizes,
+                             ArrayRef<OpFoldResult> strides) {
+  auto staticOf = [](OpFoldResult r) -> int64_t {
+    if (auto attr = dyn_cast<Attribute>(r))
+      return cast<IntegerAttr>(attr).getInt();
+    return ShapedType::kDynamic;
+  };
+  SmallVector<int64_t> shape, strideValues;
+  for (OpFoldResult s : sizes)
+    shape.push_back(staticOf(s));
+  for (OpFoldResult s : strides)
+    strideValues.push_back(staticOf(s));
+  auto baseType = cast<MemRefType>(base.getType());
+  auto type = MemRefType::get(
+      shape, baseType.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), colOffset, strideValues));
+  return memref::ReinterpretCastOp::create(b, loc, type, base,
+                                           b.getIndexAttr(colOffset), sizes,
+                                           strides);
+}
+
+LogicalResult FunctionLowering::run() {
+  loc = oldFunc.getLoc();
+  Block &body = oldFunc.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+
+  // Weights, one argument per distinct name, in order of first use.
+  SmallVector<graph::WeightOp> weights;
+  llvm::StringMap<unsigned> weightIndex;
+  for (auto w : body.getOps<graph::WeightOp>()) {
+    auto [it, inserted] = weightIndex.try_emplace(w.getName(), weights.size());
+    if (inserted) {
+      weights.push_back(w);
+    } else if (weights[it->second].getType() != w.getType()) {
+      return w.emitOpError("weight '")
+             << w.getName() << "' is used with two types: "
+             << weights[it->second].getType() << " and " << w.getType();
+    }
+  }
+
+  unsigned numInputs = oldFunc.getNumArguments();
+  unsigned numResults = oldFunc.getNumResults();
+  SmallVector<Type> argTypes;
+  for (Type t : oldFunc.getArgumentTypes())
+    argTypes.push_back(memrefFor(t));
+  for (auto w : weights)
+    argTypes.push_back(memrefFor(w.getType()));
+  for (Type t : oldFunc.getResultTypes())
+    argTypes.push_back(memrefFor(t));
+
+  b.setInsertionPointAfter(oldFunc);
+  newFunc = func::FuncOp::create(b, loc, oldFunc.getName(),
+                                 b.getFunctionType(argTypes, {}));
+  SmallVector<Attribute> names;
+  for (auto w : weights)
+    names.push_back(w.getNameAttr());
+  newFunc->setAttr("tessera.weights", b.getArrayAttr(names));
+  newFunc->setAttr("tessera.num_inputs", b.getI64IntegerAttr(numInputs));
+  newFunc->setAttr("tessera.num_results", b.getI64IntegerAttr(numResults));
+  newFunc->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+
+  Block *entry = newFunc.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  for (unsigned i = 0; i < numInputs; ++i)
+    mapping.map(oldFunc.getArgument(i), entry->getArgument(i));
+  for (auto w : body.getOps<graph::WeightOp>())
+    mapping.map(w.getResult(),
+                entry->getArgument(numInputs + weightIndex[w.getName()]));
+  unsigned firstResult = numInputs + weights.size();
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Operation *def = v.getDefiningOp();
+    if (def && !isa<graph::WeightOp>(def) && !resultBuffers.count(v))
+      resultBuffers[v] = entry->getArgument(firstResult + i);
+  }
+
+  for (Operation &op : body.without_terminator())
+    if (failed(lowerOp(&op)))
+      return failure();
+
+  loc = ret.getLoc();
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Value dst = entry->getArgument(firstResult + i);
+    if (resultBuffers.lookup(v) != dst)
+      memref::CopyOp::create(b, loc, buf(v), dst);
+  }
+  for (Value alloc : allocs)
+    memref::DeallocOp::create(b, loc, alloc);
+  func::ReturnOp::create(b, loc);
+  oldFunc.erase();
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerOp(Operation *op) {
+  loc = op->getLoc();
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<graph::WeightOp>([](auto) { return success(); })
+      .Case([&](graph::EmbeddingOp o) { return lowerEmbedding(o); })
+      .Case([&](graph::RMSNormOp o) { return lowerRMSNorm(o); })
+      .Case([&](graph::LinearOp o) { return lowerLinear(o); })
+      .Case([&](graph::ResidualAddOp o) { return lowerResidualAdd(o); })
+      .Case([&](graph::MLPOp o) { return lowerMLP(o); })
+      .Case([&](graph::LMHeadOp o) { return lowerLMHead(o); })
+      .Case([&](graph::GatedRMSNormOp o) { return lowerGatedRMSNorm(o); })
+      .Case([&](graph::CausalConv1dOp o) { return lowerCausalConv1d(o); })
+      .Case([&](graph::SSDScanOp o) { return lowerSSDScan(o); })
+      .Case([&](graph::Mamba2MixerOp o) { return lowerMamba2Mixer(o); })
+      .Case([&](graph::AttentionOp o) { return lowerAttention(o); })
+      .Case([&](graph::SelfAttentionOp o) { return lowerSelfAttention(o); })
+      .Default([](Operation *other) {
+        return other->emitOpError()
+               << "cannot be lowered to Tile-IR: convert-graph-to-tile "
+                  "handles Graph-IR ops only";
+      });
+}
+
+namespace {
+struct ConvertGraphToTilePass
+    : tessera::impl::ConvertGraphToTileBase<ConvertGraphToTilePass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> funcs;
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      if (!f.isDeclaration())
+        funcs.push_back(f);
+    for (func::FuncOp f : funcs) {
+      if (f.getBody().getBlocks().size() != 1) {
+        f.emitOpError("Graph-IR functions must have a single block");
+        return signalPassFailure();
+      }
+      FunctionLowering lowering(f);
+      if (failed(lowering.run()))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Dense ops
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Every dimension of a buffer as index values.
+SmallVector<Value> dimsOf(OpBuilder &b, Location loc, Value memref) {
+  SmallVector<Value> dims;
+  for (int64_t i = 0, e = cast<MemRefType>(memref.getType()).getRank(); i < e;
+       ++i)
+    dims.push_back(memref::DimOp::create(b, loc, memref, i));
+  return dims;
+}
+
+// Default tile sizes recorded on Tile-IR ops; each target's lowering picks
+// its own register/shared-memory blocking from them or overrides them.
+constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 64;
+} // namespace
+
+/// c = epi(a @ w^T + bias) on [rows, features] views.
+static void matmul(OpBuilder &b, Location loc, Value a, Value w, Value c,
+                   Value bias, tile::Epilogue epi = tile::Epilogue::None) {
+  tile::MatmulOp::create(b, loc, a, w, c, bias, kTileM, kTileN, kTileK,
+                         /*transpose_b=*/true, /*accumulate=*/false, epi);
+}
+
+LogicalResult FunctionLowering::lowerEmbedding(graph::EmbeddingOp op) {
+  Value ids = buf(op.getIds()), table = buf(op.getTable());
+  SmallVector<Value> sizes = dimsOf(b, loc, ids);
+  sizes.push_back(dim(table, 1));
+  Value out = bufferFor(op.getResult(), sizes);
+  tile::EmbeddingOp::create(b, loc, table, ids, out);
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerRMSNorm(graph::RMSNormOp op) {
+  Value x = buf(op.getX());
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
+  tile::RMSNormOp::create(b, loc, rows2d(x), buf(op.getWeight()), rows2d(out),
+                          op.getEpsilon(), /*block_rows=*/8);
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerLinear(graph::LinearOp op) {
+  Value x = buf(op.getX()), w = buf(op.getWeight());
+  SmallVector<Value> sizes = dimsOf(b, loc, x);
+  sizes.back() = dim(w, 0);
+  Value out = bufferFor(op.getResult(), sizes);
+  matmul(b, loc, rows2d(x), w, rows2d(out),
+         op.getBias() ? buf(op.getBias()) : Value());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerResidualAdd(graph::ResidualAddOp op) {
+  Value lhs = buf(op.getLhs()), rhs = buf(op.getRhs());
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, lhs));
+  tile::AddOp::create(b, loc, rows2d(lhs), rows2d(rhs), rows2d(out));
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerMLP(graph::MLPOp op) {
+  Value x = rows2d(buf(op.getX()));
+  Value up = buf(op.getUpProj()), down = buf(op.getDownProj());
+  Value rows = dim(x, 0);
+  int64_t inter = cast<MemRefType>(up.getType()).getDimSize(0);
+  Value hidden = scratch({ShapedType::kDynamic, inter}, {rows, Value()});
+  matmul(b, loc, x, up, hidden, op.getUpBias() ? buf(op.getUpBias()) : Value(),
+         tile::Epilogue::Relu2);
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, buf(op.getX())));
+  matmul(b, loc, hidden, down, rows2d(out),
+         op.getDownBias() ? buf(op.getDownBias()) : Value());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerLMHead(graph::LMHeadOp op) {
+  Value x = buf(op.getX()), w = buf(op.getWeight());
+  SmallVector<Value> sizes = dimsOf(b, loc, x);
+  sizes.back() = dim(w, 0);
+  Value out = bufferFor(op.getResult(), sizes);
+  matmul(b, loc, rows2d(x), w, rows2d(out), Value());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerGatedRMSNorm(graph::GatedRMSNormOp op) {
+  Value y = buf(op.getY());
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, y));
+  tile::GatedRMSNormOp::create(b, loc, rows2d(y), rows2d(buf(op.getZ())),
+                               buf(op.getWeight()), rows2d(out),
+                               op.getEpsilon(), op.getGroupSize());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Mamba2
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Operands of one SSD scan, as buffers.
+struct SSDOperands {
+  Value x;      // [B, S, H, P]
+  Value dt;     // [B, S, H] (raw)
+  Value dtBias, aLog, dSkip;
+  Value bMat, cMat; // [B, S, G, N]
+  Value init;   // [B, H, P, N] or null
+  Value y;      // [B, S, H, P]
+  Value finalState; // [B, H, P, N]
+  int64_t chunk;
+  APFloat dtMin, dtMax;
+};
+
+/// Drops the (size 1) sequence dimension 1 of a buffer with a rank-reducing
+/// subview: [B, 1, ...] -> [B, ...].
+Value dropSeq(OpBuilder &b, Location loc, Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(i == 1 ? OpFoldResult(b.getIndexAttr(1))
+                           : OpFoldResult(memref::DimOp::create(b, loc, memref, i)
+                                              .getResult()));
+  SmallVector<int64_t> reduced(type.getShape());
+  reduced.erase(reduced.begin() + 1);
+  auto resultType = memref::SubViewOp::inferRankReducedResultType(
+      reduced, type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType),
+                                   memref, offsets, sizes, strides);
+}
+} // namespace
+
+/// The SSD scan: the recurrent update when this is a decode step (static
+/// sequence length 1 with an incoming state), else the four chunked stages.
+static void emitSSD(OpBuilder &b, Location loc, SSDOperands &o,
+                    const std::function<Value(ArrayRef<int64_t>, ArrayRef<Value>)>
+                        &scratch) {
+  auto xType = cast<MemRefType>(o.x.getType());
+  if (xType.getDimSize(1) == 1 && o.init) {
+    memref::CopyOp::create(b, loc, o.init, o.finalState);
+    tile::SSDStateUpdateOp::create(
+        b, loc, dropSeq(b, loc, o.x), dropSeq(b, loc, o.dt), o.dtBias, o.aLog,
+        dropSeq(b, loc, o.bMat), dropSeq(b, loc, o.cMat), o.dSkip,
+        o.finalState, dropSeq(b, loc, o.y), o.dtMin, o.dtMax);
+    return;
+  }
+  auto dim = [&](Value v, int64_t i) -> Value {
+    return memref::DimOp::create(b, loc, v, i);
+  };
+  Value batch = dim(o.x, 0), seq = dim(o.x, 1);
+  int64_t heads = xType.getDimSize(2), headDim = xType.getDimSize(3);
+  int64_t state = cast<MemRefType>(o.bMat.getType()).getDimSize(3);
+  Value q1 = arith::ConstantIndexOp::create(b, loc, o.chunk - 1);
+  Value q = arith::ConstantIndexOp::create(b, loc, o.chunk);
+  Value nChunks = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, seq, q1), q);
+  int64_t dyn = ShapedType::kDynamic;
+  Value dtOut = scratch({dyn, dyn, heads}, {batch, seq, Value()});
+  Value dA = scratch({dyn, heads, dyn, o.chunk}, {batch, Value(), nChunks, Value()});
+  Value states = scratch({dyn, dyn, heads, headDim, state},
+                         {batch, nChunks, Value(), Value(), Value()});
+  Value statesIn = scratch({dyn, dyn, heads, headDim, state},
+                           {batch, nChunks, Value(), Value(), Value()});
+  tile::SSDChunkCumsumOp::create(b, loc, o.dt, o.dtBias, o.aLog, dtOut, dA,
+                                 o.chunk, o.dtMin, o.dtMax);
+  tile::SSDChunkStateOp::create(b, loc, o.x, o.bMat, dtOut, dA, states,
+                                o.chunk);
+  tile::SSDStatePassingOp::create(b, loc, states, dA, o.init, statesIn,
+                                  o.finalState, o.chunk);
+  tile::SSDChunkScanOp::create(b, loc, o.x, o.cMat, o.bMat, dtOut, dA,
+                               statesIn, o.dSkip, o.y, o.chunk);
+}
+
+LogicalResult FunctionLowering::lowerCausalConv1d(graph::CausalConv1dOp op) {
+  Value x = buf(op.getX());
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
+  SmallVector<Value> stateSizes{dim(x, 0), dim(x, 2), Value()};
+  Value state = bufferFor(op.getFinalState(), stateSizes);
+  tile::CausalConv1dOp::create(
+      b, loc, x, buf(op.getWeight()),
+      op.getBias() ? buf(op.getBias()) : Value(),
+      op.getInitState() ? buf(op.getInitState()) : Value(), out, state,
+      op.getSilu(), /*block_channels=*/64);
+  mapping.map(op.getResult(), out);
+  mapping.map(op.getFinalState(), state);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerSSDScan(graph::SSDScanOp op) {
+  Value x = buf(op.getX());
+  SmallVector<Value> xDims = dimsOf(b, loc, x);
+  Value y = bufferFor(op.getY(), xDims);
+  Value fin = bufferFor(op.getFinalState(), {xDims[0], Value(), Value(), Value()});
+  SSDOperands o{x, buf(op.getDt()), buf(op.getDtBias()), buf(op.getALog()),
+                buf(op.getD()), buf(op.getB()), buf(op.getC()),
+                op.getInitState() ? buf(op.getInitState()) : Value(), y, fin,
+                op.getChunkSize(), op.getDtMin(), op.getDtMax()};
+  emitSSD(b, loc, o, [&](ArrayRef<int64_t> s, ArrayRef<Value> v) {
+    return scratch(s, v);
+  });
+  mapping.map(op.getY(), y);
+  mapping.map(op.getFinalState(), fin);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerMamba2Mixer(graph::Mamba2MixerOp op) {
+  Value x = buf(op.getX());
+  Value batch = dim(x, 0), seq = dim(x, 1);
+  Value x2 = rows2d(x);
+  Value rows = dim(x2, 0);
+  int64_t dInner = op.getDInner(), convDim = op.getConvDim();
+  int64_t inDim = op.getInProjDim(), heads = op.getNumHeads();
+  int64_t headDim = op.getHeadDim(), groups = op.getNGroups();
+  int64_t state = op.getStateSize();
+  int64_t dyn = ShapedType::kDynamic;
+
+  // 1. in_proj: zxbcdt[rows, z | xBC | dt].
+  Value zx = scratch({dyn, inDim}, {rows, Value()});
+  matmul(b, loc, x2, buf(op.getInProj()), zx,
+         op.getInProjBias() ? buf(op.getInProjBias()) : Value());
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  OpFoldResult bOf = batch, sOf = seq, rOf = rows;
+  Value sTimesIn = arith::MulIOp::create(b, loc, seq, c(inDim));
+  Value xBC = view(zx, dInner, {bOf, sOf, idx(convDim)},
+                   {OpFoldResult(sTimesIn), idx(inDim), idx(1)});
+
+  // 2. causal conv1d + SiLU on xBC.
+  Value convOut = scratch({dyn, dyn, convDim}, {batch, seq, Value()});
+  Value convState = bufferFor(op.getNewConvState(), {batch, Value(), Value()});
+  tile::CausalConv1dOp::create(
+      b, loc, xBC, buf(op.getConvWeight()),
+      op.getConvBias() ? buf(op.getConvBias()) : Value(),
+      op.getConvState() ? buf(op.getConvState()) : Value(), convOut, convState,
+      /*silu=*/true, /*block_channels=*/64);
+
+  // 3. SSD scan on the x | B | C parts of the conv output and dt.
+  Value sTimesConv = arith::MulIOp::create(b, loc, seq, c(convDim));
+  OpFoldResult convBatchStride = sTimesConv;
+  Value xs = view(convOut, 0, {bOf, sOf, idx(heads), idx(headDim)},
+                  {convBatchStride, idx(convDim), idx(headDim), idx(1)});
+  Value bm = view(convOut, dInner, {bOf, sOf, idx(groups), idx(state)},
+                  {convBatchStride, idx(convDim), idx(state), idx(1)});
+  Value cm = view(convOut, dInner + groups * state,
+                  {bOf, sOf, idx(groups), idx(state)},
+                  {convBatchStride, idx(convDim), idx(state), idx(1)});
+  Value dt = view(zx, dInner + convDim, {bOf, sOf, idx(heads)},
+                  {OpFoldResult(sTimesIn), idx(inDim), idx(1)});
+  Value y = scratch({dyn, dyn, heads, headDim}, {batch, seq, Value(), Value()});
+  Value ssmState = bufferFor(op.getNewSsmState(), {batch, Value(), Value(), Value()});
+  SSDOperands o{xs, dt, buf(op.getDtBias()), buf(op.getALog()), buf(op.getD()),
+                bm, cm, op.getSsmState() ? buf(op.getSsmState()) : Value(), y,
+                ssmState, op.getChunkSize(), op.getDtMin(), op.getDtMax()};
+  emitSSD(b, loc, o, [&](ArrayRef<int64_t> s, ArrayRef<Value> v) {
+    return scratch(s, v);
+  });
+
+  // 4. gated grouped RMSNorm with the gate z.
+  Value z = view(zx, 0, {rOf, idx(dInner)}, {idx(inDim), idx(1)});
+  Value gated = scratch({dyn, dInner}, {rows, Value()});
+  // [B, S, H, P] -> [tokens, d_inner]
+  Value y2 = memref::CollapseShapeOp::create(
+      b, loc, y, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  tile::GatedRMSNormOp::create(b, loc, y2, z, buf(op.getNormWeight()),
+                               gated, op.getEpsilon(), dInner / groups);
+
+  // 5. out_proj.
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
+  matmul(b, loc, gated, buf(op.getOutProj()), rows2d(out),
+         op.getOutProjBias() ? buf(op.getOutProjBias()) : Value());
+  mapping.map(op.getResult(), out);
+  mapping.map(op.getNewConvState(), convState);
+  mapping.map(op.getNewSsmState(), ssmState);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+static void flashAttention(OpBuilder &b, Location loc, Value q, Value k,
+                           Value v, Value out, bool causal, double scale) {
+  tile::FlashAttentionOp::create(b, loc, q, k, v, out, causal,
+                                 llvm::APFloat(scale),
+                                 /*block_q=*/64, /*block_k=*/64);
+}
+
+LogicalResult FunctionLowering::lowerAttention(graph::AttentionOp op) {
+  Value q = buf(op.getQ());
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, q));
+  flashAttention(b, loc, q, buf(op.getK()), buf(op.getV()), out,
+                 op.getCausal(), op.getScale().convertToDouble());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerSelfAttention(graph::SelfAttentionOp op) {
+  Value x = buf(op.getX());
+  Value batch = dim(x, 0), seq = dim(x, 1);
+  Value x2 = rows2d(x);
+  Value rows = dim(x2, 0);
+  int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads();
+  int64_t headDim = op.getHeadDim();
+  int64_t qDim = heads * headDim, kvDim = kvHeads * headDim;
+  int64_t dyn = ShapedType::kDynamic;
+  auto bias = [&](Value v) { return v ? buf(v) : Value(); };
+
+  Value qBuf = scratch({dyn, qDim}, {rows, Value()});
+  Value kBuf = scratch({dyn, kvDim}, {rows, Value()});
+  Value vBuf = scratch({dyn, kvDim}, {rows, Value()});
+  matmul(b, loc, x2, buf(op.getQProj()), qBuf, bias(op.getQBias()));
+  matmul(b, loc, x2, buf(op.getKProj()), kBuf, bias(op.getKBias()));
+  matmul(b, loc, x2, buf(op.getVProj()), vBuf, bias(op.getVBias()));
+
+  // The caches grow by this call's positions: copy the past, then append.
+  Value past = op.getKCache() ? dim(buf(op.getKCache()), 2) : c(0);
+  Value total = arith::AddIOp::create(b, loc, past, seq);
+  SmallVector<Value> cacheSizes{batch, c(kvHeads), total, c(headDim)};
+  Value kCache = bufferFor(op.getNewKCache(), cacheSizes);
+  Value vCache = bufferFor(op.getNewVCache(), cacheSizes);
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  OpFoldResult bOf = batch, sOf = seq;
+  Value sTimesKv = arith::MulIOp::create(b, loc, seq, c(kvDim));
+  for (auto [cache, fresh, old] :
+       {std::tuple{kCache, kBuf, op.getKCache()},
+        std::tuple{vCache, vBuf, op.getVCache()}}) {
+    if (old) {
+      Value src = buf(old);
+      SmallVector<OpFoldResult> offsets(4, idx(0)), strides(4, idx(1));
+      SmallVector<OpFoldResult> sizes{bOf, idx(kvHeads), OpFoldResult(past),
+                                      idx(headDim)};
+      Value dst = memref::SubViewOp::create(b, loc, cache, offsets, sizes, strides);
+      memref::CopyOp::create(b, loc, src, dst);
+    }
+    Value update = view(fresh, 0, {bOf, sOf, idx(kvHeads), idx(headDim)},
+                        {OpFoldResult(sTimesKv), idx(kvDim), idx(headDim), idx(1)});
+    tile::KVCacheAppendOp::create(b, loc, cache, update, past);
+  }
+
+  // Attention over the whole cache; K/V viewed as [B, T, Hkv, D].
+  Value sTimesQ = arith::MulIOp::create(b, loc, seq, c(qDim));
+  Value q4 = view(qBuf, 0, {bOf, sOf, idx(heads), idx(headDim)},
+                  {OpFoldResult(sTimesQ), idx(qDim), idx(headDim), idx(1)});
+  auto perm = AffineMapAttr::get(AffineMap::getPermutationMap(
+      ArrayRef<unsigned>{0, 2, 1, 3}, b.getContext()));
+  Value kView = memref::TransposeOp::create(b, loc, kCache, perm);
+  Value vView = memref::TransposeOp::create(b, loc, vCache, perm);
+  Value attn = scratch({dyn, dyn, heads, headDim}, {batch, seq, Value(), Value()});
+  flashAttention(b, loc, q4, kView, vView, attn, op.getCausal(),
+                 1.0 / std::sqrt(static_cast<double>(headDim)));
+
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
+  Value attn2 = memref::CollapseShapeOp::create(
+      b, loc, attn, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  matmul(b, loc, attn2, buf(op.getOProj()), rows2d(out),
+         bias(op.getOBias()));
+  mapping.map(op.getResult(), out);
+  mapping.map(op.getNewKCache(), kCache);
+  mapping.map(op.getNewVCache(), vCache);
+  return success();
+}

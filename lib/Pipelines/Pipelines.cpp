@@ -1,0 +1,72 @@
+//===- Pipelines.cpp - Tessera's named stage pipelines --------------------===//
+
+#include "tessera/Pipelines/Pipelines.h"
+#include "tessera/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::tessera;
+
+void mlir::tessera::buildGraphToTilePipeline(OpPassManager &pm) {
+  pm.addPass(createVerifyGraphStage());
+  pm.addPass(createConvertGraphToTile());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createVerifyTileStage());
+}
+
+void mlir::tessera::buildTileToTargetPipeline(
+    OpPassManager &pm, const TargetPipelineOptions &options) {
+  ConvertTileToTargetOptions convert;
+  convert.target = options.target;
+  convert.vectorWidth = options.vectorWidth;
+  pm.addPass(createConvertTileToTarget(convert));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::tessera::buildTargetToLLVMPipeline(
+    OpPassManager &pm, const TargetPipelineOptions &options) {
+  // Upstream conversions, from the most structured ops down.
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createVerifyLLVMStage());
+}
+
+void mlir::tessera::registerTesseraPipelines() {
+  PassPipelineRegistration<>(
+      "tessera-graph-to-tile",
+      "Graph-IR to Tile-IR, with the stage checks on both sides",
+      [](OpPassManager &pm) { buildGraphToTilePipeline(pm); });
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "tessera-tile-to-target",
+      "Tile-IR to the target's loops, vectors and Target-IR ops",
+      buildTileToTargetPipeline);
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "tessera-target-to-llvm",
+      "Target stage to the LLVM dialect, checked",
+      buildTargetToLLVMPipeline);
+  PassPipelineRegistration<TargetPipelineOptions>(
+      "tessera-lower-to-llvm", "Graph-IR all the way to the LLVM dialect",
+      [](OpPassManager &pm, const TargetPipelineOptions &options) {
+        buildGraphToTilePipeline(pm);
+        buildTileToTargetPipeline(pm, options);
+        buildTargetToLLVMPipeline(pm, options);
+      });
+}
