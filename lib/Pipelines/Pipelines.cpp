@@ -2,6 +2,7 @@
 
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Dialect/Target/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -31,7 +32,9 @@ void mlir::tessera::buildTileToTargetPipeline(
 
 void mlir::tessera::buildTargetToLLVMPipeline(
     OpPassManager &pm, const TargetPipelineOptions &options) {
-  // Upstream conversions, from the most structured ops down.
+  // Target-IR ops first (x86: vector FMAs, VNNI/bf16 dots), then the
+  // upstream conversions, from the most structured ops down.
+  pm.addPass(target::createConvertTargetToUpstream());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -19,10 +19,8 @@ from tessera.runtime import _descriptor
 _ELEMENT = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64", np.dtype(np.uint16): "bf16",
             np.dtype(np.float16): "f16"}
 
-X86_TO_LLVM = ("convert-vector-to-scf,convert-scf-to-cf,convert-vector-to-llvm,"
-               "convert-math-to-llvm,convert-math-to-libm,expand-strided-metadata,lower-affine,"
-               "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-               "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts")
+#: The x86 target's own lowering to the LLVM dialect (Target-IR ops included).
+X86_TO_LLVM = "tessera-target-to-llvm{target=x86}"
 
 
 def absent() -> np.ndarray:

@@ -20,8 +20,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernel_harness import absent, run_kernel
+import ctypes
+
+from kernel_harness import X86_TO_LLVM, absent, run_kernel
+from tessera import ir
 from tessera import reference as ref
+from tessera._tessera import JitLibrary
+from tessera.dtypes import bf16_to_f32, f32_to_bf16
+from tessera.runtime import _descriptor
 
 Q = 16  # chunk size in tests (128 in the 12B model)
 TOL = 1e-4
@@ -233,6 +239,8 @@ def test_chunk_scan(s, p, n, vw):
     (7, True, np.inf, False, 8),
     (1, True, 0.8, True, 8),
     (50, True, np.inf, True, 4),
+    (37, True, np.inf, True, 2),
+    (21, True, 3.0, True, 1),          # all-scalar code paths
 ])
 def test_chunked_scan_matches_reference(s, with_init, hi, dynamic, vw):
     """cumsum -> chunk_state -> state_passing -> chunk_scan == reference.ssd_chunked (+ D x)."""
@@ -366,3 +374,138 @@ def test_causal_conv1d_continues_state():
                                         state0.astype(np.float64))
     check(np.concatenate([out1, out2], axis=1), out_ref)
     np.testing.assert_array_equal(st2, st_ref.astype(np.float32))
+
+
+# ----------------------------------------------------------------------------- bf16 parameters
+def bf16(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bf16 bits for the kernel, their exact float32 value for the reference)."""
+    bits = f32_to_bf16(a)
+    return bits, bf16_to_f32(bits)
+
+
+def test_bf16_parameters():
+    """Weights may be bf16 (extended on load): conv weight/bias, dt_bias, A_log, D."""
+    rng = np.random.default_rng(1000)
+    b, s, c, K = 2, 19, 21, 4
+    x = f32(rng.normal(0, 2.0, (b, s, c)))
+    w_bits, w = bf16(rng.normal(0, 1.0, (c, K)))
+    bias_bits, bias = bf16(rng.normal(0, 1.0, c))
+    state = f32(rng.normal(0, 2.0, (b, c, K - 1)))
+    out, state_out = run_conv(x, w_bits, bias_bits, state)
+    out_ref, state_ref = conv_ref(x, w, bias, state, True)
+    check(out, out_ref)
+    np.testing.assert_array_equal(state_out, state_ref.astype(np.float32))
+
+    h, g, p, n = 4, 2, 8, 16
+    inp = ssd_inputs(rng, b, 1, h, g, p, n)
+    (dtb_bits, dtb), (alog_bits, alog), (d_bits, d) = (bf16(inp[k]) for k in ("dt_bias", "A_log", "D"))
+    x, dt, B, C = inp["x"][:, 0].copy(), inp["dt"][:, 0].copy(), inp["B"][:, 0].copy(), inp["C"][:, 0].copy()
+    state_out, y = poison(b, h, p, n), poison(b, h, p)
+    run_kernel("ssd_state_update", [x, dt, dtb_bits, alog_bits, B, C, d_bits, inp["init"], state_out, y], {})
+    y_ref, state_ref = ref.ssd_recurrent(x[:, None].astype(np.float64), dt_ref(dt, dtb, 0.0, np.inf)[:, None],
+                                         -np.exp(alog.astype(np.float64)), B[:, None].astype(np.float64),
+                                         C[:, None].astype(np.float64), initial_state=inp["init"])
+    check(y, y_ref[:, 0] + d[:, None] * x)
+    check(state_out, state_ref)
+
+
+# ----------------------------------------------------------------------------- strided views
+def test_mixer_chain_on_projection_views():
+    """The real pipeline hands the kernels views: xBC and dt are column slices of
+    the in_proj output, x/B/C column slices of the conv output (reshaped to
+    heads), y a slice of a wider buffer. Conv + the four SSD stages on such
+    views (dynamic batch and sequence) == reference.causal_conv1d + ssd_chunked."""
+    rng = np.random.default_rng(1100)
+    b, s, h, g, p, n, K = 2, 37, 4, 2, 12, 20, 4
+    hp, gn = h * p, g * n
+    conv_dim = hp + 2 * gn
+    zw = 7 + conv_dim + h + 3  # [z (7) | xBC | dt | 3 spare columns]
+    yw = hp + 5
+    nc = n_chunks(s)
+    proj = f32(rng.normal(0, 1.0, (b, s, zw)))
+    conv_w = f32(rng.normal(0, 0.7, (conv_dim, K)))
+    conv_b = f32(rng.normal(0, 0.5, conv_dim))
+    conv_state = f32(rng.normal(0, 1.0, (b, conv_dim, K - 1)))
+    inp = ssd_inputs(rng, b, 1, h, g, p, n)
+    y_buf = np.full((b, s, yw), 7.0, np.float32)
+    outs = dict(xbc=poison(b, s, conv_dim), conv_state_out=poison(b, conv_dim, K - 1),
+                dt_out=poison(b, s, h), cum=poison(b, h, nc, Q), states=poison(b, nc, h, p, n),
+                states_in=poison(b, nc, h, p, n), final=poison(b, h, p, n))
+    arrays = [proj, conv_w, conv_b, conv_state, inp["dt_bias"], inp["A_log"], inp["D"], inp["init"],
+              y_buf, *outs.values()]
+    names = ["proj", "conv_w", "conv_b", "conv_state", "dt_bias", "A_log", "D", "init", "y_buf", *outs]
+    dyn_dims = {"proj": (0, 1), "conv_state": (0,), "init": (0,), "y_buf": (0, 1), "xbc": (0, 1),
+                "conv_state_out": (0,), "dt_out": (0, 1), "cum": (0, 2), "states": (0, 1),
+                "states_in": (0, 1), "final": (0,)}
+
+    def mtype(shape, dyn=(), layout=""):
+        dims = "".join(("?" if i in dyn else str(d)) + "x" for i, d in enumerate(shape))
+        return f"memref<{dims}f32{layout}>"
+
+    types = {nm: mtype(a.shape, dyn_dims.get(nm, ())) for nm, a in zip(names, arrays)}
+    v = {nm: f"%{nm}" for nm in names}
+    body = ["%c0 = arith.constant 0 : index", "%c1 = arith.constant 1 : index",
+            "%B = memref.dim %proj, %c0 : " + types["proj"], "%S = memref.dim %proj, %c1 : " + types["proj"]]
+
+    def view(name, src, src_type, width, off, row, heads=None):
+        """Columns [off, off+width) of a [?, ?, row] buffer, optionally split into heads."""
+        t = mtype((0, 0, width), (0, 1), f", strided<[?, {row}, 1], offset: {off}>")
+        body.append(f"%{name} = memref.subview {src}[0, 0, {off}] [%B, %S, {width}] [1, 1, 1] : "
+                    f"{src_type} to {t}")
+        if heads is None:
+            return f"%{name}", t
+        hh, d = heads
+        t4 = mtype((0, 0, hh, d), (0, 1), f", strided<[?, {row}, {d}, 1], offset: {off}>")
+        body.append(f"%{name}4 = memref.expand_shape %{name} [[0], [1], [2, 3]] output_shape [%B, %S, {hh}, {d}] "
+                    f": {t} into {t4}")
+        return f"%{name}4", t4
+
+    calls = []
+
+    def call(kernel, operands, attrs=""):
+        ops = ", ".join(o for o, _ in operands)
+        tys = ", ".join(t for _, t in operands)
+        calls.append(f"func.func private @tessera_kernel_{kernel}({tys})")
+        body.append(f"func.call @tessera_kernel_{kernel}({ops}){attrs} : ({tys}) -> ()")
+
+    a = lambda nm: (v[nm], types[nm])  # noqa: E731
+    xbc_in = view("xbc_in", "%proj", types["proj"], conv_dim, 7, zw)
+    dt_raw = view("dt_raw", "%proj", types["proj"], h, 7 + conv_dim, zw)
+    x = view("xv", "%xbc", types["xbc"], hp, 0, conv_dim, (h, p))
+    Bv = view("bv", "%xbc", types["xbc"], gn, hp, conv_dim, (g, n))
+    Cv = view("cv", "%xbc", types["xbc"], gn, hp + gn, conv_dim, (g, n))
+    y = view("yv", "%y_buf", types["y_buf"], hp, 2, yw, (h, p))
+    chunk = f" {{chunk_size = {Q} : i64}}"
+    call("causal_conv1d", [xbc_in, a("conv_w"), a("conv_b"), a("conv_state"), a("xbc"), a("conv_state_out")],
+         " {silu}")
+    call("ssd_chunk_cumsum", [dt_raw, a("dt_bias"), a("A_log"), a("dt_out"), a("cum")], chunk)
+    call("ssd_chunk_state", [x, Bv, a("dt_out"), a("cum"), a("states")], chunk)
+    call("ssd_state_passing", [a("states"), a("cum"), a("init"), a("states_in"), a("final"), a("dt_out")], chunk)
+    call("ssd_chunk_scan", [x, Bv, Cv, a("dt_out"), a("cum"), a("states_in"), a("D"), y], chunk)
+    args = ", ".join(f"%{nm}: {types[nm]}" for nm in names)
+    text = "\n".join(calls) + f"\nfunc.func @run({args}) attributes {{llvm.emit_c_interface}} {{\n  " + \
+        "\n  ".join(body) + "\n  return\n}"
+    m = ir.parse(text)
+    m.run_pipeline("tessera-test-x86-kernels{vector-width=8},canonicalize,cse")
+    m.run_pipeline(X86_TO_LLVM)
+    lib = JitLibrary(m.emit_object(opt_level=2))
+    fn = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))(lib.lookup("_mlir_ciface_run"))
+    descriptors = [_descriptor(arr) for arr in arrays]
+    fn(*[ctypes.addressof(d) for d in descriptors])
+
+    xbc_ref, conv_state_ref = ref.causal_conv1d(proj[..., 7 : 7 + conv_dim].astype(np.float64),
+                                                conv_w.astype(np.float64), conv_b.astype(np.float64),
+                                                conv_state.astype(np.float64))
+    check(outs["xbc"], xbc_ref)
+    np.testing.assert_array_equal(outs["conv_state_out"], conv_state_ref.astype(np.float32))
+    # The SSD from the kernel's own conv output (its f32 rounding is not the scan's to answer for).
+    xbc = outs["xbc"].astype(np.float64)
+    xs = xbc[..., :hp].reshape(b, s, h, p)
+    dt64 = dt_ref(proj[..., 7 + conv_dim : 7 + conv_dim + h], inp["dt_bias"], 0.0, np.inf)
+    y_ref, final_ref = ref.ssd_chunked(xs, dt64, -np.exp(inp["A_log"].astype(np.float64)),
+                                       xbc[..., hp : hp + gn].reshape(b, s, g, n),
+                                       xbc[..., hp + gn :].reshape(b, s, g, n), Q, inp["init"])
+    check(y_buf[..., 2 : 2 + hp].reshape(b, s, h, p), y_ref + inp["D"][:, None] * xs)
+    check(outs["final"], final_ref)
+    # Nothing written outside the view.
+    assert np.all(y_buf[..., :2] == 7.0) and np.all(y_buf[..., 2 + hp :] == 7.0)

@@ -59,9 +59,11 @@ def ConvertTileToTarget : Pass<"convert-tile-to-target", "ModuleOp"> {
     Replaces every Tile-IR op by the loop nest the target's kernel emitter
     writes for it. `target=x86`: scf loops with vector bodies (vector width
     `vector-width` f32 lanes), register-blocked matmuls with fused epilogues,
-    the chunked SSD scan, flash attention with online softmax. All sizes come
-    from the buffers, so dynamic batch and sequence lengths work. A Tile-IR op
-    without a lowering for the target is reported.
+    the chunked SSD scan, flash attention with online softmax; vector FMAs are
+    Target-IR's `target.x86.vector_fma`. memref.copy ops become loops too (no
+    runtime library needed). All sizes come from the buffers, so dynamic
+    batch and sequence lengths work. A Tile-IR op without a lowering for the
+    target is reported.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"x86\"",
@@ -69,7 +71,7 @@ def ConvertTileToTarget : Pass<"convert-tile-to-target", "ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
            "f32 lanes per vector (8: AVX2, 16: AVX-512)">
   ];
-  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect", "target::TargetDialect",
                            "memref::MemRefDialect", "scf::SCFDialect",
                            "vector::VectorDialect"];
 }
@@ -113,7 +115,7 @@ def TestX86Kernels : Pass<"tessera-test-x86-kernels", "ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
            "f32 lanes per vector (8: AVX2, 16: AVX-512)">
   ];
-  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect", "target::TargetDialect",
                            "memref::MemRefDialect", "scf::SCFDialect",
                            "vector::VectorDialect"];
 }

@@ -11,22 +11,33 @@
 //   3. acc' = alpha * acc + sum_j p_j v_j
 // and finally out = acc / l.
 //
-// A "row" is one (query position, query head). The G = Hq/Hkv query heads that
-// share a KV head are processed together (GQA by index mapping: K/V are never
-// repeated), so every K and V row loaded from memory feeds G dot products /
-// G accumulator updates. Causal masking is bottom-right aligned: query s sees
-// keys j < s + T - S + 1, and since all rows of a group share the query
+// A "row" is one (query position, query head). All G = Hq/Hkv query heads
+// that share a KV head are processed together (GQA by index mapping: K/V are
+// never repeated), so every K and V row is read from memory once per query
+// position for the whole group. Causal masking is bottom-right aligned: query
+// s sees keys j < s + T - S + 1, and since all rows of a group share the query
 // position, that bound is simply the key loop's upper bound -- no key block
-// past it is ever visited, and no element-wise mask is needed.
+// past it is ever visited and no element-wise mask is needed. For decode
+// (S = 1) this is the whole kernel: one pass over the cache per KV head.
 //
-// Vectorisation: D (static) is cut into vector chunks of the emitter's width
-// (plus one narrower chunk when D is not a multiple of it), fully unrolled.
-//   * scores: an (heads x keys) register block of vector dot-product
-//     accumulators; each K chunk is loaded once for all heads of the group;
-//   * softmax: exp and row sums are vectorised along the key block;
-//   * P·V: for a few D chunks at a time, the heads' accumulators are carried
-//     in registers through the key block; each V chunk is loaded once for
-//     the group and multiplied by the broadcast probabilities.
+// Vectorisation (D static, cut into vector chunks of the emitter's width, plus
+// a narrower one when D is not a multiple of it); the group's heads are split
+// into register tiles of at most 6 heads:
+//   * scores: a (heads x keys) register block of vector dot-product
+//     accumulators (<= 12), looping over D: each K chunk is loaded once for
+//     the tile's heads, each Q chunk once for its keys. The dot products are
+//     then reduced W at a time by a transpose-and-add shuffle tree
+//     (Emitter::reduceAddLanes) into vectors of scores, scaled and stored as
+//     lane runs, with the block max kept per lane;
+//   * softmax: exp (Emitter::fastExp, a vectorisable polynomial instead of a
+//     libm call per lane) and row sums vectorised along the key block;
+//   * P·V: for a few D chunks at a time, the tile's accumulators (<= 12
+//     vectors) are carried in registers through the key block; each V chunk
+//     is loaded once for the tile and multiplied by broadcast probabilities.
+//     Since that reads V column-chunk-wise, the scores pass prefetches the V
+//     rows it is about to need (this halves decode time on long caches).
+// Scratch (scores [G, blockK], accumulators [G, D]) lives on the stack, in an
+// alloca scope per (batch, KV head).
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,8 +83,7 @@ struct FlashAttention {
 
   FlashAttention(Emitter &e, Value q, Value k, Value v, Value out, double scale,
                  bool causal, int64_t blockK)
-      : e(e), q(q), k(k), v(v), out(out), scale(scale), causal(causal),
-        blockK(std::max<int64_t>(blockK, 1)) {
+      : e(e), q(q), k(k), v(v), out(out), scale(scale), causal(causal) {
     auto qType = cast<MemRefType>(q.getType());
     auto kType = cast<MemRefType>(k.getType());
     int64_t hq = qType.getDimSize(2), hkv = kType.getDimSize(1);
@@ -83,6 +93,10 @@ struct FlashAttention {
            "flash attention needs static Hq, Hkv (dividing Hq) and D");
     group = hq / hkv;
     int64_t vw = e.vectorWidth();
+    // The block size does not change the result; it is bounded so that the
+    // scores buffer stays a small stack object (<= 64 KiB).
+    this->blockK =
+        std::clamp<int64_t>(blockK, 1, std::max<int64_t>(vw, 16384 / group));
     for (int64_t off = 0; off < headDim; off += vw)
       chunks.push_back({off, std::min(vw, headDim - off)});
     // The group's heads in balanced register blocks of at most kMaxTileRows.
@@ -92,8 +106,8 @@ struct FlashAttention {
       int64_t perRow = std::max<int64_t>(kAccRegs / rows, 1);
       // Keys per step: a power of two, so that a head's scores are runs of
       // whole lanes of the reduced vectors (see emitScores).
-      scoreTiles.push_back(
-          {first, rows, std::min<int64_t>(llvm::bit_floor(uint64_t(perRow)), 8)});
+      int64_t keys = std::min<int64_t>(llvm::bit_floor(uint64_t(perRow)), 8);
+      scoreTiles.push_back({first, rows, keys});
       pvTiles.push_back(
           {first, rows,
            std::min<int64_t>(perRow, static_cast<int64_t>(chunks.size()))});
@@ -212,7 +226,7 @@ struct FlashAttention {
     // chunk loaded once for the tile's heads, each Q chunk once for the keys.
     // With a power-of-two vector width and no narrower D chunk, the dot
     // products are reduced several at a time into lanes (reduceAddLanes).
-    bool lanes = llvm::isPowerOf2_64(vw) && headDim % vw == 0 && !getenv("XNOLANES");
+    bool lanes = llvm::isPowerOf2_64(vw) && headDim % vw == 0;
     auto step = [&](Value jj, int64_t ku, ValueRange maxIn, bool vecMax) {
       SmallVector<Value> keyRow;
       for (int64_t u = 0; u < ku; ++u)
@@ -251,6 +265,16 @@ struct FlashAttention {
       }
       if (headDim % vw)
         accumulate(e.c(numFull * vw), headDim % vw, numFull, tails);
+      // P·V then reads these keys' V rows one vector column at a time
+      // (strided): fetch the rows now, a cache line at a time, so that long
+      // (decode) key ranges stream from memory instead of missing per line.
+      if (t.first == 0) {
+        int64_t line =
+            512 / cast<MemRefType>(v.getType()).getElementTypeBitWidth();
+        for (int64_t u = 0; u < ku; ++u)
+          for (int64_t off = 0; off < headDim; off += line)
+            e.prefetch(v, {b, kvh, keyRow[u], e.c(off)});
+      }
       SmallVector<Value> maxOut(maxIn);
       if (!lanes) {
         // One reduction per dot product.
@@ -340,12 +364,13 @@ struct FlashAttention {
           e.vstore(p, scores, {row, jj});
           return {e.add(it[0], p)};
         })[0];
-    return e.forRangeIter(vecEnd, n, e.c(1), {e.reduceAddTree(vsum)},
-                          [&](Value jj, ValueRange it) -> SmallVector<Value> {
-                            Value p = e.fastExp(e.sub(e.load(scores, {row, jj}), m));
-                            e.store(p, scores, {row, jj});
-                            return {e.add(it[0], p)};
-                          })[0];
+    return e.forRangeIter(
+        vecEnd, n, e.c(1), {e.reduceAddTree(vsum)},
+        [&](Value jj, ValueRange it) -> SmallVector<Value> {
+          Value p = e.fastExp(e.sub(e.load(scores, {row, jj}), m));
+          e.store(p, scores, {row, jj});
+          return {e.add(it[0], p)};
+        })[0];
   }
 
   /// For the heads of tile `t`: acc[g, :] = alpha[g] * acc[g, :] +

@@ -2,6 +2,8 @@
 
 #include "Emitter.h"
 
+#include "tessera/Dialect/Target/IR/Target.h"
+
 using namespace mlir;
 using namespace mlir::tessera::x86;
 
@@ -18,16 +20,31 @@ Value Emitter::silu(Value x) {
 }
 
 Value Emitter::softplus(Value x) {
-  // log1p(exp(x)) overflows for large x; there softplus(x) == x in f32.
-  Value threshold = f(20.0);
-  Value big = fcmp(arith::CmpFPredicate::OGT, x, threshold);
-  return select(big, x, log1p(exp(min(x, threshold))));
+  // log1p(exp(x)), accurate in f32 for all x. math.log1p lowers to
+  // log(1 + u) on x86, which loses the low bits of small u; the classic fix
+  // log1p(u) = u * log(1 + u) / ((1 + u) - 1) restores them. Past 20,
+  // softplus(x) == x in f32 (and exp would overflow further out).
+  auto cst = [&](double v) -> Value {
+    if (auto vt = dyn_cast<VectorType>(x.getType()))
+      return splat(v, vt.getNumElements());
+    return f(v);
+  };
+  Value thr = cst(20.0), one = cst(1.0);
+  Value u = exp(min(x, thr));
+  Value onePlus = add(one, u);
+  Value denom = sub(onePlus, one);
+  Value lg = math::LogOp::create(b, loc, onePlus);
+  Value exact = fcmp(arith::CmpFPredicate::OEQ, denom, cst(0.0));
+  Value l1p = select(exact, u, div(mul(u, lg), denom));
+  return select(fcmp(arith::CmpFPredicate::OGT, x, thr), x, l1p);
 }
 
 Value Emitter::fastExp(Value x) {
   Type t = x.getType();
   auto vt = dyn_cast<VectorType>(t);
-  auto cst = [&](double v) { return vt ? splat(v, vt.getNumElements()) : f(v); };
+  auto cst = [&](double v) {
+    return vt ? splat(v, vt.getNumElements()) : f(v);
+  };
   Type i32 = b.getI32Type();
   Type it = vt ? Type(VectorType::get(vt.getShape(), i32)) : i32;
   auto icst = [&](int32_t v) -> Value {
@@ -38,7 +55,8 @@ Value Emitter::fastExp(Value x) {
   };
   // x = n ln2 + r, |r| <= ln2/2; exp(x) = 2^n exp(r).
   Value xc = min(max(x, cst(-87.3365447505531)), cst(88.0));
-  Value n = math::FloorOp::create(b, loc, fma(xc, cst(1.44269504088896341), cst(0.5)));
+  Value n = math::FloorOp::create(
+      b, loc, fma(xc, cst(1.44269504088896341), cst(0.5)));
   Value r = fma(n, cst(-0.693359375), xc);
   r = fma(n, cst(2.12194440e-4), r);
   Value p = cst(1.9875691500e-4);
@@ -175,4 +193,14 @@ void Emitter::forVectorized(Value lb, Value ub,
   Value vecEnd = iadd(lb, floorTo(span, vw));
   forRange(lb, vecEnd, c(vw), [&](Value iv) { body(iv, vw); });
   forRange(vecEnd, ub, [&](Value iv) { body(iv, 1); });
+}
+
+Value Emitter::fma(Value x, Value y, Value acc) {
+  if (auto vt = dyn_cast<VectorType>(x.getType())) {
+    int64_t n = vt.getNumElements();
+    if (vt.getRank() == 1 && vt.getElementType().isF32() &&
+        (n == 4 || n == 8 || n == 16))
+      return target::X86VectorFmaOp::create(b, loc, vt, x, y, acc);
+  }
+  return math::FmaOp::create(b, loc, x, y, acc);
 }

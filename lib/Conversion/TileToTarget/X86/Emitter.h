@@ -88,9 +88,9 @@ public:
     return arith::MinimumFOp::create(b, loc, x, y);
   }
   Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
-  Value fma(Value x, Value y, Value acc) {
-    return math::FmaOp::create(b, loc, x, y, acc);
-  }
+  /// x * y + acc. On f32 vectors of 4, 8 or 16 lanes this is Target-IR's
+  /// `target.x86.vector_fma` (an FMA instruction), elsewhere math.fma.
+  Value fma(Value x, Value y, Value acc);
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
   /// exp(x) in straight-line f32 arithmetic (Cephes polynomial after range
   /// reduction; relative error ~2 ulp), so that it vectorises instead of
@@ -153,6 +153,11 @@ public:
   /// extended to f32.
   Value vload(Value memref, ValueRange ivs, int64_t n);
   void vstore(Value v, Value memref, ValueRange ivs);
+  /// Hint that the cache line holding memref[ivs] will be read soon.
+  void prefetch(Value memref, ValueRange ivs) {
+    memref::PrefetchOp::create(b, loc, memref, ivs, b.getBoolAttr(false),
+                               b.getI32IntegerAttr(3), b.getBoolAttr(true));
+  }
   /// A buffer of f32 with the given (possibly dynamic) sizes.
   Value alloc(ArrayRef<int64_t> shape, ValueRange dynSizes);
   void dealloc(Value memref) { memref::DeallocOp::create(b, loc, memref); }

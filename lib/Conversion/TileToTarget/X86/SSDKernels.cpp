@@ -16,17 +16,20 @@
 // as "broadcast a scalar of one operand, FMA with a vector row of the other"
 // register blocks (MR rows x NV vectors of accumulators, no horizontal
 // reductions), vectorised along the contiguous dimension of the output:
-// N for the chunk states, P for y. For y the carried-in state is first
-// transposed into a small [N, P] scratch so that its term has the same form.
+// N for the chunk states, P for y. Their operands are first packed into
+// scratch rows with a padded leading dimension (the chunk's rows of x, B, C
+// sit 4 KiB..32 KiB apart in the projection output, which would alias in L1);
+// B and C are packed once per group and shared by its heads, as is C.B. For
+// y the carried-in state is transposed (8x8 in-register tiles) into an
+// [N, P] scratch so that its term has the same broadcast-FMA form.
 //
-// Exponentials (libm calls per lane on x86, i.e. not cheap) are kept out of
-// the O(Q^2) work: the decay exp(cum_i - cum_j) of stage 4 is factored per
-// block of T = vectorWidth steps as
+// Exponentials stay out of the O(Q^2) work: the decay exp(cum_i - cum_j) of
+// stage 4 is factored per block of T = vectorWidth steps as
 //     exp(cum_i - cum_I0) * exp(cum_I0 - cum_J1) * exp(cum_J1 - cum_j)
 // (I0: first step of i's block, J1: last step of j's block, j's block before
 // i's), each factor <= 1 so nothing overflows; only the diagonal blocks take
-// one exp per element. C.B is computed once per group and shared by the
-// group's heads.
+// one (vectorised, masked) exp per element. Exps in the hot loops use
+// Emitter::fastExp (polynomial, vectorises) instead of one libm call per lane.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,25 +70,10 @@ Value lane(Emitter &e, Value v, int64_t l) {
   return vector::ExtractOp::create(e.builder(), e.location(), v, l);
 }
 
-/// log1p(exp(x)), accurate in f32 for all x. (math.log1p lowers to
-/// log(1 + u) on x86, which loses the low bits of small u; the classic fix
-/// log1p(u) = u * log(1 + u) / ((1 + u) - 1) restores them.)
-Value softplus(Emitter &e, Value x, int64_t w) {
-  Value thr = cstw(e, 20.0, w), one = cstw(e, 1.0, w);
-  Value u = e.exp(e.min(x, thr));
-  Value onePlus = e.add(one, u);
-  Value denom = e.sub(onePlus, one);
-  Value lg = math::LogOp::create(e.builder(), e.location(), onePlus);
-  Value exact = e.fcmp(arith::CmpFPredicate::OEQ, denom, cstw(e, 0.0, w));
-  Value l1p = e.select(exact, u, e.div(e.mul(u, lg), denom));
-  Value big = e.fcmp(arith::CmpFPredicate::OGT, x, thr);
-  return e.select(big, x, l1p);
-}
-
 /// clamp(softplus(raw + bias), lo, hi), bounds left out when infinite.
 Value timeStep(Emitter &e, Value raw, Value bias, double lo, double hi,
                int64_t w) {
-  Value dt = softplus(e, e.add(raw, bias), w);
+  Value dt = e.softplus(e.add(raw, bias));
   if (!std::isinf(lo))
     dt = e.max(dt, cstw(e, lo, w));
   if (!std::isinf(hi))

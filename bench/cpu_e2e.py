@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Tessera x86 vs Hugging Face torch eager, same machine, same run.
+
+Builds a random checkpoint of a mid-size Nemotron-H (hidden 1024, 8 layers,
+all block kinds, Mamba chunk 128 like the 12B model), converts it, compiles it
+with Tessera for x86 and times, side by side with HF's NemotronHForCausalLM on
+CPU torch (float32, eager, torch's default thread count on this machine):
+
+* prefill: tokens/s for a [1, 512] prompt (median of --repeats runs);
+* decode: tokens/s for greedy steps after a 512-token prompt (HF with its
+  cache, Tessera with its explicit state).
+
+Writes JSON (bench/results/cpu_e2e.json by default) with both numbers and the
+ratios (Tessera / HF; > 1 means Tessera is faster). Also checks that the two
+agree on the prefill logits, so the timings compare the same computation.
+Timing lives here, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+
+import torch  # noqa: E402
+
+import tessera  # noqa: E402
+from tessera.checkpoint import convert_checkpoint  # noqa: E402
+from tessera.config import builtin_config_path, load_config  # noqa: E402
+from tessera.testing import load_hf_model, write_hf_checkpoint  # noqa: E402
+
+MID = dict(vocab_size=8192, hidden_size=1024, num_hidden_layers=8, hybrid_override_pattern="M-M*M-M-",
+           num_attention_heads=16, num_key_value_heads=4, head_dim=64, intermediate_size=4096,
+           mamba_num_heads=32, mamba_head_dim=64, ssm_state_size=128, n_groups=8, chunk_size=128,
+           conv_kernel=4, expand=2, max_position_embeddings=8192)
+
+
+def median_time(fn, repeats: int, setup=None) -> float:
+    """Median wall time of fn(setup()) over ``repeats`` runs after a warm-up;
+    ``setup`` (untimed) prepares each run's input."""
+    prepare = setup or (lambda: None)
+    fn(prepare())  # warm-up
+    times = []
+    for _ in range(repeats):
+        arg = prepare()
+        t = time.perf_counter()
+        fn(arg)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--prompt", type=int, default=512)
+    ap.add_argument("--decode-steps", type=int, default=32)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cpu_e2e.json"))
+    args = ap.parse_args()
+
+    config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
+    work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
+    ckpt = write_hf_checkpoint(config, work / "ckpt", dtype="fp32", seed=0)
+    art = convert_checkpoint(ckpt, work / "art")
+    ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, args.prompt)).astype(np.int64)
+
+    t = time.perf_counter()
+    model = tessera.compile(art, target="x86", cache_dir=work / "cache")
+    compile_s = time.perf_counter() - t
+    hf = load_hf_model(ckpt)
+    tids = torch.as_tensor(ids)
+
+    # Same computation: prefill logits agree.
+    ours, _ = model.prefill(ids)
+    with torch.no_grad():
+        ref = hf(input_ids=tids, use_cache=False).logits.double().numpy()
+    rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
+
+    def hf_prefill():
+        with torch.no_grad():
+            hf(input_ids=tids, use_cache=False)
+
+    tessera_prefill = median_time(lambda _: model.prefill(ids), args.repeats)
+    hf_prefill_s = median_time(lambda _: hf_prefill(), args.repeats)
+
+    # Decode: time args.decode_steps greedy steps after the prompt.
+    _, state = model.prefill(ids)
+    token = np.zeros(1, np.int64)
+
+    def tessera_decode(_):
+        st = state
+        tok = token
+        for _ in range(args.decode_steps):
+            logits, st = model.decode(tok, st)
+            tok = np.argmax(logits, axis=-1)
+
+    with torch.no_grad():
+        out = hf(input_ids=tids, use_cache=True)
+    cache = out.past_key_values
+
+    def fresh_cache():
+        import copy
+        return copy.deepcopy(cache)  # decode mutates HF's cache in place
+
+    def hf_decode(c):
+        tok = torch.zeros((1, 1), dtype=torch.long)
+        pos = args.prompt
+        with torch.no_grad():
+            for _ in range(args.decode_steps):
+                o = hf(input_ids=tok, past_key_values=c, use_cache=True,
+                       cache_position=torch.tensor([pos]))
+                c = o.past_key_values
+                tok = o.logits[:, -1:].argmax(-1)
+                pos += 1
+
+    tessera_decode_s = median_time(tessera_decode, args.repeats)
+    hf_decode_s = median_time(hf_decode, args.repeats, setup=fresh_cache)
+
+    result = {
+        "machine": {"cpu": tessera._tessera.host_cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
+                    "torch": torch.__version__, "torch_threads": torch.get_num_threads()},
+        "config": {k: MID[k] for k in ("hidden_size", "num_hidden_layers", "hybrid_override_pattern",
+                                       "chunk_size", "ssm_state_size", "vocab_size")},
+        "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats,
+        "prefill_logits_rel_err": rel,
+        "compile_seconds": compile_s,
+        "prefill_tokens_per_s": {"tessera": args.prompt / tessera_prefill, "hf_torch": args.prompt / hf_prefill_s},
+        "decode_tokens_per_s": {"tessera": args.decode_steps / tessera_decode_s,
+                                "hf_torch": args.decode_steps / hf_decode_s},
+    }
+    result["prefill_ratio"] = result["prefill_tokens_per_s"]["tessera"] / result["prefill_tokens_per_s"]["hf_torch"]
+    result["decode_ratio"] = result["decode_tokens_per_s"]["tessera"] / result["decode_tokens_per_s"]["hf_torch"]
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+// RUN: tessera-opt %s --tessera-tile-to-target -split-input-file | FileCheck %s --implicit-check-not="tile."
+// RUN: tessera-opt %s --tessera-tile-to-target="target=x86 vector-width=16" -split-input-file | FileCheck %s --check-prefix=W16
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | FileCheck %s --check-prefix=CHAIN
+
+// tessera-tile-to-target: convert-tile-to-target with the pipeline's target
+// options, then canonicalize + CSE. (Failures: invalid.mlir.)
+
+// Static sizes fold into the loops: 4 rows, 16 columns in steps of 8; the
+// scalar tail loop (16 % 8 == 0) folds away; memref.copy becomes loops too.
+// CHECK-LABEL: func.func @add_static(
+// CHECK-SAME:    %[[A:[a-z0-9_]+]]: memref<4x16xf32>, %[[O:[a-z0-9_]+]]: memref<4x16xf32>, %[[P:[a-z0-9_]+]]: memref<4x16xf32>)
+// CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK:         scf.for %[[I:.*]] = %[[C0]] to %[[C4]] step %[[C1]] {
+// CHECK-NEXT:      scf.for %[[J:.*]] = %[[C0]] to %[[C16]] step %[[C8]] {
+// CHECK-NEXT:        %[[V:.*]] = vector.load %[[A]][%[[I]], %[[J]]] : memref<4x16xf32>, vector<8xf32>
+// CHECK-NEXT:        %[[S:.*]] = arith.addf %[[V]], %[[V]] : vector<8xf32>
+// CHECK-NEXT:        vector.store %[[S]], %[[O]][%[[I]], %[[J]]] : memref<4x16xf32>, vector<8xf32>
+// CHECK-NEXT:      }
+// CHECK-NEXT:    }
+// CHECK-NOT:     memref.copy
+// CHECK:         vector.load %[[O]]
+// CHECK:         vector.store %{{.*}}, %[[P]]
+// CHECK:         return
+// With 16 lanes the column loop has one iteration and folds away.
+// W16-LABEL:     func.func @add_static(
+// W16-SAME:      %[[A:[a-z0-9_]+]]: memref<4x16xf32>, %[[O:[a-z0-9_]+]]: memref<4x16xf32>
+// W16-DAG:       %[[C0:.*]] = arith.constant 0 : index
+// W16-DAG:       %[[C4:.*]] = arith.constant 4 : index
+// W16:           scf.for %[[I:.*]] = %[[C0]] to %[[C4]]
+// W16-NEXT:        %[[V:.*]] = vector.load %[[A]][%[[I]], %[[C0]]] : memref<4x16xf32>, vector<16xf32>
+// W16-NEXT:        %[[S:.*]] = arith.addf %[[V]], %[[V]] : vector<16xf32>
+// W16-NEXT:        vector.store %[[S]], %[[O]][%[[I]], %[[C0]]] : memref<4x16xf32>, vector<16xf32>
+// W16-NEXT:      }
+// W16-NOT:       vector<8xf32>
+// W16:           return
+func.func @add_static(%a: memref<4x16xf32>, %o: memref<4x16xf32>, %p: memref<4x16xf32>) {
+  tile.add %a, %a, %o : memref<4x16xf32>, memref<4x16xf32>, memref<4x16xf32>
+  memref.copy %o, %p : memref<4x16xf32> to memref<4x16xf32>
+  return
+}
+
+// -----
+
+// A matmul keeps its vector FMAs and reductions through canonicalization.
+// CHECK-LABEL: func.func @matmul(
+// CHECK:         scf.for
+// CHECK:         {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
+// CHECK:         vector.reduction <add>
+// CHECK:         return
+// W16-LABEL:     func.func @matmul(
+// W16:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<16xf32>
+func.func @matmul(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>) {
+  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
+      : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
+  return
+}
+
+// The demo graph's Tile-IR stage output goes through unchanged in ABI: the
+// same signature and attributes, loop nests instead of tile ops, no copies.
+// CHAIN-LABEL: func.func @prefill(
+// CHAIN-SAME:    %{{.*}}: memref<?x?xi64>
+// CHAIN-SAME:    llvm.emit_c_interface, tessera.num_inputs = 1 : i64, tessera.num_results = 5 : i64
+// CHAIN-NOT:     tile.
+// CHAIN-NOT:     memref.copy
+// CHAIN:         scf.for
+// CHAIN:         vector.load
+// CHAIN:         memref.transpose
+// CHAIN-NOT:     tile.
+// CHAIN-NOT:     memref.copy
+// CHAIN:         return
