@@ -4,6 +4,7 @@
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
+    tessera demo [--config NAME] [--new-tokens N]
 
 One function per subcommand, registered in ``COMMANDS``.  Any :class:`~tessera.errors.TesseraError` (or
 OS-level I/O error) becomes a single ``error: ...`` line on stderr and exit
@@ -175,6 +176,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_atomically(Path(args.dump_logits), buf.getvalue())
     return EXIT_OK
 
+# ---------------------------------------------------------------------------- demo
+def _add_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default="nemotron_h_tiny", help="built-in config name")
+    p.add_argument("--new-tokens", type=int, default=8)
+    p.add_argument("--workdir", default=None, help="where to write the checkpoint and artifact (default: a temp dir)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tessera.demo import format_report, run_demo
+
+    if args.new_tokens < 1:
+        raise TesseraError(f"--new-tokens: expected a positive number, got {args.new_tokens}")
+    report = run_demo(args.config, new_tokens=args.new_tokens, workdir=args.workdir)
+    print(format_report(report))
+    ok = report["prefill_rel_err"] <= 1e-4 and report["tokens_match_reference"]
+    return EXIT_OK if ok else 1
+
+
 # ---------------------------------------------------------------------------- dispatch
 #: name -> (help, add_arguments, run).  Keep one entry per subcommand.
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
@@ -183,6 +202,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
                                _add_make_random, cmd_make_random_checkpoint),
     "compile": ("compile a model (or restart from a .mlir stage) and emit any stage", _add_compile, cmd_compile),
     "run": ("run a converted checkpoint: prefill, or greedy generation", _add_run, cmd_run),
+    "demo": ("the embedded tiny model end to end on x86, checked against the reference", _add_demo, cmd_demo),
 }
 
 

@@ -164,3 +164,13 @@ def test_cli_run_errors(tmp_path, cache_dir, capsys, monkeypatch):
     assert main(["run", str(art), "--input-ids", str(tmp_path / "ids.npy"), "--generate", "0",
                  "--dump-logits", str(out)]) == 2
     assert not out.exists()
+
+
+def test_cli_demo_reports_agreement(tmp_path, capsys):
+    assert main(["demo", "--new-tokens", "3", "--workdir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "greedy tokens identical" in out
+    rel_err = float(out.split("prefill logits rel. error ")[1].split(";")[0])
+    assert rel_err <= TOL
+    assert main(["demo", "--new-tokens", "0"]) == 2
+    assert "--new-tokens: expected a positive number, got 0" in capsys.readouterr().err

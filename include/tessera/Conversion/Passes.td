@@ -20,10 +20,9 @@ include "mlir/Pass/PassBase.td"
 def VerifyGraphStage : Pass<"tessera-verify-graph-stage", "ModuleOp"> {
   let summary = "Check that the module is well-formed Graph-IR";
   let description = [{
-    Passes when every function holds only Graph-IR ops, `func` ops and
-    `arith.constant`, with tensor types throughout: the form
-    `convert-graph-to-tile` expects. Otherwise reports the first op that does
-    not belong.
+    Passes when every function holds only Graph-IR ops and `func.func` /
+    `func.return`: the form `convert-graph-to-tile` expects. Otherwise
+    reports the first op (outermost first) that does not belong.
   }];
 }
 

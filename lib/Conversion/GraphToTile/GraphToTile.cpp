@@ -85,6 +85,14 @@ private:
   Value dim(Value memref, int64_t i) {
     return memref::DimOp::create(b, loc, memref, i);
   }
+  /// A dimension as a constant when static (so views keep static sizes,
+  /// e.g. the sequence length 1 of a decode step), else as a value.
+  OpFoldResult mixedDim(Value memref, int64_t i, Value dynamicValue) {
+    int64_t d = cast<MemRefType>(memref.getType()).getDimSize(i);
+    if (ShapedType::isDynamic(d))
+      return dynamicValue;
+    return b.getIndexAttr(d);
+  }
   /// The buffer a tensor result is computed into: its result argument when
   /// the function returns it, else a fresh allocation freed at the end.
   /// `sizes` gives every dimension (constants for static ones are ignored).
@@ -98,8 +106,24 @@ private:
   Value view(Value base, int64_t colOffset, ArrayRef<OpFoldResult> sizes,
              ArrayRef<OpFoldResult> strides);
 
+  /// `size`, or (when the lowering has no value for a dimension it assumed
+  /// static) a diagnostic on the op being lowered.
+  Value sizeOr(Value size, int64_t index) {
+    if (size)
+      return size;
+    if (!sizeError)
+      currentOp->emitOpError()
+          << "cannot be lowered to Tile-IR: dimension " << index
+          << " of one of its buffers is dynamic, but convert-graph-to-tile "
+             "needs static weight and feature dimensions";
+    sizeError = true;
+    return c(0);
+  }
+
   func::FuncOp oldFunc;
   func::FuncOp newFunc;
+  Operation *currentOp = nullptr;
+  bool sizeError = false;
   OpBuilder b;
   Location loc = UnknownLoc();
   IRMapping mapping;
@@ -120,7 +144,7 @@ Value FunctionLowering::bufferFor(Value result, ArrayRef<Value> sizes) {
   SmallVector<Value> dynamic;
   for (auto [i, d] : llvm::enumerate(type.getShape()))
     if (ShapedType::isDynamic(d))
-      dynamic.push_back(sizes[i]);
+      dynamic.push_back(sizeOr(sizes[i], i));
   Value alloc = memref::AllocOp::create(b, loc, type, dynamic,
                                         b.getI64IntegerAttr(64));
   allocs.push_back(alloc);
@@ -132,7 +156,7 @@ Value FunctionLowering::scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) 
   SmallVector<Value> dynamic;
   for (auto [i, d] : llvm::enumerate(shape))
     if (ShapedType::isDynamic(d))
-      dynamic.push_back(sizes[i]);
+      dynamic.push_back(sizeOr(sizes[i], i));
   Value alloc = memref::AllocOp::create(b, loc, type, dynamic,
                                         b.getI64IntegerAttr(64));
   allocs.push_back(alloc);
@@ -143,6 +167,10 @@ Value FunctionLowering::rows2d(Value memref) {
   auto type = cast<MemRefType>(memref.getType());
   if (type.getRank() == 2)
     return memref;
+  if (type.getRank() == 1)
+    return memref::ExpandShapeOp::create(
+        b, loc, SmallVector<int64_t>{1, type.getDimSize(0)}, memref,
+        SmallVector<ReassociationIndices>{{0, 1}});
   SmallVector<ReassociationIndices> groups(2);
   for (int64_t i = 0; i + 1 < type.getRank(); ++i)
     groups[0].push_back(i);
@@ -191,6 +219,12 @@ LogicalResult FunctionLowering::run() {
     }
   }
 
+  for (Type t : llvm::concat<const Type>(oldFunc.getArgumentTypes(),
+                                        oldFunc.getResultTypes()))
+    if (!isa<RankedTensorType>(t))
+      return oldFunc.emitOpError("Graph-IR function arguments and results "
+                                 "must be ranked tensors, got ")
+             << t;
   unsigned numInputs = oldFunc.getNumArguments();
   unsigned numResults = oldFunc.getNumResults();
   SmallVector<Type> argTypes;
@@ -245,7 +279,8 @@ LogicalResult FunctionLowering::run() {
 
 LogicalResult FunctionLowering::lowerOp(Operation *op) {
   loc = op->getLoc();
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+  currentOp = op;
+  LogicalResult result = llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<graph::WeightOp>([](auto) { return success(); })
       .Case([&](graph::EmbeddingOp o) { return lowerEmbedding(o); })
       .Case([&](graph::RMSNormOp o) { return lowerRMSNorm(o); })
@@ -264,6 +299,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
                << "cannot be lowered to Tile-IR: convert-graph-to-tile "
                   "handles Graph-IR ops only";
       });
+  return failure(failed(result) || sizeError);
 }
 
 namespace {
@@ -412,9 +448,11 @@ Value dropSeq(OpBuilder &b, Location loc, Value memref) {
   SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
   SmallVector<OpFoldResult> sizes;
   for (int64_t i = 0; i < type.getRank(); ++i)
-    sizes.push_back(i == 1 ? OpFoldResult(b.getIndexAttr(1))
-                           : OpFoldResult(memref::DimOp::create(b, loc, memref, i)
-                                              .getResult()));
+    sizes.push_back(
+        i == 1 ? OpFoldResult(b.getIndexAttr(1))
+        : ShapedType::isDynamic(type.getDimSize(i))
+            ? OpFoldResult(memref::DimOp::create(b, loc, memref, i).getResult())
+            : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
   SmallVector<int64_t> reduced(type.getShape());
   reduced.erase(reduced.begin() + 1);
   auto resultType = memref::SubViewOp::inferRankReducedResultType(
@@ -513,7 +551,7 @@ LogicalResult FunctionLowering::lowerMamba2Mixer(graph::Mamba2MixerOp op) {
   matmul(b, loc, x2, buf(op.getInProj()), zx,
          op.getInProjBias() ? buf(op.getInProjBias()) : Value());
   auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
-  OpFoldResult bOf = batch, sOf = seq, rOf = rows;
+  OpFoldResult bOf = mixedDim(x, 0, batch), sOf = mixedDim(x, 1, seq), rOf = rows;
   Value sTimesIn = arith::MulIOp::create(b, loc, seq, c(inDim));
   Value xBC = view(zx, dInner, {bOf, sOf, idx(convDim)},
                    {OpFoldResult(sTimesIn), idx(inDim), idx(1)});
@@ -612,7 +650,7 @@ LogicalResult FunctionLowering::lowerSelfAttention(graph::SelfAttentionOp op) {
   Value kCache = bufferFor(op.getNewKCache(), cacheSizes);
   Value vCache = bufferFor(op.getNewVCache(), cacheSizes);
   auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
-  OpFoldResult bOf = batch, sOf = seq;
+  OpFoldResult bOf = mixedDim(x, 0, batch), sOf = mixedDim(x, 1, seq);
   Value sTimesKv = arith::MulIOp::create(b, loc, seq, c(kvDim));
   for (auto [cache, fresh, old] :
        {std::tuple{kCache, kBuf, op.getKCache()},

@@ -29,12 +29,12 @@ struct VerifyGraphStagePass
     : impl::VerifyGraphStageBase<VerifyGraphStagePass> {
   void runOnOperation() override {
     WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
-      if (isa<ModuleOp, func::FuncOp, func::ReturnOp, arith::ConstantOp>(op) ||
+      if (isa<ModuleOp, func::FuncOp, func::ReturnOp>(op) ||
           isa_and_nonnull<graph::GraphDialect>(op->getDialect()))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
                       << "' is not part of Graph-IR: convert-graph-to-tile "
-                         "expects only graph ops, func.func/func.return and arith.constant";
+                         "expects only graph ops and func.func/func.return";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
@@ -53,6 +53,14 @@ namespace {
 struct VerifyTileStagePass : impl::VerifyTileStageBase<VerifyTileStagePass> {
   void runOnOperation() override {
     WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
+      if (auto f = dyn_cast<func::FuncOp>(op))
+        for (Type t : f.getArgumentTypes())
+          if (isa<TensorType>(t)) {
+            f.emitError() << "function '" << f.getName()
+                          << "' still takes a tensor after "
+                             "convert-graph-to-tile; Tile-IR works on buffers";
+            return WalkResult::interrupt();
+          }
       for (Type t : op->getResultTypes())
         if (isa<TensorType>(t)) {
           op->emitError() << "'" << op->getName()

@@ -188,7 +188,8 @@ struct ConvertTileToTargetPass
     // call into MLIR's C runner library, which compiled modules do not link.
     SmallVector<Operation *> tileOps;
     getOperation().walk([&](Operation *op) {
-      if (isa<tile::TileDialect>(op->getDialect()) || isa<memref::CopyOp>(op))
+      if (isa_and_nonnull<tile::TileDialect>(op->getDialect()) ||
+          isa<memref::CopyOp>(op))
         tileOps.push_back(op);
     });
     for (Operation *op : tileOps) {

@@ -16,7 +16,6 @@
 //     graph.mamba2_mixer decode below gets the chunked stages.
 // Remove the XFAIL line once both are fixed. The subviews are matched with
 // CHECK-DAG because they are created as call arguments (unspecified order).
-// XFAIL: *
 
 // CHECK-LABEL: func.func @ssd_decode(
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<2x1x8x16xf32>, %[[DT:[a-z0-9_]+]]: memref<2x1x8xf32>,

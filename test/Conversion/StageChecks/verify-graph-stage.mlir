@@ -1,11 +1,10 @@
 // RUN: tessera-opt %s -split-input-file --tessera-verify-graph-stage -verify-diagnostics | FileCheck %s
 
 // tessera-verify-graph-stage accepts modules of graph ops, func.func,
-// func.return and arith.constant, and leaves them unchanged; on anything
+// func.return, and leaves them unchanged; on anything
 // else it reports the first op that does not belong and fails.
 
-// A decoder layer (M, then *, then -) in pure Graph-IR, with weights and an
-// arith.constant: accepted and printed unchanged.
+// A decoder layer (M, then *, then -) in pure Graph-IR, with weights.
 // CHECK-LABEL: func.func @layer(
 // CHECK-SAME:    %[[IDS:[a-z0-9_]+]]: tensor<?x?xi64>)
 // CHECK:         %[[EMB:.*]] = graph.weight "embedding" : tensor<256x64xf32>
@@ -17,10 +16,9 @@
 // CHECK:         %[[H2:.*]] = graph.residual_add %[[H1]], %[[ATT]]
 // CHECK:         %[[MLP:.*]] = graph.mlp %[[H2]]
 // CHECK:         %[[H3:.*]] = graph.residual_add %[[H2]], %[[MLP]]
-// CHECK:         %[[BIAS:.*]] = arith.constant dense<0.000000e+00> : tensor<256xf32>
 // CHECK:         %[[LOGITS:.*]] = graph.lm_head %[[H3]]
-// CHECK:         return %[[LOGITS]], %[[BIAS]]
-func.func @layer(%ids: tensor<?x?xi64>) -> (tensor<?x?x256xf32>, tensor<256xf32>) {
+// CHECK:         return %[[LOGITS]]
+func.func @layer(%ids: tensor<?x?xi64>) -> tensor<?x?x256xf32> {
   %emb = graph.weight "embedding" : tensor<256x64xf32>
   %h0 = graph.embedding %emb, %ids : (tensor<256x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
   %nw = graph.weight "layers.0.norm.weight" : tensor<64xf32>
@@ -58,10 +56,9 @@ func.func @layer(%ids: tensor<?x?xi64>) -> (tensor<?x?x256xf32>, tensor<256xf32>
   %mlp = graph.mlp %h2 up(%wu) down(%wd)
       : (tensor<?x?x64xf32>, tensor<128x64xf32>, tensor<64x128xf32>) -> tensor<?x?x64xf32>
   %h3 = graph.residual_add %h2, %mlp : tensor<?x?x64xf32>
-  %bias = arith.constant dense<0.0> : tensor<256xf32>
   %lm = graph.weight "lm_head.weight" : tensor<256x64xf32>
   %logits = graph.lm_head %h3, %lm : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
-  return %logits, %bias : tensor<?x?x256xf32>, tensor<256xf32>
+  return %logits : tensor<?x?x256xf32>
 }
 
 // -----
@@ -86,7 +83,7 @@ func.func @residual(%a: tensor<4xf32>) -> tensor<4xf32> {
 // A tensor op is Tile-IR material, not Graph-IR. (Foreign ops with regions,
 // e.g. linalg.matmul, are in verify-graph-stage-region-ops.mlir.)
 func.func @tensor_empty() -> tensor<8x128xf32> {
-  // expected-error @+1 {{'tensor.empty' is not part of Graph-IR: convert-graph-to-tile expects only graph ops, func.func/func.return and arith.constant}}
+  // expected-error @+1 {{'tensor.empty' is not part of Graph-IR: convert-graph-to-tile expects only graph ops and func.func/func.return}}
   %0 = tensor.empty() : tensor<8x128xf32>
   return %0 : tensor<8x128xf32>
 }
@@ -97,7 +94,7 @@ func.func @tensor_empty() -> tensor<8x128xf32> {
 func.func @tensor_op(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>) -> tensor<?x?x64xf32> {
   %0 = graph.rmsnorm %x, %w {epsilon = 1.0e-05 : f64}
       : (tensor<?x?x64xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
-  // expected-error @+1 {{'tensor.cast' is not part of Graph-IR: convert-graph-to-tile expects only graph ops, func.func/func.return and arith.constant}}
+  // expected-error @+1 {{'tensor.cast' is not part of Graph-IR: convert-graph-to-tile expects only graph ops and func.func/func.return}}
   %1 = tensor.cast %0 : tensor<?x?x64xf32> to tensor<2x?x64xf32>
   %2 = tensor.cast %1 : tensor<2x?x64xf32> to tensor<?x?x64xf32>
   return %2 : tensor<?x?x64xf32>
@@ -105,11 +102,11 @@ func.func @tensor_op(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>) -> tensor<?x?x6
 
 // -----
 
-// arith.constant is allowed, other arith ops are not.
-func.func @arith_addf(%a: tensor<4xf32>) -> tensor<4xf32> {
+// arith ops, constants included, are not Graph-IR (none has a Tile-IR lowering).
+func.func @arith_constant(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'arith.constant' is not part of Graph-IR: convert-graph-to-tile expects only graph ops and func.func/func.return}}
   %c = arith.constant dense<1.0> : tensor<4xf32>
-  // expected-error @+1 {{'arith.addf' is not part of Graph-IR: convert-graph-to-tile expects only graph ops, func.func/func.return and arith.constant}}
-  %0 = arith.addf %a, %c : tensor<4xf32>
+  %0 = graph.residual_add %a, %c : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 
