@@ -30,3 +30,28 @@ def tiny_config():
 def listing(path: Path) -> list[str]:
     """Everything under ``path`` (relative), to assert that nothing was written."""
     return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))
+
+
+_TINY = load_config(builtin_config_path("nemotron_h_tiny"))
+#: Random tiny configs on which the reference and the compiled model are
+#: checked against Hugging Face: name -> (config, batch, prompt length).
+PARITY_CONFIGS = {
+    # hidden 64, M*M-M-, GQA 4/2, 2 groups, chunk 16; batch 2 x 37 tokens (37 % 16 != 0)
+    "tiny": (_TINY, 2, 37),
+    # GQA 4/1, 3 groups, chunk 8, K=3, no conv bias, Mamba proj bias + MLP bias; batch 3 x 21
+    "gqa4-bias": (_TINY.replace(
+        vocab_size=100, hidden_size=48, hybrid_override_pattern="*MM-*M-", num_attention_heads=4,
+        num_key_value_heads=1, head_dim=12, intermediate_size=96, mamba_num_heads=6, mamba_head_dim=16,
+        ssm_state_size=8, n_groups=3, conv_kernel=3, chunk_size=8, use_conv_bias=False,
+        mamba_proj_bias=True, mlp_bias=True), 3, 21),
+    # GQA 6/3, 4 groups, chunk 32 with a 45-token prompt (two chunks, second partial)
+    "gqa6-3": (_TINY.replace(
+        vocab_size=300, hidden_size=96, hybrid_override_pattern="M-*M*-M", num_attention_heads=6,
+        num_key_value_heads=3, head_dim=8, intermediate_size=160, mamba_num_heads=12, mamba_head_dim=16,
+        ssm_state_size=16, n_groups=4, chunk_size=32), 2, 45),
+    # MHA (2/2), 1 group, expand 1, K=2, chunk 4; batch 1 x 10
+    "mha-1group": (_TINY.replace(
+        vocab_size=64, hidden_size=32, hybrid_override_pattern="MM*-", num_attention_heads=2,
+        num_key_value_heads=2, head_dim=16, intermediate_size=64, mamba_num_heads=4, mamba_head_dim=8,
+        expand=1, ssm_state_size=4, n_groups=1, conv_kernel=2, chunk_size=4), 1, 10),
+}

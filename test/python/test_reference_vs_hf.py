@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import PARITY_CONFIGS
 from tessera.checkpoint import Artifact, convert_checkpoint
-from tessera.config import builtin_config_path, load_config
 from tessera.reference import ReferenceModel
 from tessera.testing import hf_logits, load_hf_model, random_hf_weights, round_weights, write_hf_checkpoint
 
@@ -23,27 +23,8 @@ DECODE_STEPS = 5
 
 torch.set_num_threads(2)
 
-TINY = load_config(builtin_config_path("nemotron_h_tiny"))
-CONFIGS = {
-    # hidden 64, M*M-M-, GQA 4/2, 2 groups, chunk 16; batch 2 x 37 tokens (37 % 16 != 0)
-    "tiny": (TINY, 2, 37),
-    # GQA 4/1, 3 groups, chunk 8, K=3, no conv bias, Mamba proj bias + MLP bias; batch 3 x 21
-    "gqa4-bias": (TINY.replace(
-        vocab_size=100, hidden_size=48, hybrid_override_pattern="*MM-*M-", num_attention_heads=4,
-        num_key_value_heads=1, head_dim=12, intermediate_size=96, mamba_num_heads=6, mamba_head_dim=16,
-        ssm_state_size=8, n_groups=3, conv_kernel=3, chunk_size=8, use_conv_bias=False,
-        mamba_proj_bias=True, mlp_bias=True), 3, 21),
-    # GQA 6/3, 4 groups, chunk 32 with a 45-token prompt (two chunks, second partial)
-    "gqa6-3": (TINY.replace(
-        vocab_size=300, hidden_size=96, hybrid_override_pattern="M-*M*-M", num_attention_heads=6,
-        num_key_value_heads=3, head_dim=8, intermediate_size=160, mamba_num_heads=12, mamba_head_dim=16,
-        ssm_state_size=16, n_groups=4, chunk_size=32), 2, 45),
-    # MHA (2/2), 1 group, expand 1, K=2, chunk 4; batch 1 x 10
-    "mha-1group": (TINY.replace(
-        vocab_size=64, hidden_size=32, hybrid_override_pattern="MM*-", num_attention_heads=2,
-        num_key_value_heads=2, head_dim=16, intermediate_size=64, mamba_num_heads=4, mamba_head_dim=8,
-        expand=1, ssm_state_size=4, n_groups=1, conv_kernel=2, chunk_size=4), 1, 10),
-}
+CONFIGS = PARITY_CONFIGS
+TINY = CONFIGS["tiny"][0]
 CASES = [
     ("tiny", "fp32", 1), ("tiny", "bf16", 3),
     ("gqa4-bias", "fp32", 2), ("gqa4-bias", "bf16", 1),

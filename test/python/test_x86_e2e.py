@@ -11,9 +11,9 @@ import pytest
 import torch
 
 import tessera
+from conftest import PARITY_CONFIGS
 from tessera.checkpoint import convert_checkpoint
 from tessera.cli import main
-from tessera.config import builtin_config_path, load_config
 from tessera.errors import RuntimeInputError
 from tessera.testing import hf_logits, load_hf_model, write_hf_checkpoint
 
@@ -21,22 +21,8 @@ TOL = 1e-4
 DECODE_STEPS = 4
 torch.set_num_threads(2)
 
-TINY = load_config(builtin_config_path("nemotron_h_tiny"))
-CONFIGS = {
-    # M*M-M-, GQA 4/2, 2 groups, chunk 16; batch 2 x 37 tokens (37 % 16 != 0)
-    "tiny": (TINY, 2, 37),
-    # GQA 4/1, 3 groups, chunk 8, K=3, no conv bias, Mamba proj + MLP biases; batch 3 x 21
-    "gqa4-bias": (TINY.replace(
-        vocab_size=100, hidden_size=48, hybrid_override_pattern="*MM-*M-", num_attention_heads=4,
-        num_key_value_heads=1, head_dim=12, intermediate_size=96, mamba_num_heads=6, mamba_head_dim=16,
-        ssm_state_size=8, n_groups=3, conv_kernel=3, chunk_size=8, use_conv_bias=False,
-        mamba_proj_bias=True, mlp_bias=True), 3, 21),
-    # GQA 6/3, 4 groups, chunk 32, 45-token prompt (second chunk partial); batch 1
-    "gqa6-3": (TINY.replace(
-        vocab_size=300, hidden_size=96, hybrid_override_pattern="M-*M*-M", num_attention_heads=6,
-        num_key_value_heads=3, head_dim=8, intermediate_size=160, mamba_num_heads=12, mamba_head_dim=16,
-        ssm_state_size=16, n_groups=4, chunk_size=32), 1, 45),
-}
+#: Sequence not a multiple of the chunk, n_groups > 1, GQA 4/2, 4/1 and 6/3, batch > 1.
+CONFIGS = {name: PARITY_CONFIGS[name] for name in ("tiny", "gqa4-bias", "gqa6-3")}
 
 
 def rel(a, b):

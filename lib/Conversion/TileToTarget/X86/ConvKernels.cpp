@@ -25,27 +25,6 @@ namespace {
 /// Sequence steps per tile (pages of x and out live at a time).
 constexpr int64_t kSeqTile = 8;
 
-Value ldw(Emitter &e, Value mem, ValueRange ivs, int64_t w) {
-  return w == 1 ? e.load(mem, ivs) : e.vload(mem, ivs, w);
-}
-void stw(Emitter &e, Value v, Value mem, ValueRange ivs) {
-  if (isa<VectorType>(v.getType()))
-    e.vstore(v, mem, ivs);
-  else
-    e.store(v, mem, ivs);
-}
-Value cstw(Emitter &e, double v, int64_t w) {
-  return w == 1 ? e.f(v) : e.splat(v, w);
-}
-/// x * sigmoid(x) with the vectorisable polynomial exp (Emitter::silu calls
-/// libm's expf once per lane).
-Value siluFast(Emitter &e, Value x) {
-  Type t = x.getType();
-  Value one = isa<VectorType>(t)
-                  ? e.splat(1.0, cast<VectorType>(t).getNumElements())
-                  : e.f(1.0);
-  return e.div(x, e.add(one, e.fastExp(e.neg(x))));
-}
 
 /// scf.if yielding one f32.
 Value ifElse(Emitter &e, Value cond, const std::function<Value()> &thenFn,
@@ -85,7 +64,7 @@ void emitGenericConv(Emitter &e, Value x, Value w, Value bias, Value stateIn,
                                              window(b, c, e.iadd(t, kk)),
                                              it[0])};
                              })[0];
-        e.store(silu ? siluFast(e, acc) : acc, out, {b, t, c});
+        e.store(silu ? e.silu(acc) : acc, out, {b, t, c});
       });
     });
     // Ascending j reads window index S + j >= j: safe when stateOut aliases
@@ -133,19 +112,19 @@ void mlir::tessera::x86::emitCausalConv1d(Emitter &e, Value x, Value w,
       e.forVectorized(zero, chans, [&](Value c0, int64_t width) {
         SmallVector<Value> wk, win;
         for (int64_t k = 0; k < kSize; ++k)
-          wk.push_back(ldw(e, wT, {e.c(k), c0}, width));
-        Value bv = bias ? ldw(e, bias, {c0}, width) : cstw(e, 0.0, width);
+          wk.push_back(e.loadW(wT, {e.c(k), c0}, width));
+        Value bv = bias ? e.loadW(bias, {c0}, width) : e.constW(0.0, width);
         for (int64_t j = 0; j + 1 < kSize; ++j)
-          win.push_back(ldw(e, winBuf, {e.c(j), c0}, width));
+          win.push_back(e.loadW(winBuf, {e.c(j), c0}, width));
         win = e.forRangeIter(
             t0, tEnd, e.c(1), win,
             [&](Value t, ValueRange it) -> SmallVector<Value> {
-              Value xt = ldw(e, x, {b, t, c0}, width);
+              Value xt = e.loadW(x, {b, t, c0}, width);
               Value acc = bv;
               for (int64_t k = 0; k + 1 < kSize; ++k)
                 acc = e.fma(wk[k], it[k], acc);
               acc = e.fma(wk[kSize - 1], xt, acc);
-              stw(e, silu ? siluFast(e, acc) : acc, out, {b, t, c0});
+              e.storeW(silu ? e.silu(acc) : acc, out, {b, t, c0});
               if (it.empty())
                 return {};
               SmallVector<Value> next(it.drop_front());
@@ -153,7 +132,7 @@ void mlir::tessera::x86::emitCausalConv1d(Emitter &e, Value x, Value w,
               return next;
             });
         for (int64_t j = 0; j + 1 < kSize; ++j)
-          stw(e, win[j], winBuf, {e.c(j), c0});
+          e.storeW(win[j], winBuf, {e.c(j), c0});
       });
     });
     e.forRange(zero, chans, [&](Value c) {

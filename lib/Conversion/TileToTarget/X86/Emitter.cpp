@@ -16,7 +16,7 @@ Value Emitter::silu(Value x) {
   Value one = isa<VectorType>(t)
                   ? splat(1.0, cast<VectorType>(t).getNumElements())
                   : f(1.0);
-  return div(x, add(one, exp(neg(x))));
+  return div(x, add(one, fastExp(neg(x))));
 }
 
 Value Emitter::softplus(Value x) {

@@ -106,7 +106,8 @@ public:
   Value select(Value cond, Value x, Value y) {
     return arith::SelectOp::create(b, loc, cond, x, y);
   }
-  /// x * sigmoid(x), computed as x / (1 + exp(-x)).
+  /// x * sigmoid(x), computed as x / (1 + exp(-x)) with the vectorisable
+  /// polynomial exp (math.exp on vectors becomes one libm call per lane).
   Value silu(Value x);
   /// log(1 + exp(x)), stable for large |x|.
   Value softplus(Value x);
@@ -168,6 +169,21 @@ public:
   /// Emits `body` in a memref.alloca_scope: stack buffers allocated in it are
   /// released at its end (llvm.stacksave/stackrestore).
   void allocaScope(const std::function<void()> &body);
+
+  // -- width-generic forms: `w` lanes, or a scalar when w == 1 -------------
+  Value loadW(Value memref, ValueRange ivs, int64_t w) {
+    return w == 1 ? load(memref, ivs) : vload(memref, ivs, w);
+  }
+  void storeW(Value v, Value memref, ValueRange ivs) {
+    if (isa<VectorType>(v.getType()))
+      vstore(v, memref, ivs);
+    else
+      store(v, memref, ivs);
+  }
+  Value constW(double v, int64_t w) { return w == 1 ? f(v) : splat(v, w); }
+  Value broadcastW(Value scalar, int64_t w) {
+    return w == 1 ? scalar : broadcast(scalar, w);
+  }
 
   // -- loops -------------------------------------------------------------------
   using Body = std::function<void(Value)>;

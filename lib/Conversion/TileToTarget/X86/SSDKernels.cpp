@@ -49,21 +49,6 @@ constexpr int64_t kMR = 4, kNV = 2;
 constexpr int64_t kDotM = 3, kDotN = 4;
 
 // -- width-generic helpers: width 1 means plain f32 scalars ------------------
-Value ldw(Emitter &e, Value mem, ValueRange ivs, int64_t w) {
-  return w == 1 ? e.load(mem, ivs) : e.vload(mem, ivs, w);
-}
-void stw(Emitter &e, Value v, Value mem, ValueRange ivs) {
-  if (isa<VectorType>(v.getType()))
-    e.vstore(v, mem, ivs);
-  else
-    e.store(v, mem, ivs);
-}
-Value bcw(Emitter &e, Value s, int64_t w) {
-  return w == 1 ? s : e.broadcast(s, w);
-}
-Value cstw(Emitter &e, double v, int64_t w) {
-  return w == 1 ? e.f(v) : e.splat(v, w);
-}
 Value lane(Emitter &e, Value v, int64_t l) {
   if (!isa<VectorType>(v.getType()))
     return v;
@@ -75,9 +60,9 @@ Value timeStep(Emitter &e, Value raw, Value bias, double lo, double hi,
                int64_t w) {
   Value dt = e.softplus(e.add(raw, bias));
   if (!std::isinf(lo))
-    dt = e.max(dt, cstw(e, lo, w));
+    dt = e.max(dt, e.constW(lo, w));
   if (!std::isinf(hi))
-    dt = e.min(dt, cstw(e, hi, w));
+    dt = e.min(dt, e.constW(hi, w));
   return dt;
 }
 
@@ -123,7 +108,7 @@ broadcastGemm(Emitter &e, Value lb, Value ub, ValueRange init, int64_t mr,
         for (int64_t k = 0; k < nv; ++k)
           cols.push_back(bv(t, k));
         for (int64_t r = 0; r < mr; ++r) {
-          Value ar = bcw(e, a(r, t), w);
+          Value ar = e.broadcastW(a(r, t), w);
           for (int64_t k = 0; k < nv; ++k)
             next.push_back(e.fma(ar, cols[k], acc[r * nv + k]));
         }
@@ -132,7 +117,7 @@ broadcastGemm(Emitter &e, Value lb, Value ub, ValueRange init, int64_t mr,
 }
 
 SmallVector<Value> zeros(Emitter &e, int64_t n, int64_t w) {
-  return SmallVector<Value>(n, cstw(e, 0.0, w));
+  return SmallVector<Value>(n, e.constW(0.0, w));
 }
 
 /// Leading dimension for a packed [rows, n] f32 scratch: n rounded up to an
@@ -154,7 +139,7 @@ void packRows(Emitter &e, Value rows, Value n, Value dst,
     e.forVectorized(e.c(0), n, [&](Value k, int64_t w) {
       SmallVector<Value> idx(base);
       idx.push_back(k);
-      stw(e, ldw(e, src, idx, w), dst, {i, k});
+      e.storeW(e.loadW(src, idx, w), dst, {i, k});
     });
   });
 }
@@ -231,8 +216,8 @@ void mlir::tessera::x86::emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias,
   // each head stays in a register along the chunk.
   e.forRange(e.c(0), batch, [&](Value b) {
     e.forVectorized(e.c(0), heads, [&](Value h0, int64_t w) {
-      Value a = e.neg(e.exp(ldw(e, aLog, {h0}, w)));
-      Value bias = ldw(e, dtBias, {h0}, w);
+      Value a = e.neg(e.exp(e.loadW(aLog, {h0}, w)));
+      Value bias = e.loadW(dtBias, {h0}, w);
       SmallVector<Value> lanes;
       for (int64_t l = 0; l < w; ++l)
         lanes.push_back(e.iadd(h0, e.c(l)));
@@ -240,12 +225,12 @@ void mlir::tessera::x86::emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias,
         Value s0 = e.imul(c, q);
         Value len = e.imin(q, e.isub(seq, s0));
         Value cum = e.forRangeIter(
-            e.c(0), len, e.c(1), {cstw(e, 0.0, w)},
+            e.c(0), len, e.c(1), {e.constW(0.0, w)},
             [&](Value i, ValueRange it) -> SmallVector<Value> {
               Value s = e.iadd(s0, i);
-              Value d = timeStep(e, ldw(e, dt, {b, s, h0}, w), bias, dtMin,
+              Value d = timeStep(e, e.loadW(dt, {b, s, h0}, w), bias, dtMin,
                                  dtMax, w);
-              stw(e, d, dtOut, {b, s, h0});
+              e.storeW(d, dtOut, {b, s, h0});
               Value next = e.fma(d, a, it[0]);
               for (int64_t l = 0; l < w; ++l)
                 e.store(lane(e, next, l), dACumsum, {b, lanes[l], c, i});
@@ -293,7 +278,7 @@ void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
                 e.fastExp(e.sub(cumLast, e.load(dACumsum, {b, h, c, i}))),
                 e.load(dtOut, {b, s, h}));
             e.forVectorized(zero, d.headDim, [&](Value p, int64_t w) {
-              stw(e, e.mul(ldw(e, x, {b, s, h, p}, w), bcw(e, scale, w)), xs,
+              e.storeW(e.mul(e.loadW(x, {b, s, h, p}, w), e.broadcastW(scale, w)), xs,
                   {i, p});
             });
           });
@@ -312,11 +297,11 @@ void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
                   e, zero, len, zeros(e, mr * nv, w), mr, nv, w,
                   [&](int64_t r, Value i) { return e.load(xs, {i, rows[r]}); },
                   [&](Value i, int64_t k) {
-                    return ldw(e, bp, {i, cols[k]}, w);
+                    return e.loadW(bp, {i, cols[k]}, w);
                   });
               for (int64_t r = 0; r < mr; ++r)
                 for (int64_t k = 0; k < nv; ++k)
-                  stw(e, acc[r * nv + k], states,
+                  e.storeW(acc[r * nv + k], states,
                       {b, c, h, rows[r], cols[k]});
             });
           });
@@ -350,16 +335,16 @@ void mlir::tessera::x86::emitSSDStatePassing(Emitter &e, Value states,
       // The state vector is carried through the chunks in a register.
       e.forRange(e.c(0), headDim, [&](Value p) {
         e.forVectorized(e.c(0), stateDim, [&](Value n, int64_t w) {
-          Value s = init ? ldw(e, init, {b, h, p, n}, w) : cstw(e, 0.0, w);
+          Value s = init ? e.loadW(init, {b, h, p, n}, w) : e.constW(0.0, w);
           s = e.forRangeIter(
               e.c(0), nChunks, e.c(1), {s},
               [&](Value c, ValueRange it) -> SmallVector<Value> {
                 // Read before writing: statesIn may alias states.
-                Value own = ldw(e, states, {b, c, h, p, n}, w);
-                stw(e, it[0], statesIn, {b, c, h, p, n});
-                return {e.fma(bcw(e, e.load(decay, {c}), w), it[0], own)};
+                Value own = e.loadW(states, {b, c, h, p, n}, w);
+                e.storeW(it[0], statesIn, {b, c, h, p, n});
+                return {e.fma(e.broadcastW(e.load(decay, {c}), w), it[0], own)};
               })[0];
-          stw(e, s, finalState, {b, h, p, n});
+          e.storeW(s, finalState, {b, h, p, n});
         });
       });
     });
@@ -402,7 +387,7 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
   // vector diagonal blocks: keep them finite.
   e.forRange(zero, e.c(qPad), [&](Value i) {
     e.forVectorized(zero, e.c(qPad), [&](Value j, int64_t w) {
-      stw(e, cstw(e, 0.0, w), cb, {i, j});
+      e.storeW(e.constW(0.0, w), cb, {i, j});
     });
   });
 
@@ -427,9 +412,9 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
           auto dotStep = [&](Value n, int64_t w, ValueRange it) {
             SmallVector<Value> cv, bv, next;
             for (int64_t r = 0; r < mr; ++r)
-              cv.push_back(ldw(e, cp, {ci[r], n}, w));
+              cv.push_back(e.loadW(cp, {ci[r], n}, w));
             for (int64_t k = 0; k < nr; ++k)
-              bv.push_back(ldw(e, bp, {bj[k], n}, w));
+              bv.push_back(e.loadW(bp, {bj[k], n}, w));
             for (int64_t r = 0; r < mr; ++r)
               for (int64_t k = 0; k < nr; ++k)
                 next.push_back(e.fma(cv[r], bv[k], it[r * nr + k]));
@@ -469,11 +454,11 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
           e.forRange(len, e.c(qPad),
                      [&](Value j) { e.store(e.f(0.0), dtBuf, {j}); });
           e.forRange(zero, e.c(qPad), cT, [&](Value j0) {
-            Value cumV = ldw(e, cumBuf, {j0}, T);
+            Value cumV = e.loadW(cumBuf, {j0}, T);
             Value blockLast = e.load(cumBuf, {e.iadd(j0, e.c(T - 1))});
-            Value decay = e.fastExp(e.sub(bcw(e, blockLast, T), cumV));
-            stw(e, e.mul(decay, ldw(e, dtBuf, {j0}, T)), tdt, {j0});
-            stw(e, e.fastExp(cumV), expCum, {j0});
+            Value decay = e.fastExp(e.sub(e.broadcastW(blockLast, T), cumV));
+            e.storeW(e.mul(decay, e.loadW(dtBuf, {j0}, T)), tdt, {j0});
+            e.storeW(e.fastExp(cumV), expCum, {j0});
           });
 
           // -- m[i, j] = cb[i, j] exp(cum_i - cum_j) dt_j (+ D on the
@@ -484,23 +469,23 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
               Value cumJ1 = e.load(cumBuf, {e.iadd(j0, e.c(T - 1))});
               e.store(e.fastExp(e.sub(cumI0, cumJ1)), wBlk, {e.idiv(j0, cT)});
             });
-            Value cumDiag = ldw(e, cumBuf, {i0}, T);
-            Value dtDiag = ldw(e, dtBuf, {i0}, T);
+            Value cumDiag = e.loadW(cumBuf, {i0}, T);
+            Value dtDiag = e.loadW(dtBuf, {i0}, T);
             Value iota = T > 1 ? iotaI32(e, T) : Value();
             e.forRange(i0, e.imin(e.iadd(i0, cT), len), [&](Value i) {
               Value ci = e.load(cumBuf, {i});
               Value ui = e.fastExp(e.sub(ci, cumI0));
               // Blocks left of the diagonal: three factors, each <= 1.
               e.forRange(zero, i0, cT, [&](Value j0) {
-                Value s = bcw(e, e.mul(ui, e.load(wBlk, {e.idiv(j0, cT)})), T);
-                Value v = e.mul(e.mul(ldw(e, cb, {i, j0}, T), s),
-                                ldw(e, tdt, {j0}, T));
-                stw(e, v, m, {i, j0});
+                Value s = e.broadcastW(e.mul(ui, e.load(wBlk, {e.idiv(j0, cT)})), T);
+                Value v = e.mul(e.mul(e.loadW(cb, {i, j0}, T), s),
+                                e.loadW(tdt, {j0}, T));
+                e.storeW(v, m, {i, j0});
               });
               // The diagonal block: exp per lane, masked to j <= i.
               Value v = e.mul(
-                  e.mul(ldw(e, cb, {i, i0}, T),
-                        e.fastExp(e.sub(bcw(e, ci, T), cumDiag))),
+                  e.mul(e.loadW(cb, {i, i0}, T),
+                        e.fastExp(e.sub(e.broadcastW(ci, T), cumDiag))),
                   dtDiag);
               if (T == 1) {
                 v = e.add(v, dh);
@@ -508,10 +493,10 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
                 Value rel = broadcastI32(e, e.isub(i, i0), T);
                 Value onDiag = e.icmp(arith::CmpIPredicate::eq, iota, rel);
                 Value causal = e.icmp(arith::CmpIPredicate::sle, iota, rel);
-                v = e.select(onDiag, e.add(v, bcw(e, dh, T)), v);
-                v = e.select(causal, v, cstw(e, 0.0, T));
+                v = e.select(onDiag, e.add(v, e.broadcastW(dh, T)), v);
+                v = e.select(causal, v, e.constW(0.0, T));
               }
-              stw(e, v, m, {i, i0});
+              e.storeW(v, m, {i, i0});
               // GEMM row blocks reach past the diagonal block only when kMR
               // does not divide T.
               if (T % kMR != 0) {
@@ -568,10 +553,10 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
                   e, zero, d.stateDim, zeros(e, mr * nv, w), mr, nv, w,
                   [&](int64_t r, Value n) { return e.load(cp, {rows[r], n}); },
                   [&](Value n, int64_t k) {
-                    return ldw(e, st, {n, cols[k]}, w);
+                    return e.loadW(st, {n, cols[k]}, w);
                   });
               for (int64_t r = 0; r < mr; ++r) {
-                Value sc = bcw(e, e.load(expCum, {rows[r]}), w);
+                Value sc = e.broadcastW(e.load(expCum, {rows[r]}), w);
                 for (int64_t k = 0; k < nv; ++k)
                   acc[r * nv + k] = e.mul(acc[r * nv + k], sc);
               }
@@ -579,11 +564,11 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
                   e, zero, e.iadd(i0, e.c(mr)), acc, mr, nv, w,
                   [&](int64_t r, Value j) { return e.load(m, {rows[r], j}); },
                   [&](Value j, int64_t k) {
-                    return ldw(e, xp, {j, cols[k]}, w);
+                    return e.loadW(xp, {j, cols[k]}, w);
                   });
               for (int64_t r = 0; r < mr; ++r)
                 for (int64_t k = 0; k < nv; ++k)
-                  stw(e, acc[r * nv + k], y,
+                  e.storeW(acc[r * nv + k], y,
                       {b, e.iadd(s0, rows[r]), h, cols[k]});
             });
           });
@@ -621,16 +606,16 @@ void mlir::tessera::x86::emitSSDStateUpdate(
         Value xp = e.load(x, {b, h, p});
         Value xdt = e.mul(xp, delta);
         auto step = [&](Value n, int64_t w, Value acc) {
-          Value upd = e.mul(bcw(e, xdt, w), ldw(e, bMat, {b, g, n}, w));
+          Value upd = e.mul(e.broadcastW(xdt, w), e.loadW(bMat, {b, g, n}, w));
           if (stateIn)
-            upd = e.fma(bcw(e, decay, w), ldw(e, stateIn, {b, h, p, n}, w),
+            upd = e.fma(e.broadcastW(decay, w), e.loadW(stateIn, {b, h, p, n}, w),
                         upd);
-          stw(e, upd, stateOut, {b, h, p, n});
-          return e.fma(upd, ldw(e, cMat, {b, g, n}, w), acc);
+          e.storeW(upd, stateOut, {b, h, p, n});
+          return e.fma(upd, e.loadW(cMat, {b, g, n}, w), acc);
         };
         Value vecEnd = e.floorTo(stateDim, vw);
         Value acc = e.forRangeIter(
-            zero, vecEnd, e.c(vw), {cstw(e, 0.0, vw)},
+            zero, vecEnd, e.c(vw), {e.constW(0.0, vw)},
             [&](Value n, ValueRange it) -> SmallVector<Value> {
               return {step(n, vw, it[0])};
             })[0];
