@@ -207,16 +207,23 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   Value m = e.dim(a, 0), n = e.dim(w, 0), k = e.dim(a, 1);
   MatmulBlock block{e, a, w, bias, c, epi, accumulate, k,
                     e.floorTo(k, e.vectorWidth())};
-  Value mFull = e.floorTo(m, MR), nFull = e.floorTo(n, NR);
-  // Loop order: columns (weight rows) outside, so a block of NR weight rows
-  // stays in cache while every token row streams past it.
-  e.forRange(e.c(0), nFull, e.c(NR), [&](Value n0) {
-    e.forRange(e.c(0), mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, NR); });
-    e.forRange(mFull, m, [&](Value m0) { block.emit(m0, n0, 1, NR); });
-  });
-  e.forRange(nFull, n, [&](Value n0) {
-    e.forRange(e.c(0), mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, 1); });
-    e.forRange(mFull, m, [&](Value m0) { block.emit(m0, n0, 1, 1); });
+  // Cache blocking: a panel of MB token rows of `a` (MB * K floats: 192 KiB
+  // for K = 1024) stays in L2 while every NR-row panel of the weight (in L1)
+  // streams past it once. Without it, all of `a` would be re-read from L3
+  // for every weight panel.
+  constexpr int64_t MB = 48; // a multiple of MR
+  Value nFull = e.floorTo(n, NR);
+  e.forRange(e.c(0), m, e.c(MB), [&](Value mb) {
+    Value mEnd = e.imin(e.iadd(mb, e.c(MB)), m);
+    Value mFull = e.iadd(mb, e.floorTo(e.isub(mEnd, mb), MR));
+    e.forRange(e.c(0), nFull, e.c(NR), [&](Value n0) {
+      e.forRange(mb, mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, NR); });
+      e.forRange(mFull, mEnd, [&](Value m0) { block.emit(m0, n0, 1, NR); });
+    });
+    e.forRange(nFull, n, [&](Value n0) {
+      e.forRange(mb, mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, 1); });
+      e.forRange(mFull, mEnd, [&](Value m0) { block.emit(m0, n0, 1, 1); });
+    });
   });
 }
 
