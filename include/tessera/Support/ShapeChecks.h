@@ -12,7 +12,11 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
 
 namespace mlir::tessera {
 
@@ -53,6 +57,20 @@ inline LogicalResult checkDivides(Operation *op, const llvm::Twine &what,
     return success();
   return op->emitOpError() << what << ": " << value
                            << " is not a multiple of " << divisor;
+}
+
+/// Prints a shape as `[2, ?, 8]`.
+inline std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      os << "?";
+    else
+      os << d;
+  });
+  os << "]";
+  return s;
 }
 
 inline int64_t dimOf(Value v, int64_t i) {

@@ -22,20 +22,6 @@ using namespace mlir::tessera::target;
 #include "tessera/Dialect/Target/IR/TargetOps.cpp.inc"
 
 namespace {
-/// Prints a shape as `[64, ?]`.
-std::string formatShape(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os, [&](int64_t d) {
-    if (ShapedType::isDynamic(d))
-      os << "?";
-    else
-      os << d;
-  });
-  os << "]";
-  return s;
-}
-
 /// Fails unless `v`'s shape is exactly `expected` (instruction operands have
 /// fixed, static shapes).
 LogicalResult checkExactShape(Operation *op, const Twine &what, Value v,

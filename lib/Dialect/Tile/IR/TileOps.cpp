@@ -27,20 +27,6 @@ using namespace mlir::tessera::tile;
 namespace {
 constexpr int64_t kDynamic = ShapedType::kDynamic;
 
-/// Prints a shape as `[2, ?, 8]`.
-std::string formatShape(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os, [&](int64_t d) {
-    if (ShapedType::isDynamic(d))
-      os << "?";
-    else
-      os << d;
-  });
-  os << "]";
-  return s;
-}
-
 /// Checks `v`'s whole shape against `expected` (rank and every dimension
 /// that is static on both sides); reports "<what> shape: expected [..], got
 /// [..]".
