@@ -16,6 +16,8 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace mlir::tessera {
@@ -71,6 +73,31 @@ inline std::string formatShape(ArrayRef<int64_t> shape) {
   });
   os << "]";
   return s;
+}
+
+/// Prints a double compactly (`1e-05`, `0`, `inf`) for diagnostics.
+inline std::string formatDouble(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+/// Normalisation epsilons: positive and finite.
+inline LogicalResult checkEpsilon(Operation *op, double eps) {
+  if (eps > 0 && std::isfinite(eps))
+    return success();
+  return op->emitOpError() << "epsilon must be positive and finite, got "
+                           << formatDouble(eps);
+}
+
+/// Mamba2's time-step clamp: 0 <= dt_min <= dt_max (dt_max may be inf).
+inline LogicalResult checkDtLimits(Operation *op, double lo, double hi) {
+  if (lo >= 0 && !std::isnan(hi) && lo <= hi)
+    return success();
+  return op->emitOpError() << "dt limits must satisfy 0 <= dt_min <= dt_max, "
+                              "got ["
+                           << formatDouble(lo) << ", " << formatDouble(hi)
+                           << "]";
 }
 
 inline int64_t dimOf(Value v, int64_t i) {

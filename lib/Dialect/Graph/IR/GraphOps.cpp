@@ -61,20 +61,7 @@ LogicalResult checkShape(Operation *op, StringRef what, Value v,
   return success();
 }
 
-LogicalResult checkEpsilon(Operation *op, double eps) {
-  if (eps > 0 && std::isfinite(eps))
-    return success();
-  return op->emitOpError() << "epsilon must be positive and finite, got "
-                           << eps;
-}
 
-LogicalResult checkDtLimits(Operation *op, double lo, double hi) {
-  if (lo >= 0 && !std::isnan(hi) && lo <= hi)
-    return success();
-  return op->emitOpError() << "dt limits must satisfy 0 <= dt_min <= dt_max, "
-                              "got ["
-                           << lo << ", " << hi << "]";
-}
 } // namespace
 
 LogicalResult WeightOp::verify() {

@@ -58,27 +58,8 @@ int64_t numChunks(int64_t size, int64_t chunk) {
 }
 
 /// Prints a double the short way (`1e-05`, `2`, `inf`).
-std::string formatDouble(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
 
-LogicalResult checkEpsilon(Operation *op, double eps) {
-  if (eps > 0 && std::isfinite(eps))
-    return success();
-  return op->emitOpError() << "epsilon must be positive and finite, got "
-                           << formatDouble(eps);
-}
 
-LogicalResult checkDtLimits(Operation *op, double lo, double hi) {
-  if (lo >= 0 && !std::isnan(hi) && lo <= hi)
-    return success();
-  return op->emitOpError() << "dt limits must satisfy 0 <= dt_min <= dt_max, "
-                              "got ["
-                           << formatDouble(lo) << ", " << formatDouble(hi)
-                           << "]";
-}
 
 LogicalResult checkAllPositive(
     Operation *op, std::initializer_list<std::pair<StringRef, int64_t>> attrs) {
