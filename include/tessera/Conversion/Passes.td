@@ -76,6 +76,39 @@ def ConvertTileToTarget : Pass<"convert-tile-to-target", "ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// TileToNVVM
+//===----------------------------------------------------------------------===//
+
+def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
+  let summary = "Lower Tile-IR ops to GPU kernels launched from the host functions (NVIDIA)";
+  let description = [{
+    Replaces every Tile-IR op (and memref.copy) of a host function by a
+    `gpu.launch_func` of a kernel in `gpu.module @tessera_kernels`, whose
+    target is `#nvvm.target<chip = ...>`. Each distinct (op name, operand
+    types, attributes) becomes one `gpu.func` whose arguments mirror the op's
+    operands; its body comes from the op's kernel recipe
+    (lib/Conversion/TileToNVVM/Kernels.h), its grid is computed on the host at
+    every launch site. An op without an NVIDIA lowering is reported.
+
+    ```mlir
+    // before
+    tile.add %a, %b, %out : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+    // after
+    gpu.launch_func @tessera_kernels::@add_0 blocks in (%gx, %c1, %c1)
+        threads in (%c256, %c1, %c1) args(%a : memref<?x64xf32>, ...)
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "NVIDIA chip (sm_80, sm_86, sm_89, sm_90, sm_90a)">
+  ];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "memref::MemRefDialect", "math::MathDialect",
+                           "NVVM::NVVMDialect", "nvgpu::NVGPUDialect",
+                           "scf::SCFDialect", "vector::VectorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Stage checks
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,15 @@
+//===- AttentionKernels.cpp - NVIDIA kernels (placeholder until implemented) ---===//
+//
+// Part of convert-tile-to-nvvm: kernel recipes (Kernels.h) for the Attention family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+using namespace mlir;
+using namespace mlir::tessera::nvidia;
+
+FailureOr<KernelRecipe> mlir::tessera::nvidia::getAttentionRecipe(Operation *op,
+                                                          const ChipInfo &) {
+  return op->emitOpError("has no NVIDIA lowering yet");
+}
