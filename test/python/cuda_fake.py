@@ -25,6 +25,7 @@ class FakeDevice:
         self.kernels = kernels
         self.mem: dict[int, np.ndarray] = {}
         self._next = 0x7F0000000000
+        self._freed: dict[int, list] = {}  # size -> freed addresses, reused like a caching allocator
         self.launched: list[tuple] = []  # (kernel, grid, block, shared, slot values) of executed launches
         self.module_loads = 0
         self._capturing = False
@@ -35,15 +36,19 @@ class FakeDevice:
 
     # memory
     def alloc(self, nbytes: int) -> int:
-        ptr = self._next
-        self.mem[ptr] = np.zeros(max(int(nbytes), 1), np.uint8)
-        self._next += -(-max(int(nbytes), 1) // 256) * 256 + 256
+        size = max(int(nbytes), 1)
+        if self._freed.get(size):
+            ptr = self._freed[size].pop()
+        else:
+            ptr = self._next
+            self._next += -(-size // 256) * 256 + 256
+        self.mem[ptr] = np.full(size, 0xAB, np.uint8)  # garbage, as fresh device memory may hold
         return ptr
 
     def free(self, ptr: int) -> None:
         if ptr not in self.mem:
             raise CudaError(f"cuMemFree failed: {ptr:#x} is not an allocation")
-        del self.mem[ptr]
+        self._freed.setdefault(self.mem.pop(ptr).size, []).append(ptr)
 
     def locate(self, ptr: int, nbytes: int) -> tuple[np.ndarray, int]:
         for base, buf in self.mem.items():
@@ -115,6 +120,22 @@ class FakeDevice:
 
     def destroy_graph(self, graph):
         pass
+
+
+def toy_step(dev, grid, block, v):
+    """The toy model's kernel (fixtures/cuda_toy/kernels.mlir) in numpy."""
+    ids, p = memref(dev, v, 0, 2, "i64")
+    emb, p = memref(dev, v, p, 2, "f32")
+    lm, p = memref(dev, v, p, 2, "f32")
+    sin, p = memref(dev, v, p, 2, "f32")
+    logits, p = memref(dev, v, p, 3, "f32")
+    sout, _ = memref(dev, v, p, 2, "f32")
+    for b in range(grid[0]):
+        acc = sin[b].copy()
+        for s in range(ids.shape[1]):
+            acc += emb[ids[b, s]]
+            logits[b, s] = lm @ acc
+        sout[b] = acc
 
 
 def memref(dev: FakeDevice, values: list, pos: int, rank: int, dtype: str) -> tuple[np.ndarray, int]:

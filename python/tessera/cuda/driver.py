@@ -269,7 +269,10 @@ class _CtypesApi:
 
     # graphs
     def capture_begin(self, s): self._call("cuStreamBeginCapture_v2", s, _CAPTURE_MODE_THREAD_LOCAL)
-    def capture_end(self, s): return self._out("cuStreamEndCapture", self._P, s)
+    def capture_end(self, s):
+        graph = self._P()  # the out-parameter comes second here
+        self._call("cuStreamEndCapture", s, ctypes.byref(graph))
+        return graph.value
     def graph_instantiate(self, g): return self._out("cuGraphInstantiateWithFlags", self._P, g, 0)
     def graph_launch(self, ge, s): self._call("cuGraphLaunch", ge, s)
     def graph_exec_destroy(self, ge): self._call("cuGraphExecDestroy", ge)

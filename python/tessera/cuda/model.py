@@ -170,6 +170,14 @@ class DeviceBuffer:
         return self.device.download(np.empty(self.shape, self.dtype), self.ptr)
 
 
+def _model_fields(config) -> dict:
+    """The config as HF writes it, less the storage dtype (each tensor's dtype is checked on its own)."""
+    d = config.to_hf_dict(json_safe=True)
+    d.pop("torch_dtype", None)
+    d.pop("dtype", None)
+    return d
+
+
 def _free_quietly(device, ptr):
     try:
         device.free(ptr)
@@ -273,7 +281,7 @@ class CudaModel:
         from tessera.checkpoint.artifact import Artifact
 
         art = artifact if isinstance(artifact, Artifact) else Artifact.open(artifact)
-        if art.config.to_hf_dict(json_safe=True) != self.config.to_hf_dict(json_safe=True):
+        if _model_fields(art.config) != _model_fields(self.config):
             raise ArtifactError(f"{art.path}: the artifact's config differs from the bundle's "
                                 f"({art.config.hybrid_override_pattern!r}, hidden {art.config.hidden_size} vs "
                                 f"{self.config.hybrid_override_pattern!r}, hidden {self.config.hidden_size})")
