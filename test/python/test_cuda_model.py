@@ -165,3 +165,48 @@ def test_in_place_states_with_a_position_input(tmp_path, tiny_config, toy):
 
 def test_cuda_state_type_is_the_models():
     assert State.__module__ == "tessera.cuda.model"
+
+
+# ---------------------------------------------------------------------------- tessera run --target cuda
+def test_cli_run_cuda_on_the_fake_device(toy, tmp_path, monkeypatch, capsys):
+    from tessera.cli import main
+
+    dev, bundle, art = toy
+    monkeypatch.setattr("tessera.cuda.model.open_device", lambda: dev)
+    ids = np.array([[3, 1, 4, 1, 5]], np.int64)
+    np.save(tmp_path / "ids.npy", ids)
+    rc = main(["run", str(art), "--target", "cuda", "--bundle", str(bundle), "--input-ids", str(tmp_path / "ids.npy"),
+               "--generate", "3", "--dump-logits", str(tmp_path / "out.npy")])
+    assert rc == 0
+    model = load_bundle(bundle, device=dev).load(art)
+    tokens, logits = model.generate(ids, 3, return_logits=True)
+    assert capsys.readouterr().out.split() == [str(t) for t in tokens[0]]
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), logits)
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--target", "cuda"], "--target cuda needs --bundle DIR"),
+    (["--bundle", "somewhere"], "--bundle only applies to --target cuda"),
+    (["--target", "cuda", "--bundle", "/nonexistent"], "/nonexistent: not a bundle directory"),
+])
+def test_cli_run_cuda_errors(tmp_path, capsys, extra, message):
+    from tessera.cli import main
+
+    np.save(tmp_path / "ids.npy", np.zeros((1, 2), np.int64))
+    rc = main(["run", str(tmp_path), "--input-ids", str(tmp_path / "ids.npy")] + extra)
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_cli_run_cuda_without_a_gpu_is_one_line(toy, tmp_path, capsys):
+    from tessera.cli import main
+    from tessera.cuda import probe
+
+    ok, _ = probe()
+    if ok:
+        pytest.skip("a GPU is present: the no-driver message cannot be produced")
+    _, bundle, art = toy
+    np.save(tmp_path / "ids.npy", np.zeros((1, 2), np.int64))
+    rc = main(["run", str(art), "--target", "cuda", "--bundle", str(bundle), "--input-ids", str(tmp_path / "ids.npy")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: no CUDA driver") and err.count("\n") == 1

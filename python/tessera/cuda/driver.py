@@ -314,6 +314,7 @@ class Device:
         self._ctx = api.primary_context(dev)
         self.stream = api.stream_create()
         self._capturing = False
+        self._deferred_frees: list[int] = []
 
     def __repr__(self) -> str:
         cc = "%d.%d" % self.compute_capability
@@ -325,6 +326,9 @@ class Device:
         return self.api.mem_alloc(max(int(nbytes), 1))
 
     def free(self, ptr: int) -> None:
+        if self._capturing:  # cuMemFree would invalidate a capture (a buffer garbage-collected meanwhile)
+            self._deferred_frees.append(ptr)
+            return
         self.api.mem_free(ptr)
 
     def upload(self, ptr: int, array: np.ndarray) -> None:
@@ -402,6 +406,8 @@ class Device:
         """Ends the capture and returns an instantiated graph (a handle pair)."""
         self._capturing = False
         graph = self.api.capture_end(self.stream)
+        while self._deferred_frees:
+            self.api.mem_free(self._deferred_frees.pop())
         try:
             return (self.api.graph_instantiate(graph), graph)
         except CudaError:
