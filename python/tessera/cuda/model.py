@@ -419,7 +419,9 @@ class CudaModel:
             elif role.kind in ("ids", "logits") and k == 1:
                 out.append(s)
             elif role.kind in ("state_in", "state_out"):
-                out.append(self.capacity if self._abi[name].in_place else
+                # Fixed-capacity caches (any in-place function) have their capacity everywhere;
+                # otherwise a cache holds exactly the tokens seen before / after this call.
+                out.append(self.capacity if self.capacity is not None else
                            (total if role.kind == "state_out" else total - s))
             else:
                 raise BundleError(f"plan.json: function {name!r}: cannot size dynamic dimension {k} "
