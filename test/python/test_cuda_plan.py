@@ -267,6 +267,23 @@ def test_evaluation_errors(plan):
         evaluate(Plan.from_json(raw), "vadd", [(3,)] * 3)
 
 
+def test_strided_copy_becomes_contiguous_runs():
+    # target[3, 2] = source[3, 4][:, 1:3]
+    raw = raw_plan()
+    raw["functions"] = {"f": {"abi": {}, "args": [
+        {"name": "%src", "kind": "memref", "dtype": "f32", "shape": [3, 4]},
+        {"name": "%dst", "kind": "memref", "dtype": "f32", "shape": [3, 2]}], "body": [
+        {"op": "extract_strided_metadata", "source": "%src", "base": "%b", "offset": "%o",
+         "sizes": ["%s0", "%s1"], "strides": ["%t0", "%t1"]},
+        {"op": "reinterpret_cast", "result": "%v", "source": "%b", "offset": 1, "sizes": [3, 2], "strides": [4, 1]},
+        {"op": "copy", "source": "%v", "target": "%dst"}, {"op": "return"}]}}
+    launches = evaluate(Plan.from_json(raw), "f", [(3, 4), (3, 2)])
+    assert [(s.source[1], s.target[1], s.nbytes) for s in launches.steps] == [(4, 0, 8), (20, 8, 8), (36, 16, 8)]
+    src = np.arange(12, dtype=np.float32).reshape(3, 4)
+    _, dst = _run(FakeDevice(KERNELS), launches, [src, np.zeros((3, 2), np.float32)])
+    np.testing.assert_array_equal(dst, src[:, 1:3])
+
+
 def test_empty_grid_is_skipped(plan):
     assert evaluate(plan, "vadd", [(0,)] * 3).steps == []
 

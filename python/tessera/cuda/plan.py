@@ -318,7 +318,7 @@ def check_function(plan: Plan, fn: Function) -> None:
             use(ins["source"], what="source")
         elif op == "constant":
             v = ins.get("value")
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
+            if not isinstance(v, (int, float)):  # bools are i1 constants: 0/1
                 raise fail(f"value: expected a number, got {v!r}")
         elif op == "dim":
             use(ins["source"], True, "source"); use(ins["index"], what="index")  # noqa: E702
@@ -581,7 +581,8 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
             elif op == "index_cast":
                 env[ins["result"]] = val(ins["source"])
             elif op == "constant":
-                env[ins["result"]] = ins["value"]
+                v = ins["value"]
+                env[ins["result"]] = int(v) if isinstance(v, bool) else v
             elif op == "dim":
                 v, d = env[ins["source"]], val(ins["index"])
                 if not 0 <= d < len(v.sizes):
@@ -634,14 +635,17 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
                     raise fail(f"source sizes {list(s.sizes)} differ from target sizes {list(t.sizes)}")
                 if s.numel() == 0:
                     continue
-                if not (s.contiguous() and t.contiguous()):
-                    raise fail("only copies between contiguous views are supported")
                 _check_bounds(s, fail)
                 _check_bounds(t, fail)
+                runs = _copy_runs(s, t)
+                if len(runs) > MAX_COPY_RUNS:
+                    raise fail(f"a strided copy of {len(runs)} pieces (more than {MAX_COPY_RUNS}); "
+                               "the compiler should lower it to a kernel")
                 size = DTYPE_BYTES[s.dtype]
-                out.steps.append(Step("copy", source=(s.ref, s.base + s.offset * size),
-                                      target=(t.ref, t.base + t.offset * size), nbytes=s.numel() * size,
-                                      instruction=index))
+                for s_off, t_off, n in runs:
+                    out.steps.append(Step("copy", source=(s.ref, s.base + s_off * size),
+                                          target=(t.ref, t.base + t_off * size), nbytes=n * size,
+                                          instruction=index))
             elif op == "dealloc":
                 if env[ins["source"]].ref != len(fn.args):
                     raise fail(f"{ins['source']} is a function argument, not an allocation of this function")
@@ -653,6 +657,26 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
             raise fail("a float operand where an integer is needed") from None
     out._finish()
     return out
+
+
+MAX_COPY_RUNS = 4096  # device copies one strided memref.copy may become
+
+
+def _copy_runs(s: View, t: View) -> list[tuple[int, int, int]]:
+    """A copy between two views of equal sizes as (source offset, target
+    offset, elements) runs: one per index of the outer dims, each run covering
+    the innermost dims that are contiguous in both views."""
+    k, inner = len(s.sizes), 1
+    while k > 0 and (s.sizes[k - 1] == 1 or (s.strides[k - 1] == inner and t.strides[k - 1] == inner)):
+        inner *= s.sizes[k - 1]
+        k -= 1
+    runs = []
+    for idx in np.ndindex(*s.sizes[:k]) if k else [()]:
+        runs.append((s.offset + sum(i * st for i, st in zip(idx, s.strides)),
+                     t.offset + sum(i * st for i, st in zip(idx, t.strides)), inner))
+        if len(runs) > MAX_COPY_RUNS:
+            break
+    return runs
 
 
 def _check_bounds(view: View, fail) -> None:
