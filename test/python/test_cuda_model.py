@@ -210,3 +210,18 @@ def test_cli_run_cuda_without_a_gpu_is_one_line(toy, tmp_path, capsys):
     rc = main(["run", str(art), "--target", "cuda", "--bundle", str(bundle), "--input-ids", str(tmp_path / "ids.npy")])
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("error: no CUDA driver") and err.count("\n") == 1
+
+
+def test_launch_cache_is_bounded_and_close_frees_device_memory(toy):
+    from tessera.cuda import model as model_module
+
+    dev, bundle, art = toy
+    model = load_bundle(bundle, device=dev).load(art)
+    for s in range(1, model_module._MAX_ENTRIES + 5):  # one prefill shape each
+        model.prefill(np.zeros((1, s), np.int64))
+    assert len(model._entries) == model_module._MAX_ENTRIES
+    assert [k[1][0] for k in model._entries][0] == (1, 5)  # the oldest four were dropped
+    model.close()
+    import gc
+    gc.collect()
+    assert dev.mem == {}

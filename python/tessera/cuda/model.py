@@ -44,6 +44,9 @@ _NUMPY = {"f32": np.float32, "bf16": np.uint16, "f16": np.float16, "i64": np.int
           "i8": np.int8, "f64": np.float64}
 _ARTIFACT_DTYPE = {"f32": "fp32", "bf16": "bf16", "f16": "fp16"}
 _GRAPHS_PER_ENTRY = 4  # graphs kept per launch list, keyed by the argument addresses they captured
+#: launch lists kept (least recently used dropped with their arenas): a cache that grows every
+#: step (today's decode) must not hold one arena per step
+_MAX_ENTRIES = 16
 
 
 # ============================================================================ ABI
@@ -240,7 +243,7 @@ class CudaModel:
             self.capacity = int(max_seq_len or self.config.max_position_embeddings)
         self.graphs = (os.environ.get("TESSERA_CUDA_GRAPHS", "1") != "0") if graphs is None else graphs
         self._functions = self._load_kernels()
-        self._entries: dict[tuple, _Entry] = {}
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._weights: dict[str, DeviceBuffer] | None = None
         self.stats: dict[str, dict] = {}
 
@@ -379,6 +382,10 @@ class CudaModel:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = self._new_entry(name, values)
+            if len(self._entries) > _MAX_ENTRIES:
+                self._drop(self._entries.popitem(last=False)[1])
+        else:
+            self._entries.move_to_end(key)
 
         new_states = []
         bases = []
@@ -446,6 +453,17 @@ class CudaModel:
         log.info("%s %s: %d launches, %d copies, arena %.1f MiB", name, values[0], launches.launch_count,
                  len(launches.steps) - launches.launch_count, launches.arena_bytes / 2**20)
         return _Entry(launches, arena, io)
+
+    def _drop(self, entry: _Entry) -> None:
+        for graph in entry.graphs.values():
+            self.device.destroy_graph(graph)
+        entry.graphs.clear()
+
+    def close(self) -> None:
+        """Frees the cached launch lists, graphs and weights (states the caller holds stay valid)."""
+        while self._entries:
+            self._drop(self._entries.popitem()[1])
+        self._weights = None
 
     def _execute(self, name: str, entry: _Entry, bases: list) -> None:
         """Runs a cached launch list: eagerly the first time, then as a CUDA graph."""
