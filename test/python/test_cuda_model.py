@@ -113,6 +113,9 @@ def test_abi_today_and_with_roles():
     today = function_abi(_fn({"tessera.weights": ["w0", "w1"], "tessera.num_inputs": 2, "tessera.num_results": 2}))
     assert [r.kind for r in today.roles] == ["ids", "state_in", "weight", "weight", "logits", "state_out"]
     assert not today.in_place
+    # The launch-plan exporter drops the "tessera." prefix: same reading.
+    stripped = function_abi(_fn({"weights": ["w0", "w1"], "num_inputs": 2, "num_results": 2}))
+    assert stripped == type(today)("f", today.roles, False, None)
     roles = {"tessera.weights": ["w0"], "tessera.abi": {"inputs": ["ids", "position", "state", "state"],
                                                         "results": ["logits"], "capacity": 64}}
     fn = _fn(roles, logits_at=-1)

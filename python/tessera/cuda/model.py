@@ -79,7 +79,8 @@ class FunctionAbi:
 def function_abi(fn: Function) -> FunctionAbi:
     """The calling convention of a host function, from its ``abi`` attributes.
 
-    Today's (GraphToTile): ``@f(inputs..., weights..., results...)`` with
+    Keys may carry their ``tessera.`` prefix or not. Today's (GraphToTile):
+    ``@f(inputs..., weights..., results...)`` with
     ``tessera.weights`` (names), ``tessera.num_inputs`` (ids, then states) and
     ``tessera.num_results`` (logits, then the new states). With a
     ``tessera.abi`` attribute the inputs and results are listed by role,
@@ -87,13 +88,14 @@ def function_abi(fn: Function) -> FunctionAbi:
     "capacity": N?}``; states that appear among the inputs but not among the
     results are updated in place."""
     where = f"plan.json: function {fn.name!r}: abi"
-    abi = fn.abi
-    weights = abi.get("tessera.weights")
+    # The exporter may keep the attribute names whole ("tessera.weights") or drop the prefix.
+    abi = {k.removeprefix("tessera."): v for k, v in fn.abi.items()}
+    weights = abi.get("weights")
     if not isinstance(weights, list) or not all(isinstance(w, str) for w in weights):
         raise BundleError(f"{where}: tessera.weights must be a list of weight names")
-    described = abi.get("tessera.abi")
+    described = abi.get("abi")
     if described is None:
-        n_in, n_out = abi.get("tessera.num_inputs"), abi.get("tessera.num_results")
+        n_in, n_out = abi.get("num_inputs"), abi.get("num_results")
         if not isinstance(n_in, int) or not isinstance(n_out, int) or n_in < 1 or n_out < 1:
             raise BundleError(f"{where}: tessera.num_inputs / tessera.num_results must be positive integers")
         inputs = ["ids"] + ["state"] * (n_in - 1)
