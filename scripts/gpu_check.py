@@ -35,6 +35,7 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--seq", type=int, default=37)
     p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--hf-device", default="cpu", help="where the HF oracle runs (cuda for large configs)")
     p.add_argument("--json", default=None, help="write all results here")
     args = p.parse_args()
     failed, report = False, {}
@@ -79,7 +80,8 @@ def main() -> int:
     for bundle in args.bundles:
         with tempfile.TemporaryDirectory() as work:
             try:
-                rows.append(check.hf_parity(bundle, work, batch=args.batch, seq=args.seq, steps=args.steps))
+                rows.append(check.hf_parity(bundle, work, batch=args.batch, seq=args.seq, steps=args.steps,
+                                             hf_device=args.hf_device))
             except Exception as e:
                 rows.append({"bundle": bundle, "error": " ".join(f"{type(e).__name__}: {e}".split())[:300]})
                 traceback.print_exc()

@@ -228,3 +228,18 @@ def test_launch_cache_is_bounded_and_close_frees_device_memory(toy):
     import gc
     gc.collect()
     assert dev.mem == {}
+
+
+def test_decode_logs_eager_vs_graph_step_times(toy, caplog):
+    import logging
+
+    dev, bundle, art = toy
+    model = load_bundle(bundle, device=dev).load(art)
+    _, state = model.prefill(np.zeros((1, 4), np.int64))
+    with caplog.at_level(logging.INFO, logger="tessera.cuda"):
+        for _ in range(3):
+            _, state = model.decode(np.zeros(1, np.int64), state)
+    lines = [r.getMessage() for r in caplog.records if "graph step" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("decode: 1 launches; eager step")
+    st = model.stats["decode"]
+    assert st["eager_calls"] == 1 and st["graph_calls"] == 2 and st["launches"] == 1

@@ -241,15 +241,24 @@ def toy_model_check(config, fixture: str | Path, workdir: str | Path, device=Non
 
 
 # ============================================================================ HF parity
+def _hf_logits(model, ids: np.ndarray, device: str) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        out = model(input_ids=torch.as_tensor(np.asarray(ids, np.int64), device=device), use_cache=False)
+    return out.logits.double().cpu().numpy()
+
+
 def hf_parity(bundle: str | Path, workdir: str | Path, *, batch: int = 2, seq: int = 37, steps: int = 8,
-              seed: int = 0, device=None) -> dict:
+              seed: int = 0, device=None, hf_device: str = "cpu") -> dict:
     """Random HF checkpoint of the bundle's config -> artifact -> CudaModel,
-    compared with HF (float32 on the stored weights). Returns the relative
-    errors; ``ok`` says whether all are within :data:`TOLERANCE`."""
+    compared with HF (float32 on the stored weights, on ``hf_device``; "cuda"
+    for large configs). Returns the relative errors; ``ok`` says whether all
+    are within :data:`TOLERANCE`."""
     from tessera.checkpoint import convert_checkpoint
     from tessera.config import load_config
     from tessera.cuda.model import load_bundle
-    from tessera.testing import hf_logits, load_hf_model, write_hf_checkpoint
+    from tessera.testing import load_hf_model, write_hf_checkpoint
 
     plan = Plan.load(bundle)
     config = load_config(plan.config)
@@ -257,7 +266,8 @@ def hf_parity(bundle: str | Path, workdir: str | Path, *, batch: int = 2, seq: i
     ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=plan.weight_dtype, seed=seed)
     art = convert_checkpoint(ckpt, work / "art", progress=False)
     model = load_bundle(plan, device=device).load(art)
-    hf = load_hf_model(ckpt)
+    hf = load_hf_model(ckpt).to(hf_device)
+    hf_logits = lambda m, x: _hf_logits(m, x, hf_device)  # noqa: E731
     ids = np.random.default_rng(seed + 1).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
 
     logits, state = model.prefill(ids)
