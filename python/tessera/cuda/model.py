@@ -314,7 +314,7 @@ class CudaModel:
     # ------------------------------------------------------------ API
     def init_state(self, batch: int) -> State:
         """Zeroed states for ``batch`` sequences (position 0)."""
-        return State(self, [self._state_buffer(k, batch, 0, "state_in").zero()
+        return State(self, [self._state_buffer(k, batch).zero()
                             for k in range(len(self._state_specs))], 0, batch)
 
     def prefill(self, ids, state: State | None = None) -> tuple[np.ndarray, State]:
@@ -437,10 +437,10 @@ class CudaModel:
                                   f"of argument {index} ({role.kind})")
         return tuple(out)
 
-    def _state_buffer(self, k: int, batch: int, position: int, kind: str) -> DeviceBuffer:
+    def _state_buffer(self, k: int, batch: int) -> DeviceBuffer:
+        """State ``k`` for ``batch`` sequences at position 0 (a cache of its capacity, or empty)."""
         dtype, shape = self._state_specs[k]
-        sizes = [batch if i == 0 else (self.capacity if self.capacity is not None else position) if d == -1 else d
-                 for i, d in enumerate(shape)]
+        sizes = [batch if i == 0 else (self.capacity or 0) if d == -1 else d for i, d in enumerate(shape)]
         return DeviceBuffer(self.device, sizes, _NUMPY[dtype])
 
     def _new_entry(self, name: str, values: list) -> _Entry:
@@ -470,7 +470,7 @@ class CudaModel:
     def _execute(self, name: str, entry: _Entry, bases: list) -> None:
         """Runs a cached launch list: eagerly the first time, then as a CUDA graph."""
         entry.launches.bind(bases)
-        use_graph = self.graphs and entry.calls >= 1 and entry.launches.steps
+        use_graph = bool(self.graphs and entry.calls >= 1 and entry.launches.steps)
         t0 = time.perf_counter()
         if use_graph:
             key = tuple(bases)
