@@ -4,6 +4,7 @@
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
+    tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
 
 One function per subcommand, registered in ``COMMANDS``.  Any :class:`~tessera.errors.TesseraError` (or
@@ -143,6 +144,8 @@ def _add_run(p: argparse.ArgumentParser) -> None:
                         "each generated step [B, N, V]")
     p.add_argument("--generate", type=int, default=None, metavar="N", help="greedy-generate N tokens")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the compile cache")
+    p.add_argument("--bundle", metavar="DIR", default=None,
+                   help="--target cuda: the bundle from `tessera compile --target cuda` (plan.json, kernels.cubin)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -151,7 +154,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from tessera.compiler import write_atomically
-    from tessera.runtime import compile as compile_model
 
     try:
         ids = np.load(args.input_ids, allow_pickle=False)
@@ -161,7 +163,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise TesseraError(f"--input-ids: expected int64 token ids, got {ids.dtype}")
     if args.generate is not None and args.generate < 1:
         raise TesseraError(f"--generate: expected a positive number of tokens, got {args.generate}")
-    model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+    if args.target == "cuda":
+        if not args.bundle:
+            raise TesseraError("--target cuda needs --bundle DIR (made by `tessera compile --target cuda`)")
+        from tessera.cuda import load_bundle
+
+        model = load_bundle(args.bundle).load(args.artifact)
+    elif args.bundle:
+        raise TesseraError("--bundle only applies to --target cuda")
+    else:
+        from tessera.runtime import compile as compile_model  # needs the compiler extension
+
+        model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
     if args.generate:
         tokens, logits = model.generate(ids, args.generate, return_logits=True)
         print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1

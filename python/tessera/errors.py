@@ -38,3 +38,13 @@ class CompileError(TesseraError):
 class RuntimeInputError(TesseraError, ValueError):
     """An input to a compiled model (ids, states) is invalid; checked before any
     compiled code runs."""
+
+
+class BundleError(TesseraError):
+    """A CUDA bundle (plan.json + kernels.cubin) is missing, malformed or does
+    not fit the model; the message names the function and instruction."""
+
+
+class CudaError(TesseraError):
+    """A CUDA driver call failed: names the call and, for launches, the
+    function, launch index, kernel, grid and block."""
