@@ -3,11 +3,17 @@
 
     PYTHONPATH=python python3 bench/gpu_e2e.py --bundle BUNDLE [--prefill 2048] [--decode-steps 64]
                                               [--batches 1,16] [--decode-prompt 512] [--out FILE]
+                                              [--weights checkpoint|hf-random]
 
 BUNDLE comes from `tessera compile ART --target cuda --emit bundle` on the
 compile machine; its plan.json carries the config and the weight dtype. Here
 random HF weights of that config are written, converted to an artifact,
-uploaded once, and both runtimes are timed on the same weights:
+uploaded once, and both runtimes are timed on the same weights. With
+``--weights hf-random`` (for the 12B, whose weights are too large to write
+and convert inside a lease) HF's own random initialisation is built on the
+GPU and its tensors are handed to Tessera in memory (``load_weights``); the
+accuracy oracle is then the same HF model upcast to float32, checked on the
+prefill and on every greedy decode step (teacher-forced on Tessera's tokens).
 
 * prefill: ms for one [1, --prefill] prompt (Tessera's time includes copying
   the [1, S, V] float32 logits to the host; HF's logits stay on the GPU);
@@ -68,6 +74,74 @@ def load_hf(ckpt: Path, dtype: str, device: str):
     return model.to(device).eval()
 
 
+def random_hf_on_device(config, weight_dtype: str, device: str):
+    """HF NemotronHForCausalLM with HF's own random initialisation, built on
+    ``device`` in the bundle's weight dtype (no checkpoint on disk)."""
+    import torch
+    from transformers import NemotronHConfig as HFConfig
+    from transformers import NemotronHForCausalLM
+
+    hf_config = HFConfig(**config.to_hf_dict())
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = NemotronHForCausalLM(hf_config)
+    # As tessera.testing.load_hf_model: HF clamps dt to (time_step_min, inf);
+    # Tessera (like mamba_ssm) to time_step_limit. Set after the init, which
+    # needs time_step_min > 0 for its dt_bias draw.
+    for module in model.modules():
+        if hasattr(module, "time_step_limit"):
+            module.time_step_limit = (config.time_step_limit[0], float("inf"))
+    return model.to(torch.bfloat16 if weight_dtype == "bf16" else torch.float32).eval()
+
+
+def tessera_weights_of(hf, config) -> dict:
+    """The HF model's tensors under Tessera's names, as numpy (bf16 as uint16 bits)."""
+    import torch
+
+    from tessera.testing import tessera_weights_from_hf
+
+    named = {}
+    for name, tensor in hf.state_dict().items():
+        key = "backbone." + name[len("model."):] if name.startswith("model.") else name
+        t = tensor.detach()
+        named[key] = (t.view(torch.int16).cpu().numpy().view(np.uint16) if t.dtype == torch.bfloat16
+                      else t.float().cpu().numpy())
+    return tessera_weights_from_hf(config, named)
+
+
+def check_accuracy(model, hf, ids: np.ndarray, steps: int, device: str) -> dict:
+    """max|a-b|/max|b| of Tessera's prefill logits and of each of ``steps``
+    greedy decode steps against HF in float32 on the same weights (one
+    uncached forward over prompt + Tessera's tokens)."""
+    import torch
+
+    logits, state = model.prefill(ids)
+    tokens, steps_logits = [], []
+    last = logits[:, -1]
+    for _ in range(steps):
+        token = np.argmax(last, axis=-1).astype(np.int64)
+        tokens.append(token)
+        last, state = model.decode(token, state)
+        steps_logits.append(last)
+    full = np.concatenate([ids] + [t[:, None] for t in tokens], axis=1)
+    dtype = next(hf.parameters()).dtype
+    hf.float()
+    with torch.no_grad():
+        ref = hf(input_ids=torch.as_tensor(full, device=device), use_cache=False).logits.float()
+    hf.to(dtype)
+    s = ids.shape[1]
+
+    def rel(a, b):
+        b = b.double().cpu().numpy()
+        return float(np.abs(a - b).max() / np.abs(b).max())
+
+    prefill = rel(logits, ref[:, :s])
+    decode = [rel(step, ref[:, s + i]) for i, step in enumerate(steps_logits)]
+    del ref
+    return {"prefill": prefill, "decode_worst": max(decode) if decode else None, "decode_steps": len(decode),
+            "greedy_tokens_first_8": [int(t[0]) for t in tokens[:8]]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", required=True)
@@ -77,6 +151,7 @@ def main() -> None:
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--hf-device", default=None, help="default: cuda when torch sees a GPU, else cpu")
+    ap.add_argument("--weights", choices=("checkpoint", "hf-random"), default="checkpoint")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "gpu_e2e.json"))
     args = ap.parse_args()
 
@@ -86,23 +161,24 @@ def main() -> None:
     sync = torch.cuda.synchronize if hf_device == "cuda" else (lambda: None)
     plan = Plan.load(args.bundle)
     config = load_config(plan.config)
-    work = Path(tempfile.mkdtemp(prefix="tessera-gpu-bench-"))
-    ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=plan.weight_dtype, seed=0)
-    art = convert_checkpoint(ckpt, work / "art", progress=False)
-
-    t = time.perf_counter()
-    model = load_bundle(plan).load(art)
-    load_s = time.perf_counter() - t
-    hf = load_hf(ckpt, plan.weight_dtype, hf_device)
     rng = np.random.default_rng(1)
     ids = rng.integers(0, config.vocab_size, (1, args.prefill)).astype(np.int64)
     tids = torch.as_tensor(ids, device=hf_device)
+    t = time.perf_counter()
+    if args.weights == "hf-random":
+        hf = random_hf_on_device(config, plan.weight_dtype, hf_device)
+        model = load_bundle(plan).load_weights(tessera_weights_of(hf, config), source="HF random init")
+    else:
+        work = Path(tempfile.mkdtemp(prefix="tessera-gpu-bench-"))
+        ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=plan.weight_dtype, seed=0)
+        art = convert_checkpoint(ckpt, work / "art", progress=False)
+        model = load_bundle(plan).load(art)
+        hf = load_hf(ckpt, plan.weight_dtype, hf_device)
+    load_s = time.perf_counter() - t
 
-    ours, _ = model.prefill(ids)
-    with torch.no_grad():
-        ref = hf(input_ids=tids, use_cache=False).logits.double().cpu().numpy()
-    rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
-    del ref
+    accuracy = check_accuracy(model, hf, ids, args.decode_steps, hf_device)
+    print(json.dumps({"accuracy": accuracy}), flush=True)
+    rel = accuracy["prefill"]
 
     def hf_prefill(_):
         with torch.no_grad():
@@ -116,7 +192,8 @@ def main() -> None:
         "bundle": str(args.bundle), "weight_dtype": plan.weight_dtype,
         "config": {k: getattr(config, k) for k in ("hidden_size", "num_hidden_layers", "hybrid_override_pattern",
                                                    "chunk_size", "ssm_state_size", "vocab_size")},
-        "load_seconds": load_s, "prefill_tokens": args.prefill, "prefill_logits_rel_err": rel,
+        "weights": args.weights, "load_seconds": load_s, "prefill_tokens": args.prefill,
+        "prefill_logits_rel_err": rel, "accuracy_vs_hf_fp32": accuracy,
         "prefill_ms": {"tessera": median_ms(lambda _: model.prefill(ids), args.repeats),
                        "hf_torch": median_ms(hf_prefill, args.repeats)},
         "decode_prompt_tokens": args.decode_prompt, "decode_steps": args.decode_steps,

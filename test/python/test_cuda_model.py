@@ -243,3 +243,25 @@ def test_decode_logs_eager_vs_graph_step_times(toy, caplog):
     assert len(lines) == 1 and lines[0].startswith("decode: 1 launches; eager step")
     st = model.stats["decode"]
     assert st["eager_calls"] == 1 and st["graph_calls"] == 2 and st["launches"] == 1
+
+
+def test_weights_from_memory_match_the_artifact_and_are_checked(toy):
+    """load_weights (in-memory weights, for models too large to write twice)
+    gives the same logits as load(artifact), and refuses missing, mistyped and
+    misshaped tensors by name."""
+    dev, bundle, art = toy
+    ids = np.array([[1, 5, 7]], np.int64)
+    from_disk, _ = load_bundle(bundle, device=dev).load(art).prefill(ids)
+    from tessera.checkpoint.artifact import Artifact
+
+    opened = Artifact.open(art)
+    weights = {name: np.array(opened.array(name)) for name in opened.names()}
+    from_memory, _ = load_bundle(bundle, device=dev).load_weights(weights).prefill(ids)
+    np.testing.assert_array_equal(from_memory, from_disk)
+    model = load_bundle(bundle, device=dev)
+    with pytest.raises(ArtifactError, match="mine: no tensor 'embedding', which the bundle needs"):
+        model.load_weights({k: v for k, v in weights.items() if k != "embedding"}, source="mine")
+    with pytest.raises(ArtifactError, match="tensor 'embedding' is bf16, but the bundle was compiled for fp32"):
+        model.load_weights({**weights, "embedding": weights["embedding"].view(np.uint16)[:, ::2].copy()})
+    with pytest.raises(ArtifactError, match="tensor 'embedding' has shape \\[3, 4\\]"):
+        model.load_weights({**weights, "embedding": np.zeros((3, 4), np.float32)})

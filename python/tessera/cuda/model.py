@@ -219,6 +219,31 @@ class _Entry:
     graphs: OrderedDict = field(default_factory=OrderedDict)
 
 
+class _ArtifactTensor:
+    """A tensor of an artifact, read when uploaded."""
+
+    def __init__(self, art, name: str):
+        self._art, self._name = art, name
+        self.dtype, self.shape = art.tensor_dtype(name), tuple(art.shape(name))
+
+    def array(self):
+        return self._art.array(self._name)
+
+
+class _ArrayTensor:
+    """A numpy array given by name (uint16 = bf16 bits)."""
+
+    _DTYPES = {np.dtype(np.float32): "fp32", np.dtype(np.uint16): "bf16", np.dtype(np.float16): "fp16"}
+
+    def __init__(self, arr):
+        arr = np.asarray(arr)
+        self._arr, self.shape = arr, tuple(arr.shape)
+        self.dtype = self._DTYPES.get(arr.dtype, str(arr.dtype))
+
+    def array(self):
+        return self._arr
+
+
 class CudaModel:
     """A CUDA bundle on one device; ``load`` uploads an artifact's weights."""
 
@@ -290,26 +315,47 @@ class CudaModel:
             raise ArtifactError(f"{art.path}: the artifact's config differs from the bundle's "
                                 f"({art.config.hybrid_override_pattern!r}, hidden {art.config.hidden_size} vs "
                                 f"{self.config.hybrid_override_pattern!r}, hidden {self.config.hidden_size})")
+        for name in self._wanted_weights():
+            if name not in art:
+                raise ArtifactError(f"{art.path}: no tensor {name!r}, which the bundle needs")
+        self._upload({name: _ArtifactTensor(art, name) for name in self._wanted_weights()}, str(art.path))
+        self._artifact = art
+        return self
+
+    def load_weights(self, weights, source: str = "weights") -> "CudaModel":
+        """Uploads weights from a mapping Tessera name -> numpy array (bf16 as
+        uint16 bits, fp32 as float32), e.g. made in memory from an HF model
+        (tessera.testing.tessera_weights_from_hf) -- for models too large to
+        write to disk twice. Checked like an artifact's tensors."""
+        for name in self._wanted_weights():
+            if name not in weights:
+                raise ArtifactError(f"{source}: no tensor {name!r}, which the bundle needs")
+        self._upload({name: _ArrayTensor(weights[name]) for name in self._wanted_weights()}, source)
+        self._artifact = None
+        return self
+
+    def _wanted_weights(self) -> dict:
         wanted: dict[str, object] = {}
         for name, abi in self._abi.items():
             for role, spec in zip(abi.roles, self.plan.functions[name].args):
                 if role.kind == "weight":
                     wanted.setdefault(role.name, spec)
+        return wanted
+
+    def _upload(self, tensors: dict, source: str) -> None:
         weights = {}
-        for name, spec in wanted.items():
-            if name not in art:
-                raise ArtifactError(f"{art.path}: no tensor {name!r}, which the bundle needs")
+        for name, spec in self._wanted_weights().items():
+            tensor = tensors[name]
             want = _ARTIFACT_DTYPE.get(spec.dtype)
-            if art.tensor_dtype(name) != want:
-                raise ArtifactError(f"{art.path}: tensor {name!r} is {art.tensor_dtype(name)}, but the bundle was "
-                                    f"compiled for {want} weights; compile from this artifact")
-            shape = art.shape(name)
+            if tensor.dtype != want:
+                raise ArtifactError(f"{source}: tensor {name!r} is {tensor.dtype}, but the bundle was "
+                                    f"compiled for {want} weights; compile for this dtype")
+            shape = tensor.shape
             if len(shape) != len(spec.shape) or any(d != -1 and d != s for d, s in zip(spec.shape, shape)):
-                raise ArtifactError(f"{art.path}: tensor {name!r} has shape {list(shape)}, "
+                raise ArtifactError(f"{source}: tensor {name!r} has shape {list(shape)}, "
                                     f"the bundle expects {list(spec.shape)}")
-            weights[name] = DeviceBuffer(self.device, shape, _NUMPY[spec.dtype]).upload(art.array(name))
-        self._weights, self._artifact = weights, art
-        return self
+            weights[name] = DeviceBuffer(self.device, shape, _NUMPY[spec.dtype]).upload(tensor.array())
+        self._weights = weights
 
     # ------------------------------------------------------------ API
     def init_state(self, batch: int) -> State:
