@@ -175,6 +175,7 @@ def main() -> None:
         model = load_bundle(plan).load(art)
         hf = load_hf(ckpt, plan.weight_dtype, hf_device)
     load_s = time.perf_counter() - t
+    print(f"weights on the device after {load_s:.1f} s", flush=True)
 
     accuracy = check_accuracy(model, hf, ids, args.decode_steps, hf_device)
     print(json.dumps({"accuracy": accuracy}), flush=True)
@@ -199,6 +200,7 @@ def main() -> None:
         "decode_prompt_tokens": args.decode_prompt, "decode_steps": args.decode_steps,
         "decode_ms_per_token": {},
     }
+    print(json.dumps({"prefill_ms": result["prefill_ms"]}), flush=True)
 
     for batch in (int(b) for b in args.batches.split(",")):
         prompt = rng.integers(0, config.vocab_size, (batch, args.decode_prompt)).astype(np.int64)
@@ -242,6 +244,8 @@ def main() -> None:
         ours_ms = median_ms(tessera_decode, args.repeats, setup=tessera_setup) / args.decode_steps
         hf_ms = median_ms(hf_decode, args.repeats, setup=fresh_cache) / args.decode_steps
         result["decode_ms_per_token"][f"batch_{batch}"] = {"tessera": ours_ms, "hf_torch": hf_ms}
+        print(json.dumps({f"decode batch {batch} ms/token": result["decode_ms_per_token"][f"batch_{batch}"]}),
+              flush=True)
     result["decode_stats"] = model.stats.get("decode", {})
 
     out_path = Path(args.out)

@@ -267,6 +267,28 @@ def test_evaluation_errors(plan):
         evaluate(Plan.from_json(raw), "vadd", [(3,)] * 3)
 
 
+def test_arena_reuses_the_bytes_of_freed_intermediates():
+    """The arena holds the peak of live bytes, not their sum: a buffer
+    allocated after a dealloc takes the freed bytes (first fit, aligned),
+    neighbouring free blocks merge, and a double free is an error."""
+    raw = raw_plan()
+    raw["functions"] = {"f": {"abi": {}, "args": [], "body": [
+        {"op": "alloc", "result": "%a", "dtype": "f32", "shape": [256]},   # 1024 B at 0
+        {"op": "alloc", "result": "%b", "dtype": "f32", "shape": [64]},    # 256 B at 1024
+        {"op": "alloc", "result": "%c", "dtype": "f32", "shape": [64]},    # 256 B at 1280
+        {"op": "dealloc", "source": "%a"},
+        {"op": "alloc", "result": "%d", "dtype": "f32", "shape": [128]},   # 512 B at 0 (reused)
+        {"op": "dealloc", "source": "%b"}, {"op": "dealloc", "source": "%d"},
+        {"op": "alloc", "result": "%e", "dtype": "f32", "shape": [320]},   # 1280 B at 0: 0..1280 merged
+        {"op": "dealloc", "source": "%c"}, {"op": "dealloc", "source": "%e"}, {"op": "return"}]}}
+    launches = evaluate(Plan.from_json(raw), "f", [])
+    assert launches.allocations == [(0, 1024), (1024, 256), (1280, 256), (0, 512), (0, 1280)]
+    assert launches.arena_bytes == 1536
+    raw["functions"]["f"]["body"].insert(4, {"op": "dealloc", "source": "%a"})
+    with pytest.raises(BundleError, match=r"instruction 4 \(dealloc\): %a is freed twice"):
+        evaluate(Plan.from_json(raw), "f", [])
+
+
 def test_strided_copy_becomes_contiguous_runs():
     # target[3, 2] = source[3, 4][:, 1:3]
     raw = raw_plan()

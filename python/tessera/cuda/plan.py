@@ -100,6 +100,56 @@ def _compare(pred: str, a: int, b: int) -> int:
 
 
 # ============================================================================ the plan
+class _Arena:
+    """Places a function's intermediates in one device buffer, reusing the
+    bytes of freed ones (first fit). Reuse is safe because every launch and
+    copy of a function runs in order on one stream (or one captured graph):
+    a later kernel cannot start before an earlier one that used the bytes
+    has finished. ``top`` is the arena size needed: the peak of live bytes
+    plus fragmentation, not the sum of all allocations."""
+
+    def __init__(self):
+        self.top = 0
+        self.free: list[tuple[int, int]] = []  # (offset, bytes), sorted, coalesced
+        self.live: dict[int, int] = {}  # offset -> bytes
+
+    def alloc(self, nbytes: int, align: int) -> int:
+        for i, (off, size) in enumerate(self.free):
+            start = -(-off // align) * align
+            if start + nbytes <= off + size:
+                del self.free[i]
+                if start > off:
+                    self._insert(off, start - off)
+                if off + size > start + nbytes:
+                    self._insert(start + nbytes, off + size - start - nbytes)
+                self.live[start] = nbytes
+                return start
+        start = -(-self.top // align) * align
+        self.top = start + nbytes
+        self.live[start] = nbytes
+        return start
+
+    def release(self, offset: int) -> bool:
+        nbytes = self.live.pop(offset, None)
+        if nbytes is None:
+            return False
+        self._insert(offset, nbytes)
+        return True
+
+    def _insert(self, offset: int, nbytes: int) -> None:
+        if nbytes <= 0:
+            return
+        self.free.append((offset, nbytes))
+        self.free.sort()
+        merged: list[tuple[int, int]] = []
+        for off, size in self.free:
+            if merged and merged[-1][0] + merged[-1][1] == off:
+                merged[-1] = (merged[-1][0], merged[-1][1] + size)
+            else:
+                merged.append((off, size))
+        self.free = merged
+
+
 @dataclass(frozen=True)
 class Param:
     """A kernel parameter: ``kind`` memref (with rank, dtype) or a scalar kind."""
@@ -474,6 +524,7 @@ class LaunchList:
         self.steps: list[Step] = []
         self.arena_bytes = 0
         self.allocations: list[tuple[int, int]] = []  # (byte offset, bytes) in the arena
+        self._arena = _Arena()
         self.functions: dict = {}  # kernel name -> driver function handle, set by the runner
         self._slots: list[int] = []
         self._ptr: list[tuple[int, int, int]] = []  # (slot, ref, byte addend)
@@ -593,10 +644,10 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
                 if any(d < 0 for d in shape):
                     raise fail(f"negative size in shape {list(shape)}")
                 align = max(ARENA_ALIGN, ins.get("alignment", 64))
-                offset = -(-out.arena_bytes // align) * align
                 nbytes = math.prod(shape) * DTYPE_BYTES[ins["dtype"]]
+                offset = out._arena.alloc(nbytes, align)
                 out.allocations.append((offset, nbytes))
-                out.arena_bytes = offset + nbytes
+                out.arena_bytes = out._arena.top
                 strides = tuple(math.prod(shape[k + 1:]) for k in range(len(shape)))
                 env[ins["result"]] = View(len(fn.args), offset, math.prod(shape), 0, shape, strides, ins["dtype"])
             elif op == "extract_strided_metadata":
@@ -647,8 +698,11 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
                                           target=(t.ref, t.base + t_off * size), nbytes=n * size,
                                           instruction=index))
             elif op == "dealloc":
-                if env[ins["source"]].ref != len(fn.args):
+                v = env[ins["source"]]
+                if v.ref != len(fn.args):
                     raise fail(f"{ins['source']} is a function argument, not an allocation of this function")
+                if not out._arena.release(v.base):
+                    raise fail(f"{ins['source']} is freed twice")
             elif op == "return":
                 break
         except ZeroDivisionError:
