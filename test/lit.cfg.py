@@ -22,4 +22,4 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["tessera-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["tessera-opt", "tessera-translate"], tool_dirs)

@@ -161,7 +161,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise TesseraError(f"--input-ids: expected int64 token ids, got {ids.dtype}")
     if args.generate is not None and args.generate < 1:
         raise TesseraError(f"--generate: expected a positive number of tokens, got {args.generate}")
-    model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+    import warnings
+
+    from tessera.runtime.cache import CacheWarning
+
+    with warnings.catch_warnings():  # reported once, in the status line below
+        warnings.simplefilter("ignore", CacheWarning)
+        model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+    where = f" ({model.cache_path})" if model.cache_path else ""
+    print(f"compile cache: {model.cache_status}{where}", file=sys.stderr)
     if args.generate:
         tokens, logits = model.generate(ids, args.generate, return_logits=True)
         print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
