@@ -152,6 +152,12 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
         // Tile-IR's K/V are [B, T, Hkv, D]; the x86 kernel walks keys of one
         // head by index, i.e. [B, Hkv, T, D] (a view, no copy). With a
         // position the keys are the cache prefix [0, position + seq).
+        for (auto [v, i] : {std::pair{f.getQ(), 2}, {f.getQ(), 3},
+                            {f.getK(), 2}})
+          if (cast<MemRefType>(v.getType()).isDynamicDim(i))
+            return f.emitOpError("x86 lowering needs static query heads, "
+                                 "K/V heads and head_dim, got ")
+                   << v.getType();
         Value kvLen;
         if (Value pos = f.getPosition())
           kvLen = e.iadd(loadPosition(e, pos), e.dim(f.getQ(), 1));
