@@ -148,7 +148,7 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
                            s.getDtMax().convertToDouble());
         return success();
       })
-      .Case([&](tile::FlashAttentionOp f) {
+      .Case([&](tile::FlashAttentionOp f) -> LogicalResult {
         // Tile-IR's K/V are [B, T, Hkv, D]; the x86 kernel walks keys of one
         // head by index, i.e. [B, Hkv, T, D] (a view, no copy). With a
         // position the keys are the cache prefix [0, position + seq).
