@@ -418,32 +418,40 @@ struct BuilderHandle {
     for (const std::string &t : resultTypes)
       results.push_back(parseTypeOrRaise(t));
     builder.setInsertionPointToEnd(module->getBody());
-    currentFunc = func::FuncOp::create(builder, loc(name), name,
-                                       builder.getFunctionType(args, results));
-    // Per-argument / per-result attribute dicts (None or {} for none).
-    auto setAttrs = [&](const std::optional<py::list> &list, size_t count,
-                        bool isArg) {
+    // Per-argument / per-result attribute dicts (None or {} for none),
+    // checked before the function is created.
+    auto dictsOf = [&](const std::optional<py::list> &list, size_t count,
+                       const char *what) {
+      SmallVector<DictionaryAttr> dicts(count);
       if (!list)
-        return;
+        return dicts;
       if (list->size() != count)
-        raiseMLIRError(std::string(isArg ? "arg_attrs" : "result_attrs") +
-                       ": expected " + std::to_string(count) + " entries, got " +
+        raiseMLIRError(std::string(what) + ": expected " +
+                       std::to_string(count) + " entries, got " +
                        std::to_string(list->size()));
       for (size_t i = 0; i < count; ++i) {
         py::handle d = (*list)[i];
         if (d.is_none())
           continue;
-        auto dict = dyn_cast_or_null<DictionaryAttr>(toAttribute(d));
-        if (!dict)
-          raiseMLIRError("argument/result attributes must be dicts");
-        if (isArg)
-          currentFunc.setArgAttrs(i, dict);
-        else
-          currentFunc.setResultAttrs(i, dict);
+        if (!py::isinstance<py::dict>(d))
+          raiseMLIRError(std::string(what) + ": entry " + std::to_string(i) +
+                         " must be a dict or None");
+        dicts[i] = cast<DictionaryAttr>(toAttribute(d));
       }
+      return dicts;
     };
-    setAttrs(argAttrs, args.size(), true);
-    setAttrs(resultAttrs, results.size(), false);
+    SmallVector<DictionaryAttr> argDicts =
+        dictsOf(argAttrs, args.size(), "arg_attrs");
+    SmallVector<DictionaryAttr> resultDicts =
+        dictsOf(resultAttrs, results.size(), "result_attrs");
+    currentFunc = func::FuncOp::create(builder, loc(name), name,
+                                       builder.getFunctionType(args, results));
+    for (auto [i, d] : llvm::enumerate(argDicts))
+      if (d)
+        currentFunc.setArgAttrs(i, d);
+    for (auto [i, d] : llvm::enumerate(resultDicts))
+      if (d)
+        currentFunc.setResultAttrs(i, d);
     Block *entry = currentFunc.addEntryBlock();
     builder.setInsertionPointToStart(entry);
     std::vector<ValueHandle> values;
