@@ -165,7 +165,7 @@ class CompiledModel:
             raise RuntimeInputError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
         ids = self._check_ids(ids, 2)
         capacity = self.max_seq_len if max_seq_len is None else self._check_max_seq_len(max_seq_len)
-        # The last generated token is not fed back, so the state holds S + N - 1.
+        # The whole sequence (prompt + generated tokens) must fit the capacity.
         self._check_capacity(ids.shape[1] + max_new_tokens, capacity)
         if max_new_tokens == 0:
             empty = np.zeros((ids.shape[0], 0), np.int64)
