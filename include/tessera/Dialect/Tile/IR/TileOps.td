@@ -518,9 +518,9 @@ def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
 
     The softmax is computed online (FlashAttention): blocks of `block_q`
     queries keep a running max and sum while blocks of `block_k` keys stream
-    past (both positive). Any layout works through strides: a decode step
-    reads a `[batch, kv_heads, len, head_dim]` cache through a
-    `memref.transpose`d subview.
+    past (both positive). Any layout works through strides; the K/V caches
+    are kept in this op's `[batch, capacity, kv_heads, head_dim]` layout end
+    to end, never transposed.
 
     ```mlir
     tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64,
