@@ -28,6 +28,10 @@ void registerAllPasses();
 /// including the GPU ones (without them `gpu.module` translation fails).
 void registerAllTranslations(DialectRegistry &registry);
 
+/// Tessera's own mlir-translate translations (`tessera-translate`): every
+/// `--tessera-to-*` output format, registered in this one function.
+void registerTesseraTranslations();
+
 } // namespace mlir::tessera
 
 #endif // TESSERA_INITALLDIALECTS_H

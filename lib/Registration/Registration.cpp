@@ -1,6 +1,7 @@
 //===- Registration.cpp - Everything Tessera's tools register -------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Target/LLVMCPU/LLVMCPU.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Dialect/Target/Transforms/Passes.h"
@@ -30,4 +31,8 @@ void mlir::tessera::registerAllPasses() {
 
 void mlir::tessera::registerAllTranslations(DialectRegistry &registry) {
   mlir::registerAllToLLVMIRTranslations(registry);
+}
+
+void mlir::tessera::registerTesseraTranslations() {
+  registerToX86ObjectTranslation();
 }

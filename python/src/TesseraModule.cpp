@@ -8,7 +8,10 @@
 // What it offers (python/tessera/ir/ wraps it with typed builders):
 //   Context     an MLIRContext with every dialect Tessera's pipelines use
 //   Module      parse / print / verify / walk / run a pass pipeline /
-//               translate to LLVM IR
+//               translate to LLVM IR / emit an object
+//   JitLibrary  load an object in process
+// Code generation and the JIT live in lib/Target/LLVMCPU; this file only
+// binds them.
 //   Builder     build a module op by op (generic ops: name, operands, result
 //               types, attributes), used by the Graph-IR builder
 //
@@ -19,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Target/LLVMCPU/LLVMCPU.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,16 +38,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
-#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
-#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -187,6 +183,12 @@ py::object attrToPython(Attribute attr) {
       out.append(attrToPython(e));
     return out;
   }
+  if (auto d = dyn_cast<DictionaryAttr>(attr)) {
+    py::dict out;
+    for (NamedAttribute a : d)
+      out[py::str(a.getName().str())] = attrToPython(a.getValue());
+    return out;
+  }
   if (auto a = dyn_cast<DenseI64ArrayAttr>(attr))
     return py::cast(std::vector<int64_t>(a.asArrayRef()));
   if (auto a = dyn_cast<DenseI32ArrayAttr>(attr))
@@ -196,106 +198,23 @@ py::object attrToPython(Attribute attr) {
   return py::str(printToString(attr));
 }
 
-//===----------------------------------------------------------------------===//
-// Code generation for the host CPU
-//===----------------------------------------------------------------------===//
-
-void initNativeTargetOnce() {
-  static std::once_flag flag;
-  std::call_once(flag, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    llvm::InitializeNativeTargetAsmParser();
-  });
-}
-
-
-/// A TargetMachine for this machine's CPU (or `cpu`/`features` when given).
-std::unique_ptr<llvm::TargetMachine>
-hostTargetMachine(const std::string &cpu, const std::string &features,
-                  int optLevel) {
-  initNativeTargetOnce();
-  llvm::Triple triple(llvm::sys::getProcessTriple());
-  std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    raiseMLIRError("no LLVM target for " + triple.str() + ": " + error);
-  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
-  std::string featureString = features;
-  if (features.empty() && cpu.empty()) {
-    llvm::SubtargetFeatures f;
-    for (auto &kv : llvm::sys::getHostCPUFeatures())
-      f.AddFeature(kv.first(), kv.second);
-    featureString = f.getString();
-  }
-  llvm::CodeGenOptLevel level = optLevel <= 0   ? llvm::CodeGenOptLevel::None
-                                : optLevel == 1 ? llvm::CodeGenOptLevel::Less
-                                : optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                                                : llvm::CodeGenOptLevel::Aggressive;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpuName, featureString, llvm::TargetOptions(), llvm::Reloc::PIC_,
-      std::nullopt, level));
-  if (!tm)
-    raiseMLIRError("could not create a target machine for " + triple.str() +
-                   " (cpu '" + cpuName + "')");
-  return tm;
-}
-
-/// Runs LLVM's default O`optLevel` pipeline on `module` for `tm`.
-void optimizeLLVMModule(llvm::Module &module, llvm::TargetMachine &tm,
-                        int optLevel) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel level = optLevel <= 0   ? llvm::OptimizationLevel::O0
-                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
-                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
-                                                  : llvm::OptimizationLevel::O3;
-  llvm::ModulePassManager mpm = level == llvm::OptimizationLevel::O0
-                                    ? pb.buildO0DefaultPipeline(level)
-                                    : pb.buildPerModuleDefaultPipeline(level);
-  mpm.run(module, mam);
-}
-
-/// Code loaded in-process from an object file: the x86 runtime's "shared
-/// library", without a system linker. Symbols the object needs from libc or
-/// libm resolve against the running process.
+/// A compiled object loaded in process (lib/Target/LLVMCPU's JIT loader).
 struct JitLibrary {
   explicit JitLibrary(const std::string &object) {
-    initNativeTargetOnce();
-    auto jitOrErr = llvm::orc::LLJITBuilder().create();
-    if (!jitOrErr)
-      raiseMLIRError("could not start the JIT: " + llvm::toString(jitOrErr.takeError()));
-    jit = std::move(*jitOrErr);
-    auto generator =
-        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-            jit->getDataLayout().getGlobalPrefix());
-    if (!generator)
-      raiseMLIRError("could not search the process for symbols: " +
-                     llvm::toString(generator.takeError()));
-    jit->getMainJITDylib().addGenerator(std::move(*generator));
-    if (llvm::Error err = jit->addObjectFile(
-            llvm::MemoryBuffer::getMemBufferCopy(object, "tessera-module.o")))
-      raiseMLIRError("could not load the object file: " + llvm::toString(std::move(err)));
+    auto lib = tessera::JitLibrary::load(object);
+    if (!lib)
+      raiseMLIRError(llvm::toString(lib.takeError()));
+    impl = std::move(*lib);
   }
 
   uint64_t lookup(const std::string &name) {
-    auto addr = jit->lookup(name);
+    auto addr = impl->lookup(name);
     if (!addr)
-      raiseMLIRError("symbol '" + name +
-                     "' not found in the compiled module: " +
-                     llvm::toString(addr.takeError()));
-    return addr->getValue();
+      raiseMLIRError(llvm::toString(addr.takeError()));
+    return *addr;
   }
 
-  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<tessera::JitLibrary> impl;
 };
 
 /// A snapshot of one operation, safe to keep after the module changes.
@@ -363,29 +282,15 @@ struct ModuleHandle {
       diags.raise("pass pipeline '" + pipeline + "' failed");
   }
 
-  /// Translates (LLVM dialect -> LLVM IR), optimises and compiles the module
-  /// to a relocatable object for the host CPU, in process.
+  /// Compiles the module (LLVM dialect) to a relocatable object for the
+  /// host CPU, in process (lib/Target/LLVMCPU).
   py::bytes emitObject(int optLevel, const std::string &cpu,
                        const std::string &features) {
     DiagnosticCollector diags(context->get());
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(module->getOperation(), llvmContext);
-    if (!llvmModule)
-      diags.raise("translation to LLVM IR failed");
-    std::unique_ptr<llvm::TargetMachine> tm =
-        hostTargetMachine(cpu, features, optLevel);
-    llvmModule->setTargetTriple(tm->getTargetTriple());
-    llvmModule->setDataLayout(tm->createDataLayout());
-    optimizeLLVMModule(*llvmModule, *tm, optLevel);
-    llvm::SmallVector<char, 0> buffer;
-    llvm::raw_svector_ostream os(buffer);
-    llvm::legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, os, nullptr,
-                                llvm::CodeGenFileType::ObjectFile))
-      raiseMLIRError("the target cannot emit object files");
-    codegen.run(*llvmModule);
-    return py::bytes(buffer.data(), buffer.size());
+    auto obj = tessera::emitObject(*module, {cpu, features, optLevel});
+    if (!obj)
+      diags.raise(llvm::toString(obj.takeError()));
+    return py::bytes(obj->data(), obj->size());
   }
 
   std::string translateToLLVMIR() {
@@ -480,6 +385,14 @@ struct BuilderHandle {
         diags.raise("invalid attribute '" + text + "'");
       return attr;
     }
+    if (py::isinstance<py::dict>(value)) {
+      SmallVector<NamedAttribute> entries;
+      for (auto item : value.cast<py::dict>())
+        if (Attribute a = toAttribute(item.second))
+          entries.emplace_back(
+              builder.getStringAttr(item.first.cast<std::string>()), a);
+      return builder.getDictionaryAttr(entries);
+    }
     if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
       SmallVector<Attribute> elems;
       for (py::handle e : value)
@@ -493,7 +406,9 @@ struct BuilderHandle {
 
   std::vector<ValueHandle> beginFunction(const std::string &name,
                                      const std::vector<std::string> &argTypes,
-                                     const std::vector<std::string> &resultTypes) {
+                                     const std::vector<std::string> &resultTypes,
+                                     const std::optional<py::list> &argAttrs,
+                                     const std::optional<py::list> &resultAttrs) {
     if (currentFunc)
       raiseMLIRError("function '" + currentFunc.getName().str() +
                      "' is still open: call ret() first");
@@ -503,8 +418,40 @@ struct BuilderHandle {
     for (const std::string &t : resultTypes)
       results.push_back(parseTypeOrRaise(t));
     builder.setInsertionPointToEnd(module->getBody());
+    // Per-argument / per-result attribute dicts (None or {} for none),
+    // checked before the function is created.
+    auto dictsOf = [&](const std::optional<py::list> &list, size_t count,
+                       const char *what) {
+      SmallVector<DictionaryAttr> dicts(count);
+      if (!list)
+        return dicts;
+      if (list->size() != count)
+        raiseMLIRError(std::string(what) + ": expected " +
+                       std::to_string(count) + " entries, got " +
+                       std::to_string(list->size()));
+      for (size_t i = 0; i < count; ++i) {
+        py::handle d = (*list)[i];
+        if (d.is_none())
+          continue;
+        if (!py::isinstance<py::dict>(d))
+          raiseMLIRError(std::string(what) + ": entry " + std::to_string(i) +
+                         " must be a dict or None");
+        dicts[i] = cast<DictionaryAttr>(toAttribute(d));
+      }
+      return dicts;
+    };
+    SmallVector<DictionaryAttr> argDicts =
+        dictsOf(argAttrs, args.size(), "arg_attrs");
+    SmallVector<DictionaryAttr> resultDicts =
+        dictsOf(resultAttrs, results.size(), "result_attrs");
     currentFunc = func::FuncOp::create(builder, loc(name), name,
                                        builder.getFunctionType(args, results));
+    for (auto [i, d] : llvm::enumerate(argDicts))
+      if (d)
+        currentFunc.setArgAttrs(i, d);
+    for (auto [i, d] : llvm::enumerate(resultDicts))
+      if (d)
+        currentFunc.setResultAttrs(i, d);
     Block *entry = currentFunc.addEntryBlock();
     builder.setInsertionPointToStart(entry);
     std::vector<ValueHandle> values;
@@ -653,9 +600,12 @@ PYBIND11_MODULE(_tessera, m) {
       .def("lookup", &JitLibrary::lookup, py::arg("name"),
            "The address of a function of the loaded object (for ctypes).");
 
-  m.def(
-      "host_cpu", [] { return llvm::sys::getHostCPUName().str(); },
-      "The LLVM name of this machine's CPU (part of compiled-module cache keys).");
+  m.def("host_cpu", &tessera::getHostCPUName,
+        "The LLVM name of this machine's CPU (part of compiled-module cache keys).");
+  m.def("host_features", &tessera::getHostCPUFeatures,
+        "This machine's CPU features as an LLVM feature string.");
+  m.def("llvm_version", &tessera::getLLVMVersion,
+        "The LLVM version the extension was built against.");
 
   py::class_<ValueHandle>(m, "Value")
       .def_property_readonly("type", &ValueHandle::type)
@@ -666,7 +616,10 @@ PYBIND11_MODULE(_tessera, m) {
       .def(py::init<ContextRef>(), py::arg("context"))
       .def("function", &BuilderHandle::beginFunction, py::arg("name"),
            py::arg("arg_types"), py::arg("result_types"),
-           "Opens a func.func; returns its arguments.")
+           py::arg("arg_attrs") = py::none(),
+           py::arg("result_attrs") = py::none(),
+           "Opens a func.func (with optional per-argument/result attribute "
+           "dicts); returns its arguments.")
       .def("create", &BuilderHandle::create, py::arg("name"), py::arg("operands"),
            py::arg("result_types"), py::arg("attributes") = py::dict(),
            py::arg("operand_segments") = std::nullopt,

@@ -172,9 +172,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.bundle:
         raise TesseraError("--bundle only applies to --target cuda")
     else:
-        from tessera.runtime import compile as compile_model  # needs the compiler extension
+        import warnings
 
-        model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+        from tessera.runtime import compile as compile_model  # needs the compiler extension
+        from tessera.runtime.cache import CacheWarning
+
+        with warnings.catch_warnings():  # reported once, in the status line below
+            warnings.simplefilter("ignore", CacheWarning)
+            model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+        where = f" ({model.cache_path})" if model.cache_path else ""
+        print(f"compile cache: {model.cache_status}{where}", file=sys.stderr)
     if args.generate:
         tokens, logits = model.generate(ids, args.generate, return_logits=True)
         print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1

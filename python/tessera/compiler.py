@@ -16,13 +16,11 @@ and the one-line ``tessera-opt`` command that reproduces the failure.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tessera
 from tessera.errors import CompileError, MLIRError
 
 STAGES = ("graph", "tile", "target", "llvm", "obj")
@@ -116,38 +114,13 @@ def _stage_failure(stage, pipeline, ir_text, error, failure_dir) -> CompileError
 
 
 def abi_metadata(module) -> dict:
-    """Reads the runtime ABI that convert-graph-to-tile records on each function:
-    ``tessera.weights`` (names of the weight arguments, in order) and the
-    number of inputs and results."""
+    """Reads the runtime ABI that convert-graph-to-tile records on each
+    function (``tessera.abi``, see :mod:`tessera.runtime.abi`)."""
     functions = {}
     for op in module.walk():
-        if op.name != "func.func" or "tessera.weights" not in op.attributes:
-            continue
-        a = op.attributes
-        functions[a["sym_name"]] = {
-            "weights": list(a["tessera.weights"]),
-            "num_inputs": int(a["tessera.num_inputs"]),
-            "num_results": int(a["tessera.num_results"]),
-        }
+        if op.name == "func.func" and "tessera.abi" in op.attributes:
+            functions[op.attributes["sym_name"]] = op.attributes["tessera.abi"]
     return {"functions": functions}
-
-
-def compiler_fingerprint() -> str:
-    """Identifies this compiler build (Python version string + the extension binary)."""
-    from tessera import _tessera
-
-    h = hashlib.sha256(tessera.__version__.encode())
-    with open(_tessera.__file__, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
-
-
-def cache_key(config, target: str, weight_dtype: str, cpu: str) -> str:
-    payload = json.dumps({"config": config.to_hf_dict(json_safe=True), "target": target,
-                          "weight_dtype": weight_dtype, "cpu": cpu,
-                          "compiler": compiler_fingerprint()}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
 def default_cache_dir() -> Path:

@@ -6,16 +6,22 @@ The module holds three functions over the whole layer stack, laid out by the
 config's ``hybrid_override_pattern`` (``M`` Mamba2 mixer, ``*`` GQA attention,
 ``-`` ReLU² MLP; each layer is ``h + mixer(rmsnorm(h))``):
 
-``@prefill(ids: [B,S] i64) -> (logits [B,S,V], states...)``
-    a prompt from scratch;
-``@prefill_chunk(ids: [B,S] i64, states...) -> (logits, states...)``
+``@prefill(ids: [B,S] i64, states...) -> (logits [B,S,V], states...)``
+    a prompt from scratch (the incoming conv/SSM states are not read; the
+    K/V caches only give their capacity);
+``@prefill_chunk(ids: [B,S] i64, position: [1] i64, states...) -> (logits, states...)``
     continues from earlier states (chunked prefill);
-``@decode(ids: [B,1] i64, states...) -> (logits [B,1,V], states...)``
+``@decode(ids: [B,1] i64, position: [1] i64, states...) -> (logits [B,1,V], states...)``
     one greedy step (the runtime takes a token vector [B] and reshapes it).
 
 ``states`` are, in layer order: for each ``M`` layer its conv state
 ``[B, conv_dim, K-1]`` and SSM state ``[B, heads, head_dim, state]`` (f32);
-for each ``*`` layer its K and V caches ``[B, kv_heads, T, head_dim]``.
+for each ``*`` layer its K and V caches ``[B, capacity, kv_heads, head_dim]``
+(the layout ``tile.flash_attention`` reads). ``position`` is the number of
+tokens already in the caches: a run-time value, so one compiled step serves
+every position. Every state input carries ``tessera.aliasing_output``: its
+new value is written into its own buffer (in place), and
+``convert-graph-to-tile`` records the whole ABI in ``tessera.abi``.
 
 Weights are ``graph.weight`` ops named by the manifest's Tessera names
 (:mod:`tessera.checkpoint.names`), so the compiled module links to any
@@ -43,7 +49,11 @@ class StateSpec:
 
     layer: int
     kind: str  # "conv", "ssm", "k_cache", "v_cache"
-    shape: tuple  # None for dynamic dims (batch, cache length)
+    shape: tuple  # None for dynamic dims (batch, cache capacity)
+
+    @property
+    def name(self) -> str:
+        return f"layers.{self.layer}.{self.kind}"
 
     @property
     def type(self) -> str:
@@ -60,7 +70,7 @@ def state_specs(config: NemotronHConfig) -> list[StateSpec]:
             specs.append(StateSpec(i, "ssm", (None, c.mamba_num_heads, c.mamba_head_dim, c.ssm_state_size)))
         elif kind == ATTENTION:
             for k in ("k_cache", "v_cache"):
-                specs.append(StateSpec(i, k, (None, c.num_key_value_heads, None, c.head_dim)))
+                specs.append(StateSpec(i, k, (None, None, c.num_key_value_heads, c.head_dim)))
     return specs
 
 
@@ -107,14 +117,27 @@ class _ModelEmitter:
     def _function(self, name: str):
         c, gb = self.c, self.gb
         seq = 1 if name == "decode" else None
-        takes_state = name != "prefill"
+        continues = name != "prefill"  # reads the incoming states
         logits_t = tensor_type([None, seq, c.vocab_size], "f32")
         args = [tensor_type([None, seq], "i64")]
-        if takes_state:
-            args += [s.type for s in self.states]
-        results = [logits_t] + [self._out_state_type(s, seq, takes_state) for s in self.states]
-        values = gb.function(name, args, results)
-        ids, state_in = values[0], iter(values[1:])
+        arg_attrs = [{"tessera.name": "ids"}]
+        if continues:
+            args.append(tensor_type([1], "i64"))
+            arg_attrs.append({"tessera.name": "position"})
+        first_state = len(args)
+        for r, spec in enumerate(self.states, start=1):
+            args.append(spec.type)
+            arg_attrs.append({"tessera.state": {"kind": spec.kind, "layer": spec.layer},
+                              "tessera.aliasing_output": r})
+        results = [logits_t] + [s.type for s in self.states]
+        result_attrs = [{"tessera.name": "logits"}] + [{"tessera.name": s.name} for s in self.states]
+        values = gb.function(name, args, results, arg_attrs, result_attrs)
+        ids = values[0]
+        position = values[1] if continues else None
+        state_in = iter(values[first_state:])
+        # prefill: conv/SSM states start from zero (their inputs are only
+        # written); the K/V caches are written from position 0.
+        takes_state = continues
 
         h = gb.embedding(self._w("embedding"), ids)
         new_states = []
@@ -129,8 +152,8 @@ class _ModelEmitter:
                     dt_bias=self._w(p + "dt_bias"), A_log=self._w(p + "A_log"), D=self._w(p + "D"),
                     norm_weight=self._w(p + "gate_norm"), out_proj=self._w(p + "out_proj"),
                     out_proj_bias=self._w(p + "out_proj_bias"),
-                    conv_state=next(state_in) if takes_state else None,
-                    ssm_state=next(state_in) if takes_state else None,
+                    conv_state=self._next_state(state_in, takes_state),
+                    ssm_state=self._next_state(state_in, takes_state),
                     num_heads=c.mamba_num_heads, head_dim=c.mamba_head_dim, n_groups=c.n_groups,
                     state_size=c.ssm_state_size, chunk_size=c.chunk_size,
                     epsilon=c.layer_norm_epsilon, dt_min=lo, dt_max=hi)
@@ -142,8 +165,7 @@ class _ModelEmitter:
                     v_proj=self._w(p + "v_proj"), o_proj=self._w(p + "o_proj"),
                     q_bias=self._w(p + "q_proj_bias"), k_bias=self._w(p + "k_proj_bias"),
                     v_bias=self._w(p + "v_proj_bias"), o_bias=self._w(p + "o_proj_bias"),
-                    k_cache=next(state_in) if takes_state else None,
-                    v_cache=next(state_in) if takes_state else None,
+                    k_cache=next(state_in), v_cache=next(state_in), position=position,
                     num_heads=c.num_attention_heads, num_kv_heads=c.num_key_value_heads,
                     head_dim=c.head_dim, causal=True)
                 new_states += [kc, vc]
@@ -157,12 +179,6 @@ class _ModelEmitter:
         gb.ret([logits] + new_states)
 
     @staticmethod
-    def _out_state_type(spec: StateSpec, seq, takes_state: bool) -> str:
-        if spec.kind in ("k_cache", "v_cache"):
-            b, kv, _, d = spec.shape
-            # Without incoming caches the new cache is exactly this call's
-            # sequence; with them, its length is past + seq (dynamic).
-            length = seq if not takes_state else None
-            return tensor_type([b, kv, length, d], "f32")
-        return spec.type
-
+    def _next_state(states, used: bool):
+        value = next(states)
+        return value if used else None

@@ -11,7 +11,7 @@
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[WB:[a-z0-9_]+]]: memref<128x64xf32>,
 // CHECK-SAME:    %[[WA:[a-z0-9_]+]]: memref<64xf32>, %[[R0:[a-z0-9_]+]]: memref<?x?x128xf32>,
 // CHECK-SAME:    %[[R1:[a-z0-9_]+]]: memref<?x?x64xf32>)
-// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.num_inputs = 1 : i64, tessera.num_results = 2 : i64, tessera.weights = ["w.b", "w.a"]}
+// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.abi = {{{.*}}}, tessera.num_inputs = 1 : i64, tessera.num_results = 2 : i64, tessera.weights = ["w.b", "w.a"]}
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK:         %[[D0:.*]] = memref.dim %[[X]], %[[C0]]
@@ -55,11 +55,14 @@ func.func @static(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
 }
 
 // The demo graph (M, *, - layers): every layer's Tile-IR algorithm in order,
-// no Graph-IR left.
+// no Graph-IR left. The states (conv, SSM, K/V caches [B, capacity, 2, 16])
+// are inputs updated in place; the logits are the one result.
 // EXAMPLE-LABEL: func.func @prefill(
-// EXAMPLE-SAME:    %{{.*}}: memref<?x?xi64>, %{{.*}}: memref<256x64xf32>,
-// EXAMPLE-SAME:    %{{.*}}: memref<?x?x256xf32>, %{{.*}}: memref<?x192x3xf32>, %{{.*}}: memref<?x8x16x16xf32>, %{{.*}}: memref<?x2x?x16xf32>, %{{.*}}: memref<?x2x?x16xf32>)
-// EXAMPLE-SAME:    llvm.emit_c_interface, tessera.num_inputs = 1 : i64, tessera.num_results = 5 : i64
+// EXAMPLE-SAME:    %{{.*}}: memref<?x?xi64>, %{{.*}}: memref<?x192x3xf32>, %{{.*}}: memref<?x8x16x16xf32>, %{{.*}}: memref<?x?x2x16xf32>, %{{.*}}: memref<?x?x2x16xf32>, %{{.*}}: memref<256x64xf32>,
+// EXAMPLE-SAME:    %{{.*}}: memref<?x?x256xf32>)
+// EXAMPLE-SAME:    llvm.emit_c_interface, tessera.abi = {first_weight_arg = 5 : i64,
+// EXAMPLE-SAME:    states = [{arg = 1 : i64, dtype = "f32", in_place = true, kind = "conv", layer = 0 : i64, shape = array<i64: -1, 192, 3>},
+// EXAMPLE-SAME:    tessera.num_inputs = 5 : i64, tessera.num_results = 1 : i64
 // EXAMPLE-SAME:    tessera.weights = ["embedding", "layers.0.norm", "layers.0.mamba.in_proj",
 // EXAMPLE-SAME:    "lm_head"]
 // EXAMPLE-NOT:     graph.

@@ -23,7 +23,7 @@
 // CHECK-LABEL: llvm.func @malloc(i64) -> !llvm.ptr
 // CHECK-LABEL: llvm.func @prefill(
 // CHECK-SAME:    %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: i64,
-// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.num_inputs = 1 : i64, tessera.num_results = 3 : i64,
+// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.abi = {{.*}}, tessera.num_inputs = 1 : i64, tessera.num_results = 3 : i64,
 // CHECK-SAME:    tessera.weights = ["embedding", "layers.0.norm", "layers.0.mamba.in_proj", "layers.0.mamba.conv_weight",
 // CHECK-SAME:    "layers.2.mlp.down_proj", "final_norm", "lm_head"]}
 // CHECK:         llvm.call @malloc
@@ -37,10 +37,10 @@
 // CHECK-SAME:    attributes {llvm.emit_c_interface,
 // CHECK:         llvm.call @prefill(
 // CHECK:         llvm.return
-// A decode step of the attention layer with K/V caches: the cache copies are
-// loops too.
+// A decode step of the attention layer on K/V caches updated in place at a
+// run-time position: no cache copy, no result buffers for the caches.
 // CHECK-LABEL: llvm.func @decode(
-// CHECK-SAME:    tessera.num_inputs = 3 : i64, tessera.num_results = 3 : i64
+// CHECK-SAME:    tessera.num_inputs = 4 : i64, tessera.num_results = 1 : i64
 // CHECK:         llvm.return
 // CHECK-LABEL: llvm.func @_mlir_ciface_decode(
 // CHECK:         llvm.call @decode(
@@ -54,7 +54,7 @@
 // W16:           llvm.func @_mlir_ciface_prefill(
 
 // EXAMPLE-LABEL: llvm.func @prefill(
-// EXAMPLE-SAME:    tessera.num_inputs = 1 : i64, tessera.num_results = 5 : i64
+// EXAMPLE-SAME:    tessera.num_inputs = 5 : i64, tessera.num_results = 1 : i64
 // EXAMPLE-LABEL: llvm.func @_mlir_ciface_prefill(
 // EXAMPLE:         llvm.call @prefill(
 
@@ -94,7 +94,7 @@ module {
         {causal, head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
         : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
            tensor<64x64xf32>)
-        -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+        -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
     %19 = graph.residual_add %12, %att : tensor<?x?x64xf32>
     %20 = graph.weight "layers.2.norm" : tensor<64xf32>
     %21 = graph.rmsnorm %19, %20 {epsilon = 1.000000e-05 : f64}
@@ -112,18 +112,20 @@ module {
     return %29, %cs, %ss : tensor<?x?x256xf32>, tensor<?x192x3xf32>, tensor<?x8x16x16xf32>
   }
 
-  func.func @decode(%x: tensor<?x1x64xf32>, %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>)
-      -> (tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) {
+  func.func @decode(%x: tensor<?x1x64xf32>, %pos: tensor<1xi64>,
+      %kc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 1 : i64},
+      %vc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 2 : i64})
+      -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) {
     %wq = graph.weight "layers.1.attn.q_proj" : tensor<64x64xf32>
     %wk = graph.weight "layers.1.attn.k_proj" : tensor<32x64xf32>
     %wv = graph.weight "layers.1.attn.v_proj" : tensor<32x64xf32>
     %wo = graph.weight "layers.1.attn.o_proj" : tensor<64x64xf32>
     %att, %kc2, %vc2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-        k_cache(%kc) v_cache(%vc)
+        k_cache(%kc) v_cache(%vc) position(%pos)
         {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
         : (tensor<?x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-           tensor<64x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-        -> (tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-    return %att, %kc2, %vc2 : tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+           tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1xi64>)
+        -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+    return %att, %kc2, %vc2 : tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>
   }
 }

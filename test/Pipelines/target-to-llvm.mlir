@@ -58,7 +58,7 @@ func.func @kernel(%a: memref<?x16xf32>, %o: memref<?x16xf32>)
 // The stages chained by hand on the demo graph end in the LLVM dialect with
 // the C interface.
 // CHAIN-LABEL: llvm.func @prefill(
-// CHAIN-SAME:    tessera.num_inputs = 1 : i64, tessera.num_results = 5 : i64
+// CHAIN-SAME:    tessera.num_inputs = 5 : i64, tessera.num_results = 1 : i64
 // CHAIN-NOT:     {{^ *(%[^ ]+ = )?(tile|target|scf|memref|vector|math|arith|func)\.}}
 // CHAIN:         llvm.return
 // CHAIN-LABEL: llvm.func @_mlir_ciface_prefill(

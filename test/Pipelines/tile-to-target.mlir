@@ -63,7 +63,7 @@ func.func @matmul(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128
 // same signature and attributes, loop nests instead of tile ops, no copies.
 // CHAIN-LABEL: func.func @prefill(
 // CHAIN-SAME:    %{{.*}}: memref<?x?xi64>
-// CHAIN-SAME:    llvm.emit_c_interface, tessera.num_inputs = 1 : i64, tessera.num_results = 5 : i64
+// CHAIN-SAME:    llvm.emit_c_interface, tessera.abi = {{.*}}, tessera.num_inputs = 5 : i64, tessera.num_results = 1 : i64
 // CHAIN-NOT:     tile.
 // CHAIN-NOT:     memref.copy
 // CHAIN:         scf.for

@@ -73,11 +73,13 @@ def _build_every_op():
     d_inner = nh * hd
     conv_dim = d_inner + 2 * G * N
     b = GraphBuilder()
-    ids, conv_s, ssm_s, kc, vc = b.function(
+    ids, conv_s, ssm_s, kc, vc, pos = b.function(
         "every_op",
         [tensor_type([B, S], "i64"), tensor_type([B, conv_dim, K - 1]), tensor_type([B, nh, hd, N]),
-         tensor_type([B, 2, 3, 8]), tensor_type([B, 2, 3, 8])],
+         tensor_type([B, 8, 2, 8]), tensor_type([B, 8, 2, 8]), tensor_type([1], "i64")],
         [tensor_type([B, S, V])],
+        arg_attrs=[{"tessera.name": "ids"}, None, None, None, None, {"tessera.name": "position"}],
+        result_attrs=[{"tessera.name": "logits"}],
     )
     emb = b.embedding(b.weight("embedding", [V, H]), ids)
     x = b.rmsnorm(emb, b.weight("norm", [H]), 1e-5)
@@ -104,8 +106,8 @@ def _build_every_op():
         m, q_proj=b.weight("q", [32, H]), k_proj=b.weight("k", [16, H]), v_proj=b.weight("v", [16, H]),
         o_proj=b.weight("o", [H, 32]), q_bias=b.weight("qb", [32]), k_bias=b.weight("kb", [16]),
         v_bias=b.weight("vb", [16]), o_bias=b.weight("ob", [H]), k_cache=kc, v_cache=vc,
-        num_heads=4, num_kv_heads=2, head_dim=8)
-    assert parse_tensor_type(newk.type)[0] == [B, 2, 3 + S, 8]
+        position=pos, num_heads=4, num_kv_heads=2, head_dim=8)
+    assert parse_tensor_type(newk.type)[0] == [B, 8, 2, 8]  # [B, capacity, kv_heads, head_dim]
     q = b._op("graph.weight", [], [tensor_type([B, S, 4, 8])], {"name": "q4"})[0]
     kv = b._op("graph.weight", [], [tensor_type([B, S, 2, 8])], {"name": "kv4"})[0]
     att = b.attention(q, kv, kv, scale=0.125, causal=True)
@@ -143,6 +145,18 @@ def test_builder_errors_are_exceptions():
         b._op("graph.nope", [], [])
     with pytest.raises(MLIRError, match="still open"):
         b.finish()
+
+
+def test_function_attribute_errors_leave_no_open_function():
+    b = GraphBuilder()
+    with pytest.raises(MLIRError, match="arg_attrs: expected 1 entries, got 2"):
+        b.function("f", [tensor_type([4])], [], arg_attrs=[None, None])
+    with pytest.raises(MLIRError, match="result_attrs: entry 0 must be a dict or None"):
+        b.function("f", [], [tensor_type([4])], result_attrs=["logits"])
+    (x,) = b.function("f", [tensor_type([4])], [tensor_type([4])], arg_attrs=[{"tessera.name": "x"}])
+    b.ret([x])
+    (op,) = [o for o in b.finish().walk() if o.name == "func.func"]
+    assert op.attributes["arg_attrs"] == [{"tessera.name": "x"}]
 
 
 def test_value_from_another_builder_is_rejected():

@@ -7,13 +7,19 @@
 // Each function over tensors becomes a function over memrefs in
 // destination-passing style, which is also the runtime ABI:
 //
-//   @f(inputs..., weights..., results...)   {tessera.weights = [names...],
+//   @f(inputs..., weights..., results...)   {tessera.abi = {...},
+//                                            tessera.weights = [names...],
 //                                            tessera.num_inputs, num_results}
 //
 // `graph.weight` ops become the weight arguments (one per distinct name, in
 // order of first use); results are written into caller-provided buffers.
-// Intermediate values get `memref.alloc`s, freed before the return; a value
-// that is returned is computed straight into its result buffer.
+// An input marked `tessera.aliasing_output = i` (a recurrent state) is
+// updated in place: result i is computed into the input's buffer and gets
+// no result argument. Intermediate values get `memref.alloc`s, freed before
+// the return; a value that is returned is computed straight into its result
+// buffer. `tessera.abi` describes every argument once (names, dtypes, shapes
+// with -1 for dynamic dims, states with kind/layer and whether in place),
+// for the runtimes to build buffers from.
 //
 // Composite ops decompose into Tile-IR algorithms:
 //   mamba2_mixer   -> matmul(in_proj) -> causal_conv1d -> ssd_chunk_cumsum ->
@@ -21,8 +27,9 @@
 //                     -> gated_rmsnorm -> matmul(out_proj);
 //                     with a static sequence length of 1: ssd_state_update
 //                     (the recurrent decode form) instead of the four stages.
-//   self_attention -> matmul(q, k, v) -> kv_cache_append -> flash_attention
-//                     -> matmul(o)
+//   self_attention -> matmul(q, k, v) -> kv_cache_append (at the run-time
+//                     position) -> flash_attention (over the cache prefix)
+//                     -> matmul(o); caches stay [B, capacity, Hkv, D].
 //   mlp            -> matmul(up, epilogue relu2) -> matmul(down)
 // Projections run on [tokens, features] views of the activations; the
 // parts of a projection's output (z | xBC | dt, x | B | C) are strided views,
@@ -51,6 +58,14 @@ using namespace mlir;
 using namespace mlir::tessera;
 
 namespace {
+
+/// On a Graph-IR function input: the result computed into its buffer.
+constexpr StringLiteral kAliasingOutput = "tessera.aliasing_output";
+/// On a Graph-IR function input or result: its name in the ABI.
+constexpr StringLiteral kName = "tessera.name";
+/// On a Graph-IR function input: `{kind = "...", layer = N}`, a recurrent
+/// state the runtime keeps between calls.
+constexpr StringLiteral kState = "tessera.state";
 
 MemRefType memrefFor(Type tensorType) {
   auto t = cast<RankedTensorType>(tensorType);
@@ -119,6 +134,11 @@ private:
     sizeError = true;
     return c(0);
   }
+
+  /// The `tessera.abi` dictionary of the new function (see the file header).
+  DictionaryAttr abiAttr(ArrayRef<Attribute> weightNames, unsigned firstWeight,
+                         ArrayRef<int64_t> tiedInput,
+                         ArrayRef<int64_t> resultArg);
 
   func::FuncOp oldFunc;
   func::FuncOp newFunc;
@@ -200,10 +220,75 @@ Value FunctionLowering::view(Value base, int64_t colOffset,
                                            strides);
 }
 
+DictionaryAttr FunctionLowering::abiAttr(ArrayRef<Attribute> weightNames,
+                                         unsigned firstWeight,
+                                         ArrayRef<int64_t> tiedInput,
+                                         ArrayRef<int64_t> resultArg) {
+  auto named = [&](StringRef key, Attribute value) {
+    return NamedAttribute(b.getStringAttr(key), value);
+  };
+  // dtype, shape (-1 dynamic) and argument index of one buffer.
+  auto describe = [&](Type type, int64_t arg) {
+    auto t = cast<RankedTensorType>(type);
+    SmallVector<int64_t> shape;
+    for (int64_t d : t.getShape())
+      shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    std::string dtype;
+    llvm::raw_string_ostream os(dtype);
+    t.getElementType().print(os);
+    return SmallVector<NamedAttribute>{
+        named("arg", b.getI64IntegerAttr(arg)),
+        named("dtype", b.getStringAttr(dtype)),
+        named("shape", b.getDenseI64ArrayAttr(shape))};
+  };
+  auto nameOf = [&](DictionaryAttr attrs, StringRef fallback) -> Attribute {
+    if (auto n = attrs ? attrs.getAs<StringAttr>(kName) : StringAttr())
+      return n;
+    return b.getStringAttr(fallback);
+  };
+  SmallVector<Attribute> inputs, states, results;
+  for (unsigned i = 0, e = oldFunc.getNumArguments(); i < e; ++i) {
+    DictionaryAttr attrs = oldFunc.getArgAttrDict(i);
+    SmallVector<NamedAttribute> entry =
+        describe(oldFunc.getArgumentTypes()[i], i);
+    auto state = attrs ? attrs.getAs<DictionaryAttr>(kState) : DictionaryAttr();
+    if (!state) {
+      entry.push_back(named("name", nameOf(attrs, ("arg" + Twine(i)).str())));
+      inputs.push_back(b.getDictionaryAttr(entry));
+      continue;
+    }
+    entry.append(state.begin(), state.end());
+    entry.push_back(
+        named("in_place", b.getBoolAttr(llvm::is_contained(tiedInput, i))));
+    states.push_back(b.getDictionaryAttr(entry));
+  }
+  for (auto [r, type] : llvm::enumerate(oldFunc.getResultTypes())) {
+    if (resultArg[r] < 0)
+      continue;
+    SmallVector<NamedAttribute> entry = describe(type, resultArg[r]);
+    entry.push_back(named("name", nameOf(oldFunc.getResultAttrDict(r),
+                                         ("result" + Twine(r)).str())));
+    results.push_back(b.getDictionaryAttr(entry));
+  }
+  return b.getDictionaryAttr(
+      {named("inputs", b.getArrayAttr(inputs)),
+       named("states", b.getArrayAttr(states)),
+       named("weights", b.getArrayAttr(weightNames)),
+       named("first_weight_arg", b.getI64IntegerAttr(firstWeight)),
+       named("results", b.getArrayAttr(results))});
+}
+
 LogicalResult FunctionLowering::run() {
   loc = oldFunc.getLoc();
   Block &body = oldFunc.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
+
+  for (Type t : llvm::concat<const Type>(oldFunc.getArgumentTypes(),
+                                        oldFunc.getResultTypes()))
+    if (!isa<RankedTensorType>(t))
+      return oldFunc.emitOpError("Graph-IR function arguments and results "
+                                 "must be ranked tensors, got ")
+             << t;
 
   // Weights, one argument per distinct name, in order of first use.
   SmallVector<graph::WeightOp> weights;
@@ -219,21 +304,43 @@ LogicalResult FunctionLowering::run() {
     }
   }
 
-  for (Type t : llvm::concat<const Type>(oldFunc.getArgumentTypes(),
-                                        oldFunc.getResultTypes()))
-    if (!isa<RankedTensorType>(t))
-      return oldFunc.emitOpError("Graph-IR function arguments and results "
-                                 "must be ranked tensors, got ")
-             << t;
   unsigned numInputs = oldFunc.getNumArguments();
   unsigned numResults = oldFunc.getNumResults();
+  // result index -> the input whose buffer it is computed into.
+  SmallVector<int64_t> tiedInput(numResults, -1);
+  for (unsigned i = 0; i < numInputs; ++i) {
+    auto attr = oldFunc.getArgAttrOfType<IntegerAttr>(i, kAliasingOutput);
+    if (!attr)
+      continue;
+    int64_t r = attr.getInt();
+    if (r < 0 || r >= numResults || tiedInput[r] >= 0 ||
+        oldFunc.getArgumentTypes()[i] != oldFunc.getResultTypes()[r])
+      return oldFunc.emitOpError("input ")
+             << i << ": " << kAliasingOutput << " = " << r
+             << " must name a distinct result of the same type";
+    // Written in place: nothing but the op computing the result may read
+    // the old value.
+    Value arg = oldFunc.getArgument(i);
+    Value res = ret.getOperand(r);
+    for (Operation *user : arg.getUsers())
+      if (user != res.getDefiningOp())
+        return oldFunc.emitOpError("input ")
+               << i << " is updated in place (result " << r
+               << ") but is also read by '" << user->getName() << "'";
+    tiedInput[r] = i;
+  }
   SmallVector<Type> argTypes;
   for (Type t : oldFunc.getArgumentTypes())
     argTypes.push_back(memrefFor(t));
   for (auto w : weights)
     argTypes.push_back(memrefFor(w.getType()));
-  for (Type t : oldFunc.getResultTypes())
+  SmallVector<int64_t> resultArg(numResults, -1);
+  for (auto [i, t] : llvm::enumerate(oldFunc.getResultTypes())) {
+    if (tiedInput[i] >= 0)
+      continue;
+    resultArg[i] = argTypes.size();
     argTypes.push_back(memrefFor(t));
+  }
 
   b.setInsertionPointAfter(oldFunc);
   newFunc = func::FuncOp::create(b, loc, oldFunc.getName(),
@@ -241,9 +348,13 @@ LogicalResult FunctionLowering::run() {
   SmallVector<Attribute> names;
   for (auto w : weights)
     names.push_back(w.getNameAttr());
+  newFunc->setAttr("tessera.abi",
+                   abiAttr(names, numInputs, tiedInput, resultArg));
   newFunc->setAttr("tessera.weights", b.getArrayAttr(names));
   newFunc->setAttr("tessera.num_inputs", b.getI64IntegerAttr(numInputs));
-  newFunc->setAttr("tessera.num_results", b.getI64IntegerAttr(numResults));
+  newFunc->setAttr("tessera.num_results",
+                   b.getI64IntegerAttr(argTypes.size() - numInputs -
+                                       weights.size()));
   newFunc->setAttr("llvm.emit_c_interface", b.getUnitAttr());
 
   Block *entry = newFunc.addEntryBlock();
@@ -253,11 +364,14 @@ LogicalResult FunctionLowering::run() {
   for (auto w : body.getOps<graph::WeightOp>())
     mapping.map(w.getResult(),
                 entry->getArgument(numInputs + weightIndex[w.getName()]));
-  unsigned firstResult = numInputs + weights.size();
+  SmallVector<Value> destinations;
+  for (unsigned i = 0; i < numResults; ++i)
+    destinations.push_back(entry->getArgument(
+        tiedInput[i] >= 0 ? tiedInput[i] : resultArg[i]));
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     Operation *def = v.getDefiningOp();
     if (def && !isa<graph::WeightOp>(def) && !resultBuffers.count(v))
-      resultBuffers[v] = entry->getArgument(firstResult + i);
+      resultBuffers[v] = destinations[i];
   }
 
   for (Operation &op : body.without_terminator())
@@ -266,8 +380,8 @@ LogicalResult FunctionLowering::run() {
 
   loc = ret.getLoc();
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-    Value dst = entry->getArgument(firstResult + i);
-    if (resultBuffers.lookup(v) != dst)
+    Value dst = destinations[i];
+    if (buf(v) != dst)
       memref::CopyOp::create(b, loc, buf(v), dst);
   }
   for (Value alloc : allocs)
@@ -469,7 +583,8 @@ static void emitSSD(OpBuilder &b, Location loc, SSDOperands &o,
                         &scratch) {
   auto xType = cast<MemRefType>(o.x.getType());
   if (xType.getDimSize(1) == 1 && o.init) {
-    memref::CopyOp::create(b, loc, o.init, o.finalState);
+    if (o.init != o.finalState) // else updated in place
+      memref::CopyOp::create(b, loc, o.init, o.finalState);
     tile::SSDStateUpdateOp::create(
         b, loc, dropSeq(b, loc, o.x), dropSeq(b, loc, o.dt), o.dtBias, o.aLog,
         dropSeq(b, loc, o.bMat), dropSeq(b, loc, o.cMat), o.dSkip,
@@ -610,9 +725,10 @@ LogicalResult FunctionLowering::lowerMamba2Mixer(graph::Mamba2MixerOp op) {
 //===----------------------------------------------------------------------===//
 
 static void flashAttention(OpBuilder &b, Location loc, Value q, Value k,
-                           Value v, Value out, bool causal, double scale) {
-  tile::FlashAttentionOp::create(b, loc, q, k, v, out, causal,
-                                 llvm::APFloat(scale),
+                           Value v, Value out, bool causal, double scale,
+                           Value position = Value()) {
+  tile::FlashAttentionOp::create(b, loc, q, k, v, out, position,
+                                 causal, llvm::APFloat(scale),
                                  /*block_q=*/64, /*block_k=*/64);
 }
 
@@ -643,10 +759,13 @@ LogicalResult FunctionLowering::lowerSelfAttention(graph::SelfAttentionOp op) {
   matmul(b, loc, x2, buf(op.getKProj()), kBuf, bias(op.getKBias()));
   matmul(b, loc, x2, buf(op.getVProj()), vBuf, bias(op.getVBias()));
 
-  // The caches grow by this call's positions: copy the past, then append.
-  Value past = op.getKCache() ? dim(buf(op.getKCache()), 2) : c(0);
-  Value total = arith::AddIOp::create(b, loc, past, seq);
-  SmallVector<Value> cacheSizes{batch, c(kvHeads), total, c(headDim)};
+  // Append this call's keys and values to the caches ([B, capacity, Hkv, D])
+  // at the run-time position, in place when the caches are tied to their
+  // results (else into a copy). Without caches, the new caches are exactly
+  // this call's positions.
+  Value position = op.getPosition() ? buf(op.getPosition()) : Value();
+  Value capacity = op.getKCache() ? dim(buf(op.getKCache()), 1) : seq;
+  SmallVector<Value> cacheSizes{batch, capacity, c(kvHeads), c(headDim)};
   Value kCache = bufferFor(op.getNewKCache(), cacheSizes);
   Value vCache = bufferFor(op.getNewVCache(), cacheSizes);
   auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
@@ -655,30 +774,28 @@ LogicalResult FunctionLowering::lowerSelfAttention(graph::SelfAttentionOp op) {
   for (auto [cache, fresh, old] :
        {std::tuple{kCache, kBuf, op.getKCache()},
         std::tuple{vCache, vBuf, op.getVCache()}}) {
-    if (old) {
-      Value src = buf(old);
-      SmallVector<OpFoldResult> offsets(4, idx(0)), strides(4, idx(1));
-      SmallVector<OpFoldResult> sizes{bOf, idx(kvHeads), OpFoldResult(past),
-                                      idx(headDim)};
-      Value dst = memref::SubViewOp::create(b, loc, cache, offsets, sizes, strides);
-      memref::CopyOp::create(b, loc, src, dst);
-    }
+    if (old && buf(old) != cache)
+      memref::CopyOp::create(b, loc, buf(old), cache);
     Value update = view(fresh, 0, {bOf, sOf, idx(kvHeads), idx(headDim)},
                         {OpFoldResult(sTimesKv), idx(kvDim), idx(headDim), idx(1)});
-    tile::KVCacheAppendOp::create(b, loc, cache, update, past);
+    tile::KVCacheAppendOp::create(b, loc, cache, update, position);
   }
 
-  // Attention over the whole cache; K/V viewed as [B, T, Hkv, D].
+  // Attention over keys [0, position + seq): the kernel reads the position;
+  // without one (position 0) it reads the first `seq` rows of the caches.
   Value sTimesQ = arith::MulIOp::create(b, loc, seq, c(qDim));
   Value q4 = view(qBuf, 0, {bOf, sOf, idx(heads), idx(headDim)},
                   {OpFoldResult(sTimesQ), idx(qDim), idx(headDim), idx(1)});
-  auto perm = AffineMapAttr::get(AffineMap::getPermutationMap(
-      ArrayRef<unsigned>{0, 2, 1, 3}, b.getContext()));
-  Value kView = memref::TransposeOp::create(b, loc, kCache, perm);
-  Value vView = memref::TransposeOp::create(b, loc, vCache, perm);
+  Value kKeys = kCache, vKeys = vCache;
+  if (!position && op.getKCache()) {
+    SmallVector<OpFoldResult> offsets(4, idx(0)), strides(4, idx(1));
+    SmallVector<OpFoldResult> sizes{bOf, sOf, idx(kvHeads), idx(headDim)};
+    kKeys = memref::SubViewOp::create(b, loc, kCache, offsets, sizes, strides);
+    vKeys = memref::SubViewOp::create(b, loc, vCache, offsets, sizes, strides);
+  }
   Value attn = scratch({dyn, dyn, heads, headDim}, {batch, seq, Value(), Value()});
-  flashAttention(b, loc, q4, kView, vView, attn, op.getCausal(),
-                 1.0 / std::sqrt(static_cast<double>(headDim)));
+  flashAttention(b, loc, q4, kKeys, vKeys, attn, op.getCausal(),
+                 1.0 / std::sqrt(static_cast<double>(headDim)), position);
 
   Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
   Value attn2 = memref::CollapseShapeOp::create(

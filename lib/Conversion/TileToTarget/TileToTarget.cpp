@@ -52,6 +52,13 @@ Value swapDims12(OpBuilder &b, Location loc, Value memref) {
   return memref::TransposeOp::create(b, loc, memref, perm);
 }
 
+/// The run-time position (a memref<1xi64>) as an index.
+Value loadPosition(Emitter &e, Value position) {
+  OpBuilder &b = e.builder();
+  Value v = memref::LoadOp::create(b, e.location(), position, e.c(0));
+  return arith::IndexCastOp::create(b, e.location(), b.getIndexType(), v);
+}
+
 LogicalResult requireRank(Operation *op, Value v, int64_t rank, StringRef what) {
   if (cast<MemRefType>(v.getType()).getRank() == rank)
     return success();
@@ -141,26 +148,41 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
                            s.getDtMax().convertToDouble());
         return success();
       })
-      .Case([&](tile::FlashAttentionOp f) {
+      .Case([&](tile::FlashAttentionOp f) -> LogicalResult {
         // Tile-IR's K/V are [B, T, Hkv, D]; the x86 kernel walks keys of one
-        // head contiguously, i.e. [B, Hkv, T, D] (a view, no copy).
+        // head by index, i.e. [B, Hkv, T, D] (a view, no copy). With a
+        // position the keys are the cache prefix [0, position + seq).
+        for (auto [v, i] : {std::pair{f.getQ(), 2}, {f.getQ(), 3},
+                            {f.getK(), 2}})
+          if (cast<MemRefType>(v.getType()).isDynamicDim(i))
+            return f.emitOpError("x86 lowering needs static query heads, "
+                                 "K/V heads and head_dim, got ")
+                   << v.getType();
+        Value kvLen;
+        if (Value pos = f.getPosition())
+          kvLen = e.iadd(loadPosition(e, pos), e.dim(f.getQ(), 1));
         emitFlashAttention(e, f.getQ(), swapDims12(b, loc, f.getK()),
                            swapDims12(b, loc, f.getV()), f.getOut(),
                            f.getScale().convertToDouble(), f.getCausal(),
-                           f.getBlockK());
+                           f.getBlockK(), kvLen);
         return success();
       })
       .Case([&](tile::KVCacheAppendOp k) {
+        // Only the new rows [position, position + seq) are written.
         Value cache = k.getCache();
-        SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                          k.getPosition(), b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes{e.dim(cache, 0), e.dim(cache, 1),
+        OpFoldResult pos = b.getIndexAttr(0);
+        if (k.getPosition())
+          pos = loadPosition(e, k.getPosition());
+        SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), pos,
+                                          b.getIndexAttr(0), b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes{e.dim(cache, 0),
                                         e.dim(k.getUpdate(), 1),
-                                        e.dim(cache, 3)};
+                                        e.dim(cache, 2), e.dim(cache, 3)};
         SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
         Value window =
             memref::SubViewOp::create(b, loc, cache, offsets, sizes, strides);
-        emitKVCacheAppend(e, Value(), k.getUpdate(), window);
+        emitKVCacheAppend(e, Value(), k.getUpdate(),
+                          swapDims12(b, loc, window));
         return success();
       })
       .Case([&](tile::BarrierOp) { return success(); }) // one thread per core

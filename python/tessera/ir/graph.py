@@ -73,8 +73,15 @@ class GraphBuilder:
         self._b = Builder(self.context)
 
     # -- structure -------------------------------------------------------
-    def function(self, name: str, arg_types: Sequence[str], result_types: Sequence[str]) -> list[Value]:
-        return self._b.function(name, list(arg_types), list(result_types))
+    def function(self, name: str, arg_types: Sequence[str], result_types: Sequence[str],
+                 arg_attrs: Sequence[dict | None] | None = None,
+                 result_attrs: Sequence[dict | None] | None = None) -> list[Value]:
+        """Opens a function; ``arg_attrs``/``result_attrs`` give an attribute
+        dict (or None) per argument/result, e.g. the runtime ABI markers
+        ``tessera.name``, ``tessera.state``, ``tessera.aliasing_output``."""
+        return self._b.function(name, list(arg_types), list(result_types),
+                                None if arg_attrs is None else list(arg_attrs),
+                                None if result_attrs is None else list(result_attrs))
 
     def ret(self, values: Sequence[Value]) -> None:
         self._b.ret(list(values))
@@ -168,13 +175,16 @@ class GraphBuilder:
                        o_proj: Value, q_bias: Value | None = None, k_bias: Value | None = None,
                        v_bias: Value | None = None, o_bias: Value | None = None,
                        k_cache: Value | None = None, v_cache: Value | None = None,
+                       position: Value | None = None,
                        num_heads: int, num_kv_heads: int, head_dim: int,
                        causal: bool = True) -> tuple[Value, Value, Value]:
+        """Caches are [B, capacity, kv_heads, head_dim]; ``position``
+        (tensor<1xi64>) is the number of tokens they already hold."""
         b, s, _ = shape_of(x)
-        past = shape_of(k_cache)[2] if k_cache is not None else 0
-        cache = tensor_type([b, num_kv_heads, _add(past, s), head_dim], "f32")
+        cache = k_cache.type if k_cache is not None else \
+            tensor_type([b, s, num_kv_heads, head_dim], "f32")
         operands = [x, q_proj, q_bias, k_proj, k_bias, v_proj, v_bias, o_proj, o_bias,
-                    k_cache, v_cache]
+                    k_cache, v_cache, position]
         segments = [1 if o is not None else 0 for o in operands]
         attrs = {"causal": causal, "num_heads": num_heads, "num_kv_heads": num_kv_heads,
                  "head_dim": head_dim}

@@ -21,8 +21,12 @@
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[WB:[a-z0-9_]+]]: memref<128x64xf32>,
 // CHECK-SAME:    %[[WA:[a-z0-9_]+]]: memref<64xf32>, %[[R0:[a-z0-9_]+]]: memref<?x?x128xf32>,
 // CHECK-SAME:    %[[R1:[a-z0-9_]+]]: memref<?x?x64xf32>)
-// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.num_inputs = 1 : i64,
-// CHECK-SAME:    tessera.num_results = 2 : i64, tessera.weights = ["w.b", "w.a"]}
+// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.abi = {first_weight_arg = 1 : i64,
+// CHECK-SAME:      inputs = [{arg = 0 : i64, dtype = "f32", name = "arg0", shape = array<i64: -1, -1, 64>}],
+// CHECK-SAME:      results = [{arg = 3 : i64, dtype = "f32", name = "result0", shape = array<i64: -1, -1, 128>},
+// CHECK-SAME:                 {arg = 4 : i64, dtype = "f32", name = "result1", shape = array<i64: -1, -1, 64>}],
+// CHECK-SAME:      states = [], weights = ["w.b", "w.a"]},
+// CHECK-SAME:    tessera.num_inputs = 1 : i64, tessera.num_results = 2 : i64, tessera.weights = ["w.b", "w.a"]}
 // CHECK:         %[[T:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?x128xf32>
 // CHECK:         %[[T2:.*]] = memref.collapse_shape %[[T]] {{\[}}[0, 1], [2]] : memref<?x?x128xf32> into memref<?x128xf32>
 // CHECK:         %[[X2:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
@@ -100,7 +104,7 @@ func.func @returns(%x: tensor<4x8xf32>)
 // CHECK-NEXT:    memref.dealloc %[[A1]]
 // CHECK-NEXT:    return
 // CHECK-LABEL: func.func @no_results()
-// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.num_inputs = 0 : i64, tessera.num_results = 0 : i64, tessera.weights = []}
+// CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.abi = {first_weight_arg = 0 : i64, inputs = [], results = [], states = [], weights = []}, tessera.num_inputs = 0 : i64, tessera.num_results = 0 : i64, tessera.weights = []}
 // CHECK-NEXT:    return
 func.func private @decl(tensor<4xf32>) -> tensor<4xf32>
 func.func @intermediates(%x: tensor<?x?x64xf32>, %y: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
@@ -493,10 +497,11 @@ func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
 // -----
 
 // self_attention without caches: q/k/v projections into scratch, the new
-// caches ([B, 2, 0 + S, 16], scratch here since they are not returned) filled
-// by kv_cache_append at position 0 from [B, S, 2, 16] views of k and v,
-// flash attention on a [B, S, 4, 16] view of q and transposed views of the
-// caches (scale 1/sqrt(16)), o_proj into the result.
+// caches ([B, S, 2, 16], the layout flash attention reads; scratch here since
+// they are not returned) filled by kv_cache_append (position 0) from
+// [B, S, 2, 16] views of k and v, flash attention on a [B, S, 4, 16] view of
+// q and the caches themselves (no transpose; scale 1/sqrt(16)), o_proj into
+// the result.
 // CHECK-LABEL: func.func @self_attention(
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[WQ:[a-z0-9_]+]]: memref<64x64xf32>,
 // CHECK-SAME:    %[[WK:[a-z0-9_]+]]: memref<32x64xf32>, %[[WV:[a-z0-9_]+]]: memref<32x64xf32>,
@@ -509,20 +514,17 @@ func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
 // CHECK:         tile.matmul %[[XV]], %[[WQ]], %[[Q]] {tile_k
 // CHECK-NEXT:    tile.matmul %[[XV]], %[[WK]], %[[K]] {tile_k
 // CHECK-NEXT:    tile.matmul %[[XV]], %[[WV]], %[[V]] {tile_k
-// CHECK:         %[[C0:.*]] = arith.constant 0 : index
-// CHECK:         %[[TOTAL:.*]] = arith.addi %[[C0]], %[[SEQ:.*]] : index
-// CHECK:         %[[KC:.*]] = memref.alloc(%[[BATCH:.*]], %[[TOTAL]]) {alignment = 64 : i64} : memref<?x2x?x16xf32>
-// CHECK:         %[[VC:.*]] = memref.alloc(%[[BATCH]], %[[TOTAL]]) {alignment = 64 : i64} : memref<?x2x?x16xf32>
+// CHECK:         %[[KC:.*]] = memref.alloc(%[[BATCH:.*]], %[[SEQ:.*]]) {alignment = 64 : i64} : memref<?x?x2x16xf32>
+// CHECK:         %[[VC:.*]] = memref.alloc(%[[BATCH]], %[[SEQ]]) {alignment = 64 : i64} : memref<?x?x2x16xf32>
 // CHECK-NOT:     memref.copy
 // CHECK:         %[[KN:.*]] = memref.reinterpret_cast %[[K]] to offset: [0], sizes: [%[[BATCH]], %[[SEQ]], 2, 16], strides: [%{{.*}}, 32, 16, 1] : memref<?x32xf32> to memref<?x?x2x16xf32, strided<[?, 32, 16, 1]>>
-// CHECK:         tile.kv_cache_append %[[KN]] -> %[[KC]][%[[C0]]] : memref<?x?x2x16xf32, strided<[?, 32, 16, 1]>> -> memref<?x2x?x16xf32>
+// CHECK:         tile.kv_cache_append %[[KN]] -> %[[KC]] : memref<?x?x2x16xf32, strided<[?, 32, 16, 1]>> -> memref<?x?x2x16xf32>
 // CHECK:         %[[VN:.*]] = memref.reinterpret_cast %[[V]]
-// CHECK:         tile.kv_cache_append %[[VN]] -> %[[VC]][%[[C0]]]
+// CHECK:         tile.kv_cache_append %[[VN]] -> %[[VC]] :
 // CHECK:         %[[Q4:.*]] = memref.reinterpret_cast %[[Q]] to offset: [0], sizes: [%[[BATCH]], %[[SEQ]], 4, 16], strides: [%{{.*}}, 64, 16, 1] : memref<?x64xf32> to memref<?x?x4x16xf32, strided<[?, 64, 16, 1]>>
-// CHECK:         %[[KT:.*]] = memref.transpose %[[KC]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x2x?x16xf32> to memref<?x?x2x16xf32, strided<[?, 16, ?, 1]>>
-// CHECK:         %[[VT:.*]] = memref.transpose %[[VC]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
+// CHECK-NOT:     memref.transpose
 // CHECK:         %[[ATT:.*]] = memref.alloc(%[[BATCH]], %[[SEQ]]) {alignment = 64 : i64} : memref<?x?x4x16xf32>
-// CHECK:         tile.flash_attention %[[Q4]], %[[KT]], %[[VT]], %[[ATT]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
+// CHECK:         tile.flash_attention %[[Q4]], %[[KC]], %[[VC]], %[[ATT]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
 // CHECK:         %[[ATT2:.*]] = memref.collapse_shape %[[ATT]] {{\[}}[0, 1], [2, 3]] : memref<?x?x4x16xf32> into memref<?x64xf32>
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.matmul %[[ATT2]], %[[WO]], %[[RV]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<64x64xf32>, memref<?x64xf32>
@@ -540,61 +542,131 @@ func.func @self_attention(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
          tensor<64x64xf32>)
-      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
   return %att : tensor<?x?x64xf32>
 }
 
+
 // -----
 
-// A decode step with caches: the new caches are the result arguments; the
-// past (dim 2 of the old cache) is copied into their leading subview, the new
-// keys/values are appended at position `past`, and attention reads the whole
-// new caches.
-// CHECK-LABEL: func.func @self_attention_cache(
-// CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x1x64xf32>, %[[KC0:[a-z0-9_]+]]: memref<?x2x?x16xf32>,
-// CHECK-SAME:    %[[VC0:[a-z0-9_]+]]: memref<?x2x?x16xf32>, %[[WQ:[a-z0-9_]+]]: memref<64x64xf32>,
-// CHECK-SAME:    %[[BQ:[a-z0-9_]+]]: memref<64xf32>, %[[WK:[a-z0-9_]+]]: memref<32x64xf32>,
-// CHECK-SAME:    %[[WV:[a-z0-9_]+]]: memref<32x64xf32>, %[[WO:[a-z0-9_]+]]: memref<64x64xf32>,
-// CHECK-SAME:    %[[R:[a-z0-9_]+]]: memref<?x1x64xf32>, %[[KC:[a-z0-9_]+]]: memref<?x2x?x16xf32>,
-// CHECK-SAME:    %[[VC:[a-z0-9_]+]]: memref<?x2x?x16xf32>)
-// CHECK-SAME:    tessera.num_inputs = 3 : i64, tessera.num_results = 3 : i64, tessera.weights = ["q", "q_bias", "k", "v", "o"]
+// A decode step on caches of fixed capacity, tied to their results
+// (tessera.aliasing_output): the caches get no result arguments and are
+// updated in place -- no copy, no allocation -- with the new keys/values
+// appended at the run-time position (a memref<1xi64> input the kernels
+// read), and attention reads the caches at that position. tessera.abi
+// describes every argument once.
+// CHECK-LABEL: func.func @self_attention_decode(
+// CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x1x64xf32>, %[[POS:[a-z0-9_]+]]: memref<1xi64>,
+// CHECK-SAME:    %[[KC:[a-z0-9_]+]]: memref<?x?x2x16xf32>, %[[VC:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-SAME:    %[[WQ:[a-z0-9_]+]]: memref<64x64xf32>, %[[BQ:[a-z0-9_]+]]: memref<64xf32>,
+// CHECK-SAME:    %[[WK:[a-z0-9_]+]]: memref<32x64xf32>, %[[WV:[a-z0-9_]+]]: memref<32x64xf32>,
+// CHECK-SAME:    %[[WO:[a-z0-9_]+]]: memref<64x64xf32>, %[[R:[a-z0-9_]+]]: memref<?x1x64xf32>)
+// CHECK-SAME:    tessera.abi = {first_weight_arg = 4 : i64,
+// CHECK-SAME:      inputs = [{arg = 0 : i64, dtype = "f32", name = "x", shape = array<i64: -1, 1, 64>},
+// CHECK-SAME:                {arg = 1 : i64, dtype = "i64", name = "position", shape = array<i64: 1>}],
+// CHECK-SAME:      results = [{arg = 9 : i64, dtype = "f32", name = "y", shape = array<i64: -1, 1, 64>}],
+// CHECK-SAME:      states = [{arg = 2 : i64, dtype = "f32", in_place = true, kind = "k_cache", layer = 0 : i64, shape = array<i64: -1, -1, 2, 16>},
+// CHECK-SAME:                {arg = 3 : i64, dtype = "f32", in_place = true, kind = "v_cache", layer = 0 : i64, shape = array<i64: -1, -1, 2, 16>}],
+// CHECK-SAME:      weights = ["q", "q_bias", "k", "v", "o"]},
+// CHECK-SAME:    tessera.num_inputs = 4 : i64, tessera.num_results = 1 : i64
 // CHECK:         tile.matmul %{{.*}}, %[[WQ]], %{{.*}} bias(%[[BQ]])
 // CHECK:         tile.matmul %{{.*}}, %[[WK]], %[[K:[^ ]*]] {tile_k
 // CHECK:         tile.matmul %{{.*}}, %[[WV]], %[[V:[^ ]*]] {tile_k
-// CHECK:         %[[C2:.*]] = arith.constant 2 : index
-// CHECK:         %[[PAST:.*]] = memref.dim %[[KC0]], %[[C2]] : memref<?x2x?x16xf32>
-// CHECK:         %[[TOTAL:.*]] = arith.addi %[[PAST]], %{{.*}} : index
 // CHECK-NOT:     memref.alloc
-// CHECK:         %[[KPAST:.*]] = memref.subview %[[KC]][0, 0, 0, 0] [%{{.*}}, 2, %[[PAST]], 16] [1, 1, 1, 1] : memref<?x2x?x16xf32> to memref<?x2x?x16xf32, strided<[?, ?, 16, 1]>>
-// CHECK:         memref.copy %[[KC0]], %[[KPAST]]
-// CHECK:         %[[KN:.*]] = memref.reinterpret_cast %[[K]]
-// CHECK:         tile.kv_cache_append %[[KN]] -> %[[KC]][%[[PAST]]]
-// CHECK:         %[[VPAST:.*]] = memref.subview %[[VC]][0, 0, 0, 0] [%{{.*}}, 2, %[[PAST]], 16] [1, 1, 1, 1]
-// CHECK:         memref.copy %[[VC0]], %[[VPAST]]
+// CHECK-NOT:     memref.copy
+// CHECK:         %[[KN:.*]] = memref.reinterpret_cast %[[K]] to offset: [0], sizes: [%{{.*}}, 1, 2, 16]
+// CHECK:         tile.kv_cache_append %[[KN]] -> %[[KC]][%[[POS]]] : memref<?x1x2x16xf32, strided<[?, 32, 16, 1]>> -> memref<?x?x2x16xf32>, memref<1xi64>
 // CHECK:         %[[VN:.*]] = memref.reinterpret_cast %[[V]]
-// CHECK:         tile.kv_cache_append %[[VN]] -> %[[VC]][%[[PAST]]]
-// CHECK:         %[[KT:.*]] = memref.transpose %[[KC]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
-// CHECK:         %[[VT:.*]] = memref.transpose %[[VC]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
-// CHECK:         tile.flash_attention %{{.*}}, %[[KT]], %[[VT]], %{{.*}} {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
+// CHECK:         tile.kv_cache_append %[[VN]] -> %[[VC]][%[[POS]]]
+// CHECK:         tile.flash_attention %{{.*}}, %[[KC]], %[[VC]], %{{.*}} at %[[POS]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<?x1x64xf32> into memref<?x64xf32>
 // CHECK:         tile.matmul %{{.*}}, %[[WO]], %[[RV]]
 // CHECK-NOT:     memref.dealloc %[[KC]]
+// CHECK-NOT:     memref.copy
 // CHECK:         return
-func.func @self_attention_cache(%x: tensor<?x1x64xf32>, %kc: tensor<?x2x?x16xf32>,
-                                %vc: tensor<?x2x?x16xf32>)
-    -> (tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>) {
+
+func.func @self_attention_decode(%x: tensor<?x1x64xf32> {tessera.name = "x"},
+    %pos: tensor<1xi64> {tessera.name = "position"},
+    %kc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 1 : i64, tessera.state = {kind = "k_cache", layer = 0 : i64}},
+    %vc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 2 : i64, tessera.state = {kind = "v_cache", layer = 0 : i64}})
+    -> (tensor<?x1x64xf32> {tessera.name = "y"}, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) {
   %wq = graph.weight "q" : tensor<64x64xf32>
   %bq = graph.weight "q_bias" : tensor<64xf32>
   %wk = graph.weight "k" : tensor<32x64xf32>
   %wv = graph.weight "v" : tensor<32x64xf32>
   %wo = graph.weight "o" : tensor<64x64xf32>
   %att, %kc2, %vc2 = graph.self_attention %x q_proj(%wq) q_bias(%bq) k_proj(%wk) v_proj(%wv)
-      o_proj(%wo) k_cache(%kc) v_cache(%vc)
+      o_proj(%wo) k_cache(%kc) v_cache(%vc) position(%pos)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<?x1x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<32x64xf32>,
-         tensor<32x64xf32>, tensor<64x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-      -> (tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-  return %att, %kc2, %vc2 : tensor<?x1x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
+         tensor<32x64xf32>, tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1xi64>)
+      -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+  return %att, %kc2, %vc2 : tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>
+}
+
+
+// -----
+
+// A prompt into tied caches without a position (position 0): appended at
+// row 0 in place; attention reads the first S rows of the caches.
+// CHECK-LABEL: func.func @self_attention_prefill(
+// CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[KC:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-SAME:    %[[VC:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-NOT:     memref.copy
+// CHECK:         tile.kv_cache_append %{{.*}} -> %[[KC]] :
+// CHECK:         tile.kv_cache_append %{{.*}} -> %[[VC]] :
+// CHECK:         %[[KS:.*]] = memref.subview %[[KC]][0, 0, 0, 0] [%[[B:.*]], %[[S:.*]], 2, 16] [1, 1, 1, 1] : memref<?x?x2x16xf32> to memref<?x?x2x16xf32, strided<[?, 32, 16, 1]>>
+// CHECK:         %[[VS:.*]] = memref.subview %[[VC]][0, 0, 0, 0] [%[[B]], %[[S]], 2, 16]
+// CHECK:         tile.flash_attention %{{.*}}, %[[KS]], %[[VS]], %{{.*}} {block_k
+// CHECK:         return
+
+func.func @self_attention_prefill(%x: tensor<?x?x64xf32>,
+    %kc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 1 : i64},
+    %vc: tensor<?x?x2x16xf32> {tessera.aliasing_output = 2 : i64})
+    -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) {
+  %wq = graph.weight "q" : tensor<64x64xf32>
+  %wk = graph.weight "k" : tensor<32x64xf32>
+  %wv = graph.weight "v" : tensor<32x64xf32>
+  %wo = graph.weight "o" : tensor<64x64xf32>
+  %att, %kc2, %vc2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv)
+      o_proj(%wo) k_cache(%kc) v_cache(%vc)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>,
+         tensor<32x64xf32>, tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+  return %att, %kc2, %vc2 : tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>
+}
+
+
+// -----
+
+// Caches not tied to their results: the results are fresh arguments that
+// receive a copy of the caches before the append.
+// CHECK-LABEL: func.func @self_attention_copy(
+// CHECK-SAME:    %[[POS:[a-z0-9_]+]]: memref<1xi64>, %[[KC0:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-SAME:    %[[VC0:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-SAME:    %[[KC:[a-z0-9_]+]]: memref<?x?x2x16xf32>, %[[VC:[a-z0-9_]+]]: memref<?x?x2x16xf32>)
+// CHECK-SAME:    tessera.num_inputs = 4 : i64, tessera.num_results = 3 : i64
+// CHECK:         memref.copy %[[KC0]], %[[KC]]
+// CHECK:         tile.kv_cache_append %{{.*}} -> %[[KC]][%[[POS]]]
+// CHECK:         memref.copy %[[VC0]], %[[VC]]
+// CHECK:         tile.kv_cache_append %{{.*}} -> %[[VC]][%[[POS]]]
+// CHECK:         tile.flash_attention %{{.*}}, %[[KC]], %[[VC]], %{{.*}} at %[[POS]]
+
+func.func @self_attention_copy(%x: tensor<?x1x64xf32>, %pos: tensor<1xi64>,
+    %kc: tensor<?x?x2x16xf32>, %vc: tensor<?x?x2x16xf32>)
+    -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) {
+  %wq = graph.weight "q" : tensor<64x64xf32>
+  %wk = graph.weight "k" : tensor<32x64xf32>
+  %wv = graph.weight "v" : tensor<32x64xf32>
+  %wo = graph.weight "o" : tensor<64x64xf32>
+  %att, %kc2, %vc2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv)
+      o_proj(%wo) k_cache(%kc) v_cache(%vc) position(%pos)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<?x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>,
+         tensor<32x64xf32>, tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1xi64>)
+      -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+  return %att, %kc2, %vc2 : tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>
 }
 
 // -----

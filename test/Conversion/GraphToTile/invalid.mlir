@@ -74,3 +74,34 @@ func.func @two_blocks(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = graph.residual_add %a, %a : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// tessera.aliasing_output must name an existing result.
+// expected-error @+1 {{'func.func' op input 0: tessera.aliasing_output = 3 must name a distinct result of the same type}}
+func.func @aliasing_out_of_range(%s: tensor<4xf32> {tessera.aliasing_output = 3 : i64}) -> tensor<4xf32> {
+  %0 = graph.residual_add %s, %s : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// An input updated in place has the type of its result.
+// expected-error @+1 {{'func.func' op input 0: tessera.aliasing_output = 0 must name a distinct result of the same type}}
+func.func @aliasing_type(%s: tensor<4xf32> {tessera.aliasing_output = 0 : i64}) -> tensor<8xf32> {
+  %0 = graph.residual_add %s, %s : tensor<4xf32>
+  %1 = tensor.empty() : tensor<8xf32>
+  return %1 : tensor<8xf32>
+}
+
+// -----
+
+// An input updated in place is read only by the op that computes its new
+// value (anything later would read the overwritten buffer).
+// expected-error @+1 {{'func.func' op input 1 is updated in place (result 0) but is also read by 'graph.residual_add'}}
+func.func @aliasing_other_reader(%x: tensor<4xf32>, %s: tensor<4xf32> {tessera.aliasing_output = 0 : i64})
+    -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = graph.residual_add %x, %x : tensor<4xf32>
+  %1 = graph.residual_add %s, %x : tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}

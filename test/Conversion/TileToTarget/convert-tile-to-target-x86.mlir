@@ -352,22 +352,47 @@ func.func @flash_attention(%q: memref<?x?x4x16xf32>, %k: memref<?x?x2x16xf32>,
 
 // -----
 
-// kv_cache_append: a subview of the cache at [0, 0, position, 0] sized by the
-// update's sequence length, filled by vector row copies from the
-// [B, S, Hkv, D] update.
+// kv_cache_append: the run-time position is loaded from its memref<1xi64>;
+// a subview of the [B, capacity, Hkv, D] cache at [0, position, 0, 0] sized
+// by the update's sequence length (only those rows are written), filled by
+// vector row copies from the [B, S, Hkv, D] update.
 // CHECK-LABEL: func.func @kv_cache_append(
-// CHECK-SAME:    %[[U:[a-z0-9_]+]]: memref<?x1x2x16xf32>, %[[CACHE:[a-z0-9_]+]]: memref<?x2x4096x16xf32>,
-// CHECK-SAME:    %[[POS:[a-z0-9_]+]]: index)
-// CHECK:         %[[WIN:.*]] = memref.subview %[[CACHE]][0, 0, %[[POS]], 0] [%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1, 1] : memref<?x2x4096x16xf32> to memref<?x?x?x?xf32, strided<[131072, 65536, 16, 1], offset: ?>>
+// CHECK-SAME:    %[[U:[a-z0-9_]+]]: memref<?x1x2x16xf32>, %[[CACHE:[a-z0-9_]+]]: memref<?x4096x2x16xf32>,
+// CHECK-SAME:    %[[POS:[a-z0-9_]+]]: memref<1xi64>)
+// CHECK:         %[[P64:.*]] = memref.load %[[POS]][%{{.*}}] : memref<1xi64>
+// CHECK:         %[[P:.*]] = arith.index_cast %[[P64]] : i64 to index
+// CHECK:         %[[WIN:.*]] = memref.subview %[[CACHE]][0, %[[P]], 0, 0] [%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1, 1] : memref<?x4096x2x16xf32> to memref<?x?x?x?xf32, strided<[131072, 32, 16, 1], offset: ?>>
+// CHECK:         %[[WT:.*]] = memref.transpose %[[WIN]]
 // CHECK:         scf.for %[[B:.*]] = %{{.*}} to
 // CHECK:           scf.for %[[H:.*]] = %{{.*}} to
 // CHECK:             scf.for %[[S:.*]] = %{{.*}} to
 // CHECK:               scf.for %[[D:.*]] = %{{.*}} to
 // CHECK:                 %[[V:.*]] = vector.load %[[U]][%[[B]], %[[S]], %[[H]], %[[D]]] : memref<?x1x2x16xf32>, vector<8xf32>
-// CHECK:                 vector.store %[[V]], %[[WIN]][%[[B]], %[[H]], %{{.*}}, %[[D]]]
-func.func @kv_cache_append(%k_new: memref<?x1x2x16xf32>, %cache: memref<?x2x4096x16xf32>,
-                           %pos: index) {
-  tile.kv_cache_append %k_new -> %cache[%pos] : memref<?x1x2x16xf32> -> memref<?x2x4096x16xf32>
+// CHECK:                 vector.store %[[V]], %[[WT]][%[[B]], %[[H]], %{{.*}}, %[[D]]]
+func.func @kv_cache_append(%k_new: memref<?x1x2x16xf32>, %cache: memref<?x4096x2x16xf32>,
+                           %pos: memref<1xi64>) {
+  tile.kv_cache_append %k_new -> %cache[%pos] : memref<?x1x2x16xf32> -> memref<?x4096x2x16xf32>, memref<1xi64>
+  return
+}
+
+// -----
+
+// flash attention at a run-time position: the number of keys is position +
+// seq (loaded from the memref), never the cache's capacity; the causal bound
+// of each query row is computed from it.
+// CHECK-LABEL: func.func @flash_attention_at_position(
+// CHECK-SAME:    %[[Q:[a-z0-9_]+]]: memref<?x1x4x16xf32>, %[[K:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
+// CHECK-SAME:    %[[V:[a-z0-9_]+]]: memref<?x?x2x16xf32>, %[[O:[a-z0-9_]+]]: memref<?x1x4x16xf32>, %[[POS:[a-z0-9_]+]]: memref<1xi64>)
+// CHECK:         %[[P64:.*]] = memref.load %[[POS]][%{{.*}}] : memref<1xi64>
+// CHECK:         %[[P:.*]] = arith.index_cast %[[P64]] : i64 to index
+// CHECK:         %[[LEN:.*]] = arith.addi %[[P]], %{{.*}} : index
+// CHECK:         memref.alloca_scope
+// CHECK:         arith.subi %[[LEN]], %{{.*}} : index
+func.func @flash_attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf32>,
+                           %v: memref<?x?x2x16xf32>, %o: memref<?x1x4x16xf32>, %pos: memref<1xi64>) {
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64,
+                                       block_k = 64 : i64}
+      : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
   return
 }
 

@@ -73,3 +73,14 @@ func.func @first_only(%a: memref<4x8xf32>, %n: index,
   tile.store %acc -> %y[%n, %n] : memref<4x4xf32, #tile.memory_space<register>> -> memref<?x?xf32>
   return
 }
+
+// -----
+
+// The x86 flash attention unrolls over heads and head_dim: they must be static.
+func.func @flash_attention_dynamic_heads(%q: memref<?x?x4x16xf32>, %k: memref<?x?x?x16xf32>,
+                                         %v: memref<?x?x?x16xf32>, %o: memref<?x?x4x16xf32>) {
+  // expected-error @+1 {{'tile.flash_attention' op x86 lowering needs static query heads, K/V heads and head_dim, got 'memref<?x?x?x16xf32>'}}
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+      : memref<?x?x4x16xf32>, memref<?x?x?x16xf32>, memref<?x?x?x16xf32>, memref<?x?x4x16xf32>
+  return
+}

@@ -99,13 +99,15 @@ func.func @attention_example(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x2x16xf32>,
 
 // CHECK-LABEL: func.func @self_attention_example(
 // CHECK: graph.self_attention
-func.func @self_attention_example(%x: tensor<?x?x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<32x64xf32>,
-    %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
-  %y, %kc, %vc = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>)
-      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+func.func @self_attention_example(%x: tensor<?x1x64xf32>, %wq: tensor<64x64xf32>, %wk: tensor<32x64xf32>,
+    %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x16xf32>,
+    %pos: tensor<1xi64>) {
+    %y, %kc, %vc = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+        k_cache(%k) v_cache(%v) position(%pos)
+        {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+        : (tensor<?x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+           tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1xi64>)
+        -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
   return
 }
 

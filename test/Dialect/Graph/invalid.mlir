@@ -2181,17 +2181,17 @@ func.func @sa_k_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
 
 // -----
 
-// graph.self_attention: k_cache heads = num_kv_heads.
+// graph.self_attention: k_cache heads = num_kv_heads (caches are [batch, capacity, kv_heads, head_dim]).
 func.func @sa_k_cache_heads(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
     %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
-    %kc: tensor<2x4x5x16xf32>, %vc: tensor<2x2x5x16xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op k_cache dim 1: expected 2, got 4}}
+    %kc: tensor<2x16x4x16xf32>, %vc: tensor<2x16x2x16xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op k_cache dim 2: expected 2, got 4}}
   %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
       k_cache(%kc) v_cache(%vc)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>, tensor<2x4x5x16xf32>, tensor<2x2x5x16xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x13x16xf32>, tensor<2x2x13x16xf32>)
+         tensor<64x64xf32>, tensor<2x16x4x16xf32>, tensor<2x16x2x16xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
   return
 }
 
@@ -2200,46 +2200,166 @@ func.func @sa_k_cache_heads(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
 // graph.self_attention: k_cache head_dim = head_dim.
 func.func @sa_k_cache_head_dim(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
     %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
-    %kc: tensor<2x2x5x8xf32>, %vc: tensor<2x2x5x16xf32>) {
+    %kc: tensor<2x16x2x8xf32>, %vc: tensor<2x16x2x16xf32>) {
   // expected-error @+1 {{'graph.self_attention' op k_cache dim 3: expected 16, got 8}}
   %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
       k_cache(%kc) v_cache(%vc)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>, tensor<2x2x5x8xf32>, tensor<2x2x5x16xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x13x16xf32>, tensor<2x2x13x16xf32>)
+         tensor<64x64xf32>, tensor<2x16x2x8xf32>, tensor<2x16x2x16xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
   return
 }
 
 // -----
 
-// graph.self_attention: v_cache must be [batch, kv_heads, past, head_dim].
+// graph.self_attention: v_cache must be [batch, capacity, kv_heads, head_dim].
 func.func @sa_v_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
     %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
-    %kc: tensor<2x2x5x16xf32>, %vc: tensor<2x5x32xf32>) {
+    %kc: tensor<2x16x2x16xf32>, %vc: tensor<2x16x32xf32>) {
   // expected-error @+1 {{'graph.self_attention' op v_cache must have rank 4, got 3}}
   %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
       k_cache(%kc) v_cache(%vc)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>, tensor<2x2x5x16xf32>, tensor<2x5x32xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x13x16xf32>, tensor<2x2x13x16xf32>)
+         tensor<64x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x32xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
   return
 }
 
 // -----
 
-// graph.self_attention: v_cache length = k_cache length.
-func.func @sa_v_cache_past(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+// graph.self_attention: v_cache capacity = k_cache capacity.
+func.func @sa_v_cache_capacity(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
     %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
-    %kc: tensor<2x2x5x16xf32>, %vc: tensor<2x2x6x16xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op v_cache dim 2: expected 5, got 6}}
+    %kc: tensor<2x16x2x16xf32>, %vc: tensor<2x17x2x16xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op v_cache dim 1: expected 16, got 17}}
   %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
       k_cache(%kc) v_cache(%vc)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>, tensor<2x2x5x16xf32>, tensor<2x2x6x16xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x13x16xf32>, tensor<2x2x13x16xf32>)
+         tensor<64x64xf32>, tensor<2x16x2x16xf32>, tensor<2x17x2x16xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: this call's positions must fit in the caches.
+func.func @sa_cache_capacity(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
+    %kc: tensor<2x5x2x16xf32>, %vc: tensor<2x5x2x16xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op sequence length 8 exceeds the cache capacity 5}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      k_cache(%kc) v_cache(%vc)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: position needs the caches.
+func.func @sa_position_without_caches(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>, %pos: tensor<1xi64>) {
+  // expected-error @+1 {{'graph.self_attention' op position needs k_cache and v_cache}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      position(%pos)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>, tensor<1xi64>)
+      -> (tensor<2x8x64xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: position is one value (tensor<1xi64>).
+func.func @sa_position_shape(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
+    %kc: tensor<2x16x2x16xf32>, %vc: tensor<2x16x2x16xf32>, %pos: tensor<2xi64>) {
+  // expected-error @+1 {{'graph.self_attention' op position dim 0: expected 1, got 2}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      k_cache(%kc) v_cache(%vc)
+      position(%pos)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>, tensor<2xi64>)
+      -> (tensor<2x8x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: the new caches have the incoming caches' capacity.
+func.func @sa_new_k_cache_capacity(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
+    %kc: tensor<2x16x2x16xf32>, %vc: tensor<2x16x2x16xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op new k_cache dim 1: expected 16, got 24}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      k_cache(%kc) v_cache(%vc)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>, tensor<2x16x2x16xf32>, tensor<2x16x2x16xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x24x2x16xf32>, tensor<2x16x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: the new k cache is [batch, capacity, kv_heads, head_dim].
+func.func @sa_new_k_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op new k_cache must have rank 4, got 3}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x8x32xf32>, tensor<2x8x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: without caches the new k cache holds seq positions.
+func.func @sa_new_k_cache_len(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op new k_cache dim 1: expected 8, got 13}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x13x2x16xf32>, tensor<2x8x2x16xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: the new v cache is [batch, capacity, kv_heads, head_dim].
+func.func @sa_new_v_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op new v_cache must have rank 4, got 5}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16x1xf32>)
+  return
+}
+
+// -----
+
+// graph.self_attention: the new v cache has num_kv_heads heads.
+func.func @sa_new_v_cache_heads(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
+    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
+  // expected-error @+1 {{'graph.self_attention' op new v_cache dim 2: expected 2, got 4}}
+  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
+      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+         tensor<64x64xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x8x2x16xf32>, tensor<2x8x4x16xf32>)
   return
 }
 
@@ -2253,79 +2373,7 @@ func.func @sa_result_type(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
          tensor<64x64xf32>)
-      -> (tensor<2x8x32xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>)
-  return
-}
-
-// -----
-
-// graph.self_attention: the new k cache is [batch, kv_heads, past+seq, head_dim].
-func.func @sa_new_k_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
-    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op new k_cache must have rank 4, got 3}}
-  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x8x32xf32>, tensor<2x2x8x16xf32>)
-  return
-}
-
-// -----
-
-// graph.self_attention: without caches the new k cache holds seq positions.
-func.func @sa_new_k_cache_len(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
-    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op new k_cache dim 2: expected 8, got 13}}
-  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x13x16xf32>, tensor<2x2x8x16xf32>)
-  return
-}
-
-// -----
-
-// graph.self_attention: with caches the new k cache holds past + seq positions.
-func.func @sa_new_k_cache_past_seq(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
-    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>,
-    %kc: tensor<2x2x5x16xf32>, %vc: tensor<2x2x5x16xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op new k_cache dim 2: expected 13, got 8}}
-  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      k_cache(%kc) v_cache(%vc)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x8x16xf32>, tensor<2x2x13x16xf32>)
-  return
-}
-
-// -----
-
-// graph.self_attention: the new v cache is [batch, kv_heads, past+seq, head_dim].
-func.func @sa_new_v_cache_rank(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
-    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op new v_cache must have rank 4, got 5}}
-  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16x1xf32>)
-  return
-}
-
-// -----
-
-// graph.self_attention: the new v cache has num_kv_heads heads.
-func.func @sa_new_v_cache_heads(%x: tensor<2x8x64xf32>, %wq: tensor<64x64xf32>,
-    %wk: tensor<32x64xf32>, %wv: tensor<32x64xf32>, %wo: tensor<64x64xf32>) {
-  // expected-error @+1 {{'graph.self_attention' op new v_cache dim 1: expected 2, got 4}}
-  %r0, %r1, %r2 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
-      {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-      : (tensor<2x8x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<64x64xf32>)
-      -> (tensor<2x8x64xf32>, tensor<2x2x8x16xf32>, tensor<2x4x8x16xf32>)
+      -> (tensor<2x8x32xf32>, tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>)
   return
 }
 

@@ -322,67 +322,70 @@ func.func @attention(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x2x16xf32>, %v: ten
 // CHECK-SAME:    %[[BQ:[a-z0-9_]+]]: tensor<64xf32>, %[[WK:[a-z0-9_]+]]: tensor<32x64xf32>,
 // CHECK-SAME:    %[[BK:[a-z0-9_]+]]: tensor<32xf32>, %[[WV:[a-z0-9_]+]]: tensor<32x64xf32>,
 // CHECK-SAME:    %[[BV:[a-z0-9_]+]]: tensor<32xf32>, %[[WO:[a-z0-9_]+]]: tensor<64x64xf32>,
-// CHECK-SAME:    %[[BO:[a-z0-9_]+]]: tensor<64xf32>, %[[KC:[a-z0-9_]+]]: tensor<?x2x?x16xf32>,
-// CHECK-SAME:    %[[VC:[a-z0-9_]+]]: tensor<?x2x?x16xf32>, %[[X1:[a-z0-9_]+]]: tensor<2x1x64xf32>,
-// CHECK-SAME:    %[[KC1:[a-z0-9_]+]]: tensor<2x2x5x16xf32>, %[[VC1:[a-z0-9_]+]]: tensor<2x2x5x16xf32>)
+// CHECK-SAME:    %[[BO:[a-z0-9_]+]]: tensor<64xf32>, %[[KC:[a-z0-9_]+]]: tensor<?x?x2x16xf32>,
+// CHECK-SAME:    %[[VC:[a-z0-9_]+]]: tensor<?x?x2x16xf32>, %[[X1:[a-z0-9_]+]]: tensor<2x1x64xf32>,
+// CHECK-SAME:    %[[KC1:[a-z0-9_]+]]: tensor<2x5x2x16xf32>, %[[VC1:[a-z0-9_]+]]: tensor<2x5x2x16xf32>,
+// CHECK-SAME:    %[[POS:[a-z0-9_]+]]: tensor<1xi64>)
 // CHECK:         %[[Y0:.*]], %[[K0:.*]], %[[V0:.*]] = graph.self_attention %[[X]] q_proj(%[[WQ]]) k_proj(%[[WK]]) v_proj(%[[WV]]) o_proj(%[[WO]])
 // CHECK-SAME:      {causal, head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
 // CHECK-SAME:      : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<64x64xf32>)
-// CHECK-SAME:      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+// CHECK-SAME:      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
 // CHECK:         %[[Y1:.*]], %[[K1:.*]], %[[V1:.*]] = graph.self_attention %[[X]] q_proj(%[[WQ]]) q_bias(%[[BQ]])
 // CHECK-SAME:      k_proj(%[[WK]]) k_bias(%[[BK]]) v_proj(%[[WV]]) v_bias(%[[BV]]) o_proj(%[[WO]]) o_bias(%[[BO]])
 // CHECK-SAME:      k_cache(%[[KC]]) v_cache(%[[VC]])
 // CHECK-SAME:      {causal, head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
-// CHECK-SAME:      : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-// CHECK-SAME:      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+// CHECK-SAME:      : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+// CHECK-SAME:      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
 // CHECK:         %[[Y2:.*]], %[[K2:.*]], %[[V2:.*]] = graph.self_attention %[[X1]] q_proj(%[[WQ]]) k_proj(%[[WK]])
-// CHECK-SAME:      v_proj(%[[WV]]) v_bias(%[[BV]]) o_proj(%[[WO]]) k_cache(%[[KC1]]) v_cache(%[[VC1]])
+// CHECK-SAME:      v_proj(%[[WV]]) v_bias(%[[BV]]) o_proj(%[[WO]]) k_cache(%[[KC1]]) v_cache(%[[VC1]]) position(%[[POS]])
 // CHECK-SAME:      {causal, head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64}
-// CHECK-SAME:      : (tensor<2x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<64x64xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>)
-// CHECK-SAME:      -> (tensor<2x1x64xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>)
+// CHECK-SAME:      : (tensor<2x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>, tensor<32xf32>, tensor<64x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>, tensor<1xi64>)
+// CHECK-SAME:      -> (tensor<2x1x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>)
 // CHECK:         %[[Y3:.*]], %[[K3:.*]], %[[V3:.*]] = graph.self_attention %[[X1]] q_proj(%[[WQ]]) k_proj(%[[WQ]]) v_proj(%[[WQ]]) o_proj(%[[WO]])
 // CHECK-SAME:      {head_dim = 16 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64}
 // CHECK-SAME:      : (tensor<2x1x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>)
-// CHECK-SAME:      -> (tensor<2x1x64xf32>, tensor<2x4x1x16xf32>, tensor<2x4x1x16xf32>)
+// CHECK-SAME:      -> (tensor<2x1x64xf32>, tensor<2x1x4x16xf32>, tensor<2x1x4x16xf32>)
 // CHECK:         return %[[Y0]], %[[K1]], %[[V1]], %[[Y2]], %[[K2]], %[[V3]]
 func.func @self_attention(%x: tensor<?x?x64xf32>, %wq: tensor<64x64xf32>, %bq: tensor<64xf32>,
                           %wk: tensor<32x64xf32>, %bk: tensor<32xf32>, %wv: tensor<32x64xf32>,
                           %bv: tensor<32xf32>, %wo: tensor<64x64xf32>, %bo: tensor<64xf32>,
-                          %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,
-                          %x1: tensor<2x1x64xf32>, %kc1: tensor<2x2x5x16xf32>,
-                          %vc1: tensor<2x2x5x16xf32>)
-    -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<2x1x64xf32>,
-        tensor<2x2x6x16xf32>, tensor<2x4x1x16xf32>) {
+                          %kc: tensor<?x?x2x16xf32>, %vc: tensor<?x?x2x16xf32>,
+                          %x1: tensor<2x1x64xf32>, %kc1: tensor<2x5x2x16xf32>,
+                          %vc1: tensor<2x5x2x16xf32>, %pos: tensor<1xi64>)
+    -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<2x1x64xf32>,
+        tensor<2x5x2x16xf32>, tensor<2x1x4x16xf32>) {
   // Prefill without biases or caches.
   %y0, %k0, %v0 = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
          tensor<64x64xf32>)
-      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
   // Every bias and both caches, dynamic.
   %y1, %k1, %v1 = graph.self_attention %x q_proj(%wq) q_bias(%bq) k_proj(%wk) k_bias(%bk)
       v_proj(%wv) v_bias(%bv) o_proj(%wo) o_bias(%bo) k_cache(%kc) v_cache(%vc)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<64xf32>, tensor<32x64xf32>, tensor<32xf32>,
          tensor<32x64xf32>, tensor<32xf32>, tensor<64x64xf32>, tensor<64xf32>,
-         tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-      -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
-  // Static decode step: caches of 5 positions grow to 5 + 1; only v_bias.
+         tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+      -> (tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
+  // Static decode step into caches of capacity 5 at a run-time position;
+  // only v_bias.
   %y2, %k2, %v2 = graph.self_attention %x1 q_proj(%wq) k_proj(%wk) v_proj(%wv) v_bias(%bv)
-      o_proj(%wo) k_cache(%kc1) v_cache(%vc1)
+      o_proj(%wo) k_cache(%kc1) v_cache(%vc1) position(%pos)
       {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
       : (tensor<2x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-         tensor<32xf32>, tensor<64x64xf32>, tensor<2x2x5x16xf32>, tensor<2x2x5x16xf32>)
-      -> (tensor<2x1x64xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>)
+         tensor<32xf32>, tensor<64x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>,
+         tensor<1xi64>)
+      -> (tensor<2x1x64xf32>, tensor<2x5x2x16xf32>, tensor<2x5x2x16xf32>)
   // Not causal, num_kv_heads = num_heads (MHA).
   %y3, %k3, %v3 = graph.self_attention %x1 q_proj(%wq) k_proj(%wq) v_proj(%wq) o_proj(%wo)
       {num_heads = 4 : i64, num_kv_heads = 4 : i64, head_dim = 16 : i64}
       : (tensor<2x1x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>,
          tensor<64x64xf32>)
-      -> (tensor<2x1x64xf32>, tensor<2x4x1x16xf32>, tensor<2x4x1x16xf32>)
+      -> (tensor<2x1x64xf32>, tensor<2x1x4x16xf32>, tensor<2x1x4x16xf32>)
   return %y0, %k1, %v1, %y2, %k2, %v3
-      : tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<2x1x64xf32>,
-        tensor<2x2x6x16xf32>, tensor<2x4x1x16xf32>
+      : tensor<?x?x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<2x1x64xf32>,
+        tensor<2x5x2x16xf32>, tensor<2x1x4x16xf32>
 }
 
 // `activation` defaults to "relu2" and the printer leaves the default out.

@@ -1113,6 +1113,17 @@ func.func @fa_scale(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memr
 
 // -----
 
+// flash_attention: the position is one value.
+func.func @fa_position(%q: memref<1x1x4x16xf32>, %k: memref<1x64x2x16xf32>, %v: memref<1x64x2x16xf32>,
+                       %o: memref<1x1x4x16xf32>, %pos: memref<3xi64>) {
+  // expected-error @+1 {{'tile.flash_attention' op position shape: expected [1], got [3]}}
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+      : memref<1x1x4x16xf32>, memref<1x64x2x16xf32>, memref<1x64x2x16xf32>, memref<1x1x4x16xf32>, memref<3xi64>
+  return
+}
+
+// -----
+
 // flash_attention: block_q is positive.
 func.func @fa_block_q(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op block_q must be positive, got 0}}
@@ -1137,27 +1148,45 @@ func.func @fa_block_k(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: me
 
 // -----
 
-// kv_cache_append: cache is [batch, kv_heads, max_len, head_dim].
-func.func @kv_cache_rank(%new: memref<1x1x2x16xf32>, %cache: memref<2x4096x16xf32>, %pos: index) {
+// kv_cache_append: cache is [batch, capacity, kv_heads, head_dim].
+func.func @kv_cache_rank(%new: memref<1x1x2x16xf32>, %cache: memref<4096x2x16xf32>, %pos: memref<1xi64>) {
   // expected-error @+1 {{'tile.kv_cache_append' op cache must have rank 4, got 3}}
-  tile.kv_cache_append %new -> %cache[%pos] : memref<1x1x2x16xf32> -> memref<2x4096x16xf32>
+  tile.kv_cache_append %new -> %cache[%pos] : memref<1x1x2x16xf32> -> memref<4096x2x16xf32>, memref<1xi64>
   return
 }
 
 // -----
 
-// kv_cache_append: update is [batch, seq, kv_heads, head_dim] (not the cache layout).
-func.func @kv_cache_update(%new: memref<1x2x1x16xf32>, %cache: memref<1x2x4096x16xf32>, %pos: index) {
+// kv_cache_append: update is [batch, seq, kv_heads, head_dim] like the cache.
+func.func @kv_cache_update(%new: memref<1x2x1x16xf32>, %cache: memref<1x4096x2x16xf32>, %pos: memref<1xi64>) {
   // expected-error @+1 {{'tile.kv_cache_append' op update shape: expected [1, ?, 2, 16], got [1, 2, 1, 16]}}
-  tile.kv_cache_append %new -> %cache[%pos] : memref<1x2x1x16xf32> -> memref<1x2x4096x16xf32>
+  tile.kv_cache_append %new -> %cache[%pos] : memref<1x2x1x16xf32> -> memref<1x4096x2x16xf32>, memref<1xi64>
   return
 }
 
 // -----
 
 // kv_cache_append: the new positions fit in the cache.
-func.func @kv_cache_len(%new: memref<1x64x2x16xf32>, %cache: memref<1x2x32x16xf32>, %pos: index) {
-  // expected-error @+1 {{'tile.kv_cache_append' op update length must not exceed the cache length 32, got 64}}
-  tile.kv_cache_append %new -> %cache[%pos] : memref<1x64x2x16xf32> -> memref<1x2x32x16xf32>
+func.func @kv_cache_len(%new: memref<1x64x2x16xf32>, %cache: memref<1x32x2x16xf32>, %pos: memref<1xi64>) {
+  // expected-error @+1 {{'tile.kv_cache_append' op update length must not exceed the cache capacity 32, got 64}}
+  tile.kv_cache_append %new -> %cache[%pos] : memref<1x64x2x16xf32> -> memref<1x32x2x16xf32>, memref<1xi64>
+  return
+}
+
+// -----
+
+// kv_cache_append: the position is one value.
+func.func @kv_cache_position(%new: memref<1x1x2x16xf32>, %cache: memref<1x32x2x16xf32>, %pos: memref<2xi64>) {
+  // expected-error @+1 {{'tile.kv_cache_append' op position shape: expected [1], got [2]}}
+  tile.kv_cache_append %new -> %cache[%pos] : memref<1x1x2x16xf32> -> memref<1x32x2x16xf32>, memref<2xi64>
+  return
+}
+
+// -----
+
+// kv_cache_append: the position is an i64 buffer (read by the kernel), not an index.
+func.func @kv_cache_position_type(%new: memref<1x1x2x16xf32>, %cache: memref<1x32x2x16xf32>, %pos: memref<1xi32>) {
+  // expected-error @+1 {{'tile.kv_cache_append' op operand #2 must be 1D memref of 64-bit signless integer values, but got 'memref<1xi32>'}}
+  tile.kv_cache_append %new -> %cache[%pos] : memref<1x1x2x16xf32> -> memref<1x32x2x16xf32>, memref<1xi32>
   return
 }

@@ -148,9 +148,24 @@ func.func @attention(%q: memref<?x?x4x16xbf16>, %k: memref<?x?x2x16xbf16>,
 }
 
 // CHECK-LABEL: func.func @kv_cache
-// CHECK-SAME: (%[[NEW:[^:]+]]: memref<?x1x2x16xf32>, %[[CACHE:[^:]+]]: memref<?x2x4096x16xbf16>, %[[POS:[^:]+]]: index)
-func.func @kv_cache(%new: memref<?x1x2x16xf32>, %cache: memref<?x2x4096x16xbf16>, %pos: index) {
-  // CHECK: tile.kv_cache_append %[[NEW]] -> %[[CACHE]][%[[POS]]] : memref<?x1x2x16xf32> -> memref<?x2x4096x16xbf16>
-  tile.kv_cache_append %new -> %cache[%pos] : memref<?x1x2x16xf32> -> memref<?x2x4096x16xbf16>
+// CHECK-SAME: (%[[NEW:[^:]+]]: memref<?x1x2x16xf32>, %[[CACHE:[^:]+]]: memref<?x4096x2x16xbf16>, %[[POS:[^:]+]]: memref<1xi64>, %[[ALL:[^:]+]]: memref<?x?x2x16xf32>, %[[C2:[^:]+]]: memref<?x?x2x16xf32>)
+func.func @kv_cache(%new: memref<?x1x2x16xf32>, %cache: memref<?x4096x2x16xbf16>, %pos: memref<1xi64>,
+                    %all: memref<?x?x2x16xf32>, %cache2: memref<?x?x2x16xf32>) {
+  // CHECK: tile.kv_cache_append %[[NEW]] -> %[[CACHE]][%[[POS]]] : memref<?x1x2x16xf32> -> memref<?x4096x2x16xbf16>, memref<1xi64>
+  tile.kv_cache_append %new -> %cache[%pos] : memref<?x1x2x16xf32> -> memref<?x4096x2x16xbf16>, memref<1xi64>
+  // Without a position: written from row 0.
+  // CHECK: tile.kv_cache_append %[[ALL]] -> %[[C2]] : memref<?x?x2x16xf32> -> memref<?x?x2x16xf32>
+  tile.kv_cache_append %all -> %cache2 : memref<?x?x2x16xf32> -> memref<?x?x2x16xf32>
+  return
+}
+
+// A decode step's attention over a cache prefix, at a run-time position.
+// CHECK-LABEL: func.func @attention_at_position
+// CHECK: tile.flash_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64} : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
+func.func @attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf32>,
+                                 %v: memref<?x?x2x16xf32>, %o: memref<?x1x4x16xf32>,
+                                 %pos: memref<1xi64>) {
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+      : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
   return
 }

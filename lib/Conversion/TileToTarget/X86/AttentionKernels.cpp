@@ -75,6 +75,7 @@ struct FlashAttention {
   double scale;
   bool causal;
   int64_t blockK;
+  Value kvLen; // valid keys of a cache (null: all of k)
 
   int64_t headDim, group;
   SmallVector<Chunk> chunks;
@@ -82,8 +83,9 @@ struct FlashAttention {
   Value negInf;
 
   FlashAttention(Emitter &e, Value q, Value k, Value v, Value out, double scale,
-                 bool causal, int64_t blockK)
-      : e(e), q(q), k(k), v(v), out(out), scale(scale), causal(causal) {
+                 bool causal, int64_t blockK, Value kvLen)
+      : e(e), q(q), k(k), v(v), out(out), scale(scale), causal(causal),
+        kvLen(kvLen) {
     auto qType = cast<MemRefType>(q.getType());
     auto kType = cast<MemRefType>(k.getType());
     int64_t hq = qType.getDimSize(2), hkv = kType.getDimSize(1);
@@ -116,7 +118,8 @@ struct FlashAttention {
   }
 
   void emit() {
-    Value batch = e.dim(q, 0), seq = e.dim(q, 1), keys = e.dim(k, 2);
+    Value batch = e.dim(q, 0), seq = e.dim(q, 1);
+    Value keys = kvLen ? kvLen : e.dim(k, 2);
     int64_t hkv = cast<MemRefType>(k.getType()).getDimSize(1);
     negInf = e.f(-std::numeric_limits<double>::infinity());
     e.forRange(e.c(0), batch, [&](Value b) {
@@ -415,8 +418,9 @@ struct FlashAttention {
 
 void mlir::tessera::x86::emitFlashAttention(Emitter &e, Value q, Value k,
                                             Value v, Value out, double scale,
-                                            bool causal, int64_t blockK) {
-  FlashAttention(e, q, k, v, out, scale, causal, blockK).emit();
+                                            bool causal, int64_t blockK,
+                                            Value kvLen) {
+  FlashAttention(e, q, k, v, out, scale, causal, blockK, kvLen).emit();
 }
 
 //===----------------------------------------------------------------------===//

@@ -85,10 +85,12 @@ void emitSSDStateUpdate(Emitter &e, Value x, Value dt, Value dtBias,
                         double dtMax);
 
 /// Causal GQA attention with online softmax. q, out: [B, S, Hq, D]; k, v:
-/// [B, Hkv, T, D] (cache layout); query s sees keys j <= s + T - S; query head
-/// h reads K/V head h / (Hq/Hkv).
+/// indexed [B, Hkv, T, D] (any strides); query s sees keys j <= s + T - S;
+/// query head h reads K/V head h / (Hq/Hkv). `kvLen` (optional, an index
+/// computed at run time) replaces T: only keys [0, kvLen) of a larger cache.
 void emitFlashAttention(Emitter &e, Value q, Value k, Value v, Value out,
-                        double scale, bool causal, int64_t blockK);
+                        double scale, bool causal, int64_t blockK,
+                        Value kvLen = Value());
 
 /// out[B, Hkv, P+S, D]: out[:, :, :P] = past (null when P = 0),
 /// out[:, h, P+s, :] = fresh[:, s, h, :]. fresh: [B, S, Hkv, D].

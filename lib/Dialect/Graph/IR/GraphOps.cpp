@@ -296,20 +296,27 @@ LogicalResult SelfAttentionOp::verify() {
     return failure();
   if (bool(getKCache()) != bool(getVCache()))
     return emitOpError("k_cache and v_cache must be given together");
-  int64_t past = 0;
+  if (getPosition() && !getKCache())
+    return emitOpError("position needs k_cache and v_cache");
+  if (getPosition() &&
+      failed(checkShape(*this, "position", getPosition(), {1})))
+    return failure();
+  // [batch, capacity, kv_heads, head_dim]; without caches the new ones hold
+  // exactly this call's positions.
+  SmallVector<int64_t> newCache{batch, seq, getNumKvHeads(), getHeadDim()};
   if (getKCache()) {
     if (failed(checkRank(*this, "k_cache", getKCache().getType(), 4)))
       return failure();
-    past = dimOf(getKCache(), 2);
-    SmallVector<int64_t> cache{batch, getNumKvHeads(), past, getHeadDim()};
-    if (failed(checkShape(*this, "k_cache", getKCache(), cache)) ||
-        failed(checkShape(*this, "v_cache", getVCache(), cache)))
+    int64_t capacity = dimOf(getKCache(), 1);
+    newCache = {batch, capacity, getNumKvHeads(), getHeadDim()};
+    if (failed(checkShape(*this, "k_cache", getKCache(), newCache)) ||
+        failed(checkShape(*this, "v_cache", getVCache(), newCache)))
       return failure();
+    if (!ShapedType::isDynamic(capacity) && !ShapedType::isDynamic(seq) &&
+        seq > capacity)
+      return emitOpError("sequence length ")
+             << seq << " exceeds the cache capacity " << capacity;
   }
-  int64_t total = (ShapedType::isDynamic(past) || ShapedType::isDynamic(seq))
-                      ? ShapedType::kDynamic
-                      : past + seq;
-  SmallVector<int64_t> newCache{batch, getNumKvHeads(), total, getHeadDim()};
   if (getX().getType() != getResult().getType())
     return emitOpError("result type must equal the input type ")
            << getX().getType() << ", got " << getResult().getType();

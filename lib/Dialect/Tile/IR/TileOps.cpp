@@ -361,6 +361,13 @@ LogicalResult SSDStateUpdateOp::verify() {
 // Attention
 //===----------------------------------------------------------------------===//
 
+/// `position` operands are `memref<1xi64>`: one value, read at run time.
+static LogicalResult checkPosition(Operation *op, Value position) {
+  if (!position)
+    return success();
+  return checkShape(op, "position", position, {1});
+}
+
 LogicalResult FlashAttentionOp::verify() {
   if (failed(checkRank(*this, "q", getQ().getType(), 4)) ||
       failed(checkRank(*this, "k", getK().getType(), 4)))
@@ -372,9 +379,12 @@ LogicalResult FlashAttentionOp::verify() {
       failed(checkSameShape(*this, "v", getV(), getK())) ||
       failed(checkDivides(*this, "query heads must be a multiple of kv heads",
                           qHeads, kvHeads)) ||
-      failed(checkSameShape(*this, "out", getOut(), getQ())))
+      failed(checkSameShape(*this, "out", getOut(), getQ())) ||
+      failed(checkPosition(*this, getPosition())))
     return failure();
-  if (getCausal() && !ShapedType::isDynamic(seq) &&
+  // With a position the keys are a cache prefix whose length is only known
+  // at run time.
+  if (!getPosition() && getCausal() && !ShapedType::isDynamic(seq) &&
       !ShapedType::isDynamic(kvLen) && kvLen < seq)
     return emitOpError("causal attention needs at least as many keys as "
                        "queries, got ")
@@ -390,15 +400,16 @@ LogicalResult FlashAttentionOp::verify() {
 LogicalResult KVCacheAppendOp::verify() {
   if (failed(checkRank(*this, "cache", getCache().getType(), 4)))
     return failure();
-  int64_t batch = dimOf(getCache(), 0), kvHeads = dimOf(getCache(), 1);
-  int64_t maxLen = dimOf(getCache(), 2), headDim = dimOf(getCache(), 3);
+  int64_t batch = dimOf(getCache(), 0), capacity = dimOf(getCache(), 1);
+  int64_t kvHeads = dimOf(getCache(), 2), headDim = dimOf(getCache(), 3);
   if (failed(checkShape(*this, "update", getUpdate(),
-                        {batch, kDynamic, kvHeads, headDim})))
+                        {batch, kDynamic, kvHeads, headDim})) ||
+      failed(checkPosition(*this, getPosition())))
     return failure();
   int64_t seq = dimOf(getUpdate(), 1);
-  if (!ShapedType::isDynamic(seq) && !ShapedType::isDynamic(maxLen) &&
-      seq > maxLen)
-    return emitOpError("update length must not exceed the cache length ")
-           << maxLen << ", got " << seq;
+  if (!ShapedType::isDynamic(seq) && !ShapedType::isDynamic(capacity) &&
+      seq > capacity)
+    return emitOpError("update length must not exceed the cache capacity ")
+           << capacity << ", got " << seq;
   return success();
 }

@@ -18,6 +18,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 
 def Graph_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Graph_IdTensor : RankedTensorOf<[I32, I64]>;
+// A decode position: the number of tokens already in the caches.
+def Graph_PositionTensor : 1DTensorOf<[I64]>;
 
 //===----------------------------------------------------------------------===//
 // Weights
@@ -310,19 +312,27 @@ def Graph_SelfAttentionOp : Graph_Op<"self_attention",
     `[kv_heads*head_dim, hidden]`), `graph.attention` (scale
     `1/sqrt(head_dim)`, no positional encoding), `o_proj`.
 
-    The optional `k_cache`/`v_cache` (`[batch, kv_heads, past, head_dim]`)
-    hold the keys and values of earlier positions; the results are the
-    output and the caches extended by this call's `seq` positions
-    (`[batch, kv_heads, past + seq, head_dim]`). A static `seq = 1` is a
-    decode step: `convert-graph-to-tile` lowers it to a KV-cache append and
-    attention over the cache.
+    The optional `k_cache`/`v_cache` (`[batch, capacity, kv_heads,
+    head_dim]`, the layout `tile.flash_attention` reads) hold the keys and
+    values of earlier positions; `position` (`tensor<1xi64>`, requires the
+    caches; absent means 0) is the number of positions they already hold.
+    The results are the output and the caches with positions
+    `[position, position + seq)` replaced by this call's keys and values
+    (same type as the incoming caches); attention runs over keys
+    `[0, position + seq)`, with causal masking by absolute position. The
+    position is a value, not a shape: one compiled step serves every
+    position, and a cache of fixed capacity is updated in place once
+    `convert-graph-to-tile` ties it to its result. Without caches the new
+    caches hold exactly this call's positions (`[batch, seq, kv_heads,
+    head_dim]`). A static `seq = 1` is a decode step.
 
     ```mlir
     %y, %kc, %vc = graph.self_attention %x q_proj(%wq) k_proj(%wk) v_proj(%wv) o_proj(%wo)
+        k_cache(%k) v_cache(%v) position(%pos)
         {causal, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64}
-        : (tensor<?x?x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
-           tensor<64x64xf32>)
-        -> (tensor<?x?x64xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>)
+        : (tensor<?x1x64xf32>, tensor<64x64xf32>, tensor<32x64xf32>, tensor<32x64xf32>,
+           tensor<64x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<1xi64>)
+        -> (tensor<?x1x64xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>)
     ```
   }];
   let arguments = (ins
@@ -332,6 +342,7 @@ def Graph_SelfAttentionOp : Graph_Op<"self_attention",
     Graph_FloatTensor:$v_proj, Optional<Graph_FloatTensor>:$v_bias,
     Graph_FloatTensor:$o_proj, Optional<Graph_FloatTensor>:$o_bias,
     Optional<Graph_FloatTensor>:$k_cache, Optional<Graph_FloatTensor>:$v_cache,
+    Optional<Graph_PositionTensor>:$position,
     UnitAttr:$causal, I64Attr:$num_heads, I64Attr:$num_kv_heads,
     I64Attr:$head_dim);
   let results = (outs Graph_FloatTensor:$result,
@@ -343,6 +354,7 @@ def Graph_SelfAttentionOp : Graph_Op<"self_attention",
     `v_proj` `(` $v_proj `)` (`v_bias` `(` $v_bias^ `)`)?
     `o_proj` `(` $o_proj `)` (`o_bias` `(` $o_bias^ `)`)?
     (`k_cache` `(` $k_cache^ `)`)? (`v_cache` `(` $v_cache^ `)`)?
+    (`position` `(` $position^ `)`)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;

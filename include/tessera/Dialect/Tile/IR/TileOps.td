@@ -24,6 +24,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Tile_FloatMemRef : MemRefOf<[AnyFloat]>;
 def Tile_IdMemRef : MemRefOf<[I32, I64]>;
+// A decode position in device memory (`memref<1xi64>`): read by kernels, so
+// that no host-side size depends on it (one captured step per position).
+def Tile_PositionMemRef : MemRefRankOf<[I64], [1]>;
 
 //===----------------------------------------------------------------------===//
 // Buffers and data movement
@@ -506,17 +509,28 @@ def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
     bottom-right: the queries are the last `seq` positions), so
     `kv_len >= seq`.
 
+    With `position` (`memref<1xi64>`, read at run time), `k` and `v` are
+    caches of some capacity holding `position[0] + seq` valid keys (this
+    call's keys already appended at `position[0]`): only keys
+    `[0, position[0] + seq)` are read, and query `i` (absolute position
+    `position[0] + i`) sees keys `j <= position[0] + i`. The capacity is
+    never a loop bound, so one compiled step serves every position.
+
     The softmax is computed online (FlashAttention): blocks of `block_q`
     queries keep a running max and sum while blocks of `block_k` keys stream
-    past (both positive). Any layout works through strides: a decode step
-    reads a `[batch, kv_heads, len, head_dim]` cache through a
-    `memref.transpose`d subview.
+    past (both positive). Any layout works through strides; the K/V caches
+    are kept in this op's `[batch, capacity, kv_heads, head_dim]` layout end
+    to end, never transposed.
 
     ```mlir
     tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64,
                                           block_q = 64 : i64, block_k = 64 : i64}
         : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>,
           memref<?x?x4x16xbf16>
+    tile.flash_attention %q1, %kc, %vc, %o1 at %pos {causal, scale = 0.25 : f64,
+                                                    block_q = 64 : i64, block_k = 64 : i64}
+        : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>,
+          memref<?x1x4x16xf32>, memref<1xi64>
     ```
   }];
   let arguments = (ins
@@ -524,35 +538,46 @@ def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
     Arg<Tile_FloatMemRef, "k [batch, kv_len, kv_heads, head_dim]", [MemRead]>:$k,
     Arg<Tile_FloatMemRef, "v [batch, kv_len, kv_heads, head_dim]", [MemRead]>:$v,
     Arg<Tile_FloatMemRef, "out [batch, seq, q_heads, head_dim]", [MemWrite]>:$out,
+    Arg<Optional<Tile_PositionMemRef>, "keys already cached", [MemRead]>:$position,
     UnitAttr:$causal, F64Attr:$scale, I64Attr:$block_q, I64Attr:$block_k);
-  let assemblyFormat = "$q `,` $k `,` $v `,` $out attr-dict `:` type(operands)";
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out (`at` $position^)? attr-dict `:` type(operands)
+  }];
   let hasVerifier = 1;
 }
 
 def Tile_KVCacheAppendOp : Tile_Op<"kv_cache_append"> {
-  let summary = "write new keys or values into a K/V cache";
+  let summary = "write new keys or values into a K/V cache in place";
   let description = [{
-    `cache[b, h, position + s, :] = update[b, s, h, :]` for `cache`
-    `[batch, kv_heads, max_len, head_dim]` and `update` (the new positions'
-    keys or values, in the layout the projections produce)
-    `[batch, seq, kv_heads, head_dim]`. `position` is the number of positions
-    already cached; `position + seq <= max_len` is checked at run time (and
-    `seq <= max_len` here). Element types may differ (the cache may be
-    narrower).
+    `cache[b, position + s, h, :] = update[b, s, h, :]` for `cache`
+    `[batch, capacity, kv_heads, head_dim]` (the layout
+    `tile.flash_attention` reads, so the cache is never transposed) and
+    `update` (the new positions' keys or values, as the projections produce
+    them) `[batch, seq, kv_heads, head_dim]`. `position` (`memref<1xi64>`,
+    read at run time; absent means 0) is the number of positions already
+    cached; only the `seq` written rows are touched, so an append costs the
+    same at every position. `position + seq <= capacity` is the caller's
+    contract (the runtime checks it before compiled code runs; `seq <=
+    capacity` is checked here when static). Element types may differ (the
+    cache may be narrower).
 
     ```mlir
     tile.kv_cache_append %k_new -> %k_cache[%pos]
-        : memref<?x1x2x16xf32> -> memref<?x2x4096x16xbf16>
+        : memref<?x1x2x16xf32> -> memref<?x4096x2x16xbf16>, memref<1xi64>
+    tile.kv_cache_append %k_all -> %k_cache
+        : memref<?x?x2x16xf32> -> memref<?x?x2x16xf32>
     ```
   }];
   let arguments = (ins
-    Arg<Tile_FloatMemRef, "cache [batch, kv_heads, max_len, head_dim]",
+    Arg<Tile_FloatMemRef, "cache [batch, capacity, kv_heads, head_dim]",
         [MemWrite]>:$cache,
     Arg<Tile_FloatMemRef, "update [batch, seq, kv_heads, head_dim]",
         [MemRead]>:$update,
-    Index:$position);
+    Arg<Optional<Tile_PositionMemRef>, "positions already cached",
+        [MemRead]>:$position);
   let assemblyFormat = [{
-    $update `->` $cache `[` $position `]` attr-dict `:` type($update) `->` type($cache)
+    $update `->` $cache (`[` $position^ `]`)? attr-dict `:` type($update) `->`
+    type($cache) (`,` type($position)^)?
   }];
   let hasVerifier = 1;
 }

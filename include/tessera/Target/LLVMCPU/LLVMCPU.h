@@ -1,0 +1,72 @@
+//===- LLVMCPU.h - Object code for CPU targets and in-process loading -*- C++ -*-===//
+//
+// The last step of the Tessera pipeline for CPU targets:
+//
+//   LLVM dialect --translate--> LLVM IR --O<n>--> TargetMachine --> object
+//
+// and the loader the x86 runtime uses: an ORC JIT that links one object in
+// process (no system linker), resolving libc/libm symbols against the
+// running process. Used by `tessera-translate --tessera-to-x86-object` and
+// bound (only bound) by the Python extension.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TESSERA_TARGET_LLVMCPU_LLVMCPU_H
+#define TESSERA_TARGET_LLVMCPU_LLVMCPU_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
+
+namespace mlir::tessera {
+
+/// What to compile for. Empty `cpu` and `features` mean this machine's CPU
+/// and all its features (AVX-512 included where present).
+struct CPUTargetOptions {
+  std::string cpu;
+  std::string features;
+  int optLevel = 3;
+};
+
+/// This machine's CPU name (LLVM's spelling, e.g. "znver3").
+std::string getHostCPUName();
+/// This machine's CPU features as an LLVM feature string ("+avx2,+fma,...").
+std::string getHostCPUFeatures();
+/// The LLVM version the library was built against ("22.1.0").
+std::string getLLVMVersion();
+
+/// Translates `module` (LLVM dialect) to LLVM IR, optimises it at
+/// `options.optLevel` for the target machine and returns a relocatable
+/// object. Translation diagnostics go to the context's handler.
+llvm::Expected<llvm::SmallVector<char, 0>>
+emitObject(ModuleOp module, const CPUTargetOptions &options);
+
+/// One object file linked in process by an ORC JIT.
+class JitLibrary {
+public:
+  static llvm::Expected<std::unique_ptr<JitLibrary>>
+  load(llvm::StringRef object);
+  ~JitLibrary();
+
+  /// The address of a symbol of the object.
+  llvm::Expected<uint64_t> lookup(llvm::StringRef name);
+
+private:
+  JitLibrary() = default;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+/// Registers `--tessera-to-x86-object` with mlir-translate's registry.
+void registerToX86ObjectTranslation();
+
+} // namespace mlir::tessera
+
+#endif // TESSERA_TARGET_LLVMCPU_LLVMCPU_H

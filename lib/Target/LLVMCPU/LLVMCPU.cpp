@@ -1,0 +1,207 @@
+//===- LLVMCPU.cpp - Object code for CPU targets and in-process loading ---===//
+//
+// Last stage of the CPU pipeline: LLVM dialect -> LLVM IR -> O<n> -> object,
+// for a TargetMachine of the requested (or the host's) CPU and features; and
+// the ORC JIT loader of such objects (see LLVMCPU.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/Target/LLVMCPU/LLVMCPU.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::tessera;
+
+namespace {
+
+void initNativeTargetOnce() {
+  static std::once_flag flag;
+  std::call_once(flag, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CPUTargetOptions &options) {
+  initNativeTargetOnce();
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for " + triple.str() + ": " + error);
+  std::string cpu = options.cpu.empty() ? getHostCPUName() : options.cpu;
+  std::string features = options.features;
+  if (features.empty() && options.cpu.empty())
+    features = getHostCPUFeatures();
+  int o = options.optLevel;
+  llvm::CodeGenOptLevel level = o <= 0   ? llvm::CodeGenOptLevel::None
+                                : o == 1 ? llvm::CodeGenOptLevel::Less
+                                : o == 2 ? llvm::CodeGenOptLevel::Default
+                                         : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!tm)
+    return makeError("could not create a target machine for " + triple.str() +
+                     " (cpu '" + cpu + "')");
+  return tm;
+}
+
+/// LLVM's default O`optLevel` pipeline on `module` for `tm`.
+void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel <= 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = level == llvm::OptimizationLevel::O0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+} // namespace
+
+std::string mlir::tessera::getHostCPUName() {
+  return llvm::sys::getHostCPUName().str();
+}
+
+std::string mlir::tessera::getHostCPUFeatures() {
+  llvm::SubtargetFeatures f;
+  for (auto &kv : llvm::sys::getHostCPUFeatures())
+    f.AddFeature(kv.first(), kv.second);
+  return f.getString();
+}
+
+std::string mlir::tessera::getLLVMVersion() { return LLVM_VERSION_STRING; }
+
+llvm::Expected<llvm::SmallVector<char, 0>>
+mlir::tessera::emitObject(ModuleOp module, const CPUTargetOptions &options) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module.getOperation(), llvmContext);
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+  auto tm = createTargetMachine(options);
+  if (!tm)
+    return tm.takeError();
+  llvmModule->setTargetTriple((*tm)->getTargetTriple());
+  llvmModule->setDataLayout((*tm)->createDataLayout());
+  optimize(*llvmModule, **tm, options.optLevel);
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr,
+                                 llvm::CodeGenFileType::ObjectFile))
+    return makeError("the target cannot emit object files");
+  codegen.run(*llvmModule);
+  return buffer;
+}
+
+//===----------------------------------------------------------------------===//
+// JitLibrary
+//===----------------------------------------------------------------------===//
+
+JitLibrary::~JitLibrary() = default;
+
+llvm::Expected<std::unique_ptr<JitLibrary>>
+JitLibrary::load(llvm::StringRef object) {
+  initNativeTargetOnce();
+  auto jitOrErr = llvm::orc::LLJITBuilder().create();
+  if (!jitOrErr)
+    return makeError("could not start the JIT: " +
+                     llvm::toString(jitOrErr.takeError()));
+  std::unique_ptr<JitLibrary> lib(new JitLibrary());
+  lib->jit = std::move(*jitOrErr);
+  auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      lib->jit->getDataLayout().getGlobalPrefix());
+  if (!generator)
+    return makeError("could not search the process for symbols: " +
+                     llvm::toString(generator.takeError()));
+  lib->jit->getMainJITDylib().addGenerator(std::move(*generator));
+  if (llvm::Error err = lib->jit->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(object, "tessera-module.o")))
+    return makeError("could not load the object file: " +
+                     llvm::toString(std::move(err)));
+  return lib;
+}
+
+llvm::Expected<uint64_t> JitLibrary::lookup(llvm::StringRef name) {
+  auto addr = jit->lookup(name);
+  if (!addr)
+    return makeError("symbol '" + name + "' not found in the compiled module: " +
+                     llvm::toString(addr.takeError()));
+  return addr->getValue();
+}
+
+//===----------------------------------------------------------------------===//
+// mlir-translate registration
+//===----------------------------------------------------------------------===//
+
+void mlir::tessera::registerToX86ObjectTranslation() {
+  static llvm::cl::opt<std::string> cpu(
+      "tessera-cpu", llvm::cl::desc("CPU of --tessera-to-x86-object "
+                                    "(default: this machine's)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<std::string> features(
+      "tessera-cpu-features",
+      llvm::cl::desc("LLVM feature string of --tessera-to-x86-object "
+                     "(default: the CPU's)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<int> optLevel(
+      "tessera-opt-level",
+      llvm::cl::desc("LLVM optimisation level of --tessera-to-x86-object"),
+      llvm::cl::init(3));
+  TranslateFromMLIRRegistration reg(
+      "tessera-to-x86-object",
+      "translate an LLVM-dialect module to an x86 object file",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a builtin.module");
+        auto obj = emitObject(module, {cpu, features, optLevel});
+        if (!obj)
+          return module.emitError(llvm::toString(obj.takeError()));
+        os.write(obj->data(), obj->size());
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<LLVM::LLVMDialect>();
+        registerAllToLLVMIRTranslations(registry);
+      });
+}

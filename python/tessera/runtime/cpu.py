@@ -1,0 +1,92 @@
+"""The x86 CPU driver: compiled object -> ORC JIT in process, numpy buffers.
+
+The object comes from the LLVM stage (``tessera._tessera`` binds the codegen
+library, lib/Target/LLVMCPU). It is loaded without a system linker; symbols
+it needs from libc/libm resolve against the running process. Functions are
+called through MLIR's C interface (``llvm.emit_c_interface``): every argument
+is a pointer to a ranked memref descriptor. Weights are the artifact's
+memory-mapped arrays (no copies); states are numpy arrays that the compiled
+code updates in place.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Sequence
+
+import numpy as np
+
+from tessera.errors import RuntimeInputError
+from tessera.runtime.abi import DTYPES, FunctionABI, StateABI
+from tessera.runtime.driver import Driver
+
+_DESCRIPTORS: dict[int, type] = {}
+
+
+def _descriptor_type(rank: int) -> type:
+    """ctypes mirror of MLIR's ranked memref descriptor for ``rank``."""
+    if rank not in _DESCRIPTORS:
+        class Descriptor(ctypes.Structure):
+            _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                        ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * rank),
+                        ("strides", ctypes.c_int64 * rank)]
+        _DESCRIPTORS[rank] = Descriptor
+    return _DESCRIPTORS[rank]
+
+
+def _descriptor(arr: np.ndarray):
+    """The memref descriptor of a C-contiguous numpy array (no copy)."""
+    if not arr.flags.c_contiguous:
+        raise RuntimeInputError("internal: arrays passed to compiled code must be C-contiguous")
+    d = _descriptor_type(arr.ndim)()
+    d.allocated = d.aligned = arr.ctypes.data
+    d.offset = 0
+    for i, (n, s) in enumerate(zip(arr.shape, arr.strides)):
+        d.sizes[i] = n
+        d.strides[i] = s // arr.itemsize
+    return d
+
+
+class CPUDriver(Driver):
+    target = "x86"
+
+    def __init__(self, code: bytes, functions: dict[str, FunctionABI]):
+        from tessera._tessera import JitLibrary
+
+        self._lib = JitLibrary(code)
+        self._abi = functions
+        self._functions = {}
+        for name, abi in functions.items():
+            address = self._lib.lookup(f"_mlir_ciface_{name}")
+            proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * abi.num_args))
+            self._functions[name] = proto(address)
+        self._weights: dict[str, np.ndarray] = {}
+
+    def bind_weights(self, weights: dict[str, np.ndarray]) -> None:
+        self._weights = {k: np.ascontiguousarray(v) for k, v in weights.items()}
+
+    def allocate_state(self, spec: StateABI, shape: Sequence[int]) -> np.ndarray:
+        # np.zeros maps fresh zero pages lazily: a cache of large capacity
+        # costs memory only for the rows actually written ([B, capacity, ...]
+        # keeps each sequence's written prefix contiguous).
+        return np.zeros(tuple(shape), DTYPES[spec.dtype])
+
+    def state_to_host(self, buffer) -> np.ndarray:
+        return buffer
+
+    def run(self, function: str, inputs: dict[str, np.ndarray], states: Sequence,
+            results: dict[str, Sequence[int]]) -> dict[str, np.ndarray]:
+        abi = self._abi[function]
+        args: list = [None] * abi.num_args
+        for spec in abi.inputs:
+            args[spec.arg] = inputs[spec.name]
+        for spec, buf in zip(abi.states, states):
+            args[spec.arg] = buf
+        for k, name in enumerate(abi.weights):
+            args[abi.first_weight_arg + k] = self._weights[name]
+        out = {}
+        for spec in abi.results:
+            out[spec.name] = args[spec.arg] = np.empty(tuple(results[spec.name]), DTYPES[spec.dtype])
+        descriptors = [_descriptor(a) for a in args]
+        self._functions[function](*[ctypes.addressof(d) for d in descriptors])
+        return out

@@ -1,0 +1,21 @@
+//===- tessera-translate.cpp - Tessera's mlir-translate -------------------===//
+//
+// Translations out of MLIR, by hand on .mlir files: upstream's (e.g.
+// --mlir-to-llvmir) plus Tessera's, registered in
+// mlir::tessera::registerTesseraTranslations():
+//   tessera-opt m.mlir --tessera-lower-to-llvm | \
+//     tessera-translate --tessera-to-x86-object -o m.o
+//
+//===----------------------------------------------------------------------===//
+
+#include "tessera/InitAllDialects.h"
+
+#include "mlir/InitAllTranslations.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllTranslations();
+  mlir::tessera::registerTesseraTranslations();
+  return mlir::failed(
+      mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));
+}
