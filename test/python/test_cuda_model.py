@@ -125,6 +125,28 @@ def test_abi_today_and_with_roles():
     assert new.in_place and new.capacity == 64
 
 
+def test_abi_as_convert_graph_to_tile_writes_it():
+    """tessera.abi as the compiler records it (entries with argument indices;
+    states in place) gives the same roles as the role-list form."""
+    ir_abi = {"first_weight_arg": 4, "weights": ["w0"],
+              "inputs": [{"arg": 0, "name": "ids", "dtype": "i64", "shape": [-1, -1]},
+                         {"arg": 1, "name": "position", "dtype": "i64", "shape": [1]}],
+              "states": [{"arg": 3, "kind": "v_cache", "in_place": True, "layer": 1},
+                         {"arg": 2, "kind": "k_cache", "in_place": True, "layer": 1}],
+              "results": [{"arg": 5, "name": "logits", "dtype": "f32", "shape": [-1, -1, 8]}]}
+    fn = _fn({"tessera.weights": ["w0"], "tessera.abi": ir_abi}, logits_at=-1)
+    fn.args[1] = type(fn.args[1])("%p", "memref", "i64", (1,))
+    abi = function_abi(fn)
+    assert [r.kind for r in abi.roles] == ["ids", "position", "state_in", "state_in", "weight", "logits"]
+    assert abi.in_place
+    not_in_place = {**ir_abi, "states": [{**e, "in_place": False} for e in ir_abi["states"]]}
+    with pytest.raises(BundleError, match="needs every state updated in place"):
+        function_abi(_fn({"tessera.weights": ["w0"], "tessera.abi": not_in_place}, logits_at=-1))
+    gap = {**ir_abi, "states": ir_abi["states"][:1]}
+    with pytest.raises(BundleError, match="inputs and states must be the arguments 0..2"):
+        function_abi(_fn({"tessera.weights": ["w0"], "tessera.abi": gap}, logits_at=-1))
+
+
 @pytest.mark.parametrize("abi,message", [
     ({"tessera.num_inputs": 1, "tessera.num_results": 1}, "tessera.weights must be a list"),
     ({"tessera.weights": [], "tessera.num_inputs": 0, "tessera.num_results": 1}, "must be positive integers"),

@@ -76,6 +76,26 @@ class FunctionAbi:
         return sum(1 for r in self.roles if r.kind == kind)
 
 
+def _roles_of_ir_abi(abi: dict, where: str) -> dict:
+    """convert-graph-to-tile's ``tessera.abi`` (inputs, states, results as
+    ``{arg, name|kind, dtype, shape, in_place}`` entries, weights by name from
+    ``first_weight_arg``) as the role lists read below: inputs and states in
+    argument order before the weights, results after them."""
+    try:
+        entries = [(int(e["arg"]), str(e["name"])) for e in abi["inputs"]]
+        states = abi.get("states", [])
+        entries += [(int(e["arg"]), "state") for e in states]
+        results = sorted((int(e["arg"]), str(e["name"])) for e in abi["results"])
+    except (KeyError, TypeError, ValueError):
+        raise BundleError(f"{where}: tessera.abi entries need an arg index and a name") from None
+    entries.sort()
+    if [a for a, _ in entries] != list(range(len(entries))):
+        raise BundleError(f"{where}: tessera.abi inputs and states must be the arguments 0..{len(entries) - 1}")
+    if not all(e.get("in_place") for e in states):
+        raise BundleError(f"{where}: this driver needs every state updated in place (in_place = true)")
+    return {"inputs": [name for _, name in entries], "results": [name for _, name in results]}
+
+
 def function_abi(fn: Function) -> FunctionAbi:
     """The calling convention of a host function, from its ``abi`` attributes.
 
@@ -107,6 +127,9 @@ def function_abi(fn: Function) -> FunctionAbi:
                 described = json.loads(described)
             except json.JSONDecodeError:
                 described = None
+        if isinstance(described, dict) and described.get("inputs") \
+                and all(isinstance(e, dict) for e in described["inputs"]):
+            described = _roles_of_ir_abi(described, where)
         if not isinstance(described, dict) or not isinstance(described.get("inputs"), list) \
                 or not isinstance(described.get("results"), list):
             raise BundleError(f"{where}: tessera.abi is not understood by this driver (expected "
