@@ -27,6 +27,30 @@ def tiny_config():
     return load_config(builtin_config_path("nemotron_h_tiny"))
 
 
+def _shared_candidates() -> list[Path]:
+    roots = [Path(os.environ["TESSERA_SHARED_DIR"])] if os.environ.get("TESSERA_SHARED_DIR") else []
+    roots += [REPO / "shared", REPO.parent / "shared"]
+    # A git worktree (REPO/.git is a file "gitdir: <main>/.git/worktrees/<name>"):
+    # the main checkout's neighbour too.
+    git = REPO / ".git"
+    if git.is_file() and git.read_text().startswith("gitdir:"):
+        gitdir = Path(git.read_text().split(":", 1)[1].strip())
+        if gitdir.parent.name == "worktrees":
+            roots.append(gitdir.parents[2].parent / "shared")
+    return roots
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the project's ``shared/`` directory, which CI places beside the
+    clone (``../shared``; also ``./shared`` or $TESSERA_SHARED_DIR).  Fails -- never
+    skips -- when it is missing, so a check against it cannot pass vacuously."""
+    for root in _shared_candidates():
+        if (root / relative).is_file():
+            return root / relative
+    pytest.fail(f"shared/{relative} not found (looked in {', '.join(str(r) for r in _shared_candidates())}; "
+                "set TESSERA_SHARED_DIR)")
+
+
 def listing(path: Path) -> list[str]:
     """Everything under ``path`` (relative), to assert that nothing was written."""
     return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))

@@ -5,13 +5,12 @@ import math
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, shared_file
 from tessera.config import NemotronHConfig, builtin_config_path, load_config
 from tessera.errors import ConfigError, TesseraError
 
 # NVIDIA-Nemotron-Nano-12B-v2-Base's published config.json values (copied from the
-# project's shared/reference/nemotron-nano-12b-v2-base.json, which is also compared
-# below when the checkout sits next to it -- a fresh CI clone may not).
+# project's shared/reference/nemotron-nano-12b-v2-base.json, which is compared too).
 PUBLISHED_12B = {
     "architectures": ["NemotronHForCausalLM"], "model_type": "nemotron_h", "vocab_size": 131072,
     "hidden_size": 5120, "num_hidden_layers": 62,
@@ -24,7 +23,6 @@ PUBLISHED_12B = {
     "tie_word_embeddings": False, "max_position_embeddings": 131072, "bos_token_id": 1, "eos_token_id": 2,
     "pad_token_id": 0, "torch_dtype": "bfloat16",
 }
-REFERENCE_JSONS = [root / "shared" / "reference" / "nemotron-nano-12b-v2-base.json" for root in (REPO, REPO.parent)]
 
 
 def tiny_dict(**overrides):
@@ -37,7 +35,7 @@ def test_12b_yaml_mirrors_published_config_field_for_field():
     import yaml
 
     ours = yaml.safe_load((REPO / "configs" / "nemotron_nano_12b_v2_base.yaml").read_text())
-    sources = [PUBLISHED_12B] + [json.loads(p.read_text()) for p in REFERENCE_JSONS if p.exists()]
+    sources = [PUBLISHED_12B, json.loads(shared_file("reference/nemotron-nano-12b-v2-base.json").read_text())]
     for ref in sources:
         ref = {k: v for k, v in ref.items() if k != "_note"}
         assert set(ours) == set(ref)
