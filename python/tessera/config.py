@@ -12,7 +12,18 @@ There is exactly one loader, :func:`load_config`, which reads
 Field names follow HF's ``NemotronHConfig``; the loader also accepts every
 legacy spelling HF 5.x's ``NemotronHConfig.__post_init__`` accepts
 (``mamba_n_groups``, ``mamba_d_conv``, ... and ``layers_block_type`` /
-``layer_types`` lists instead of ``hybrid_override_pattern``).
+``layer_types`` lists instead of ``hybrid_override_pattern``); all of them map
+to one NemotronHConfig.
+
+Validation follows what HF's ``NemotronHForCausalLM`` reads and computes: a
+config HF runs, Tessera accepts; one HF would run into a shape error or compute
+garbage for, Tessera refuses naming the field.  So the Mamba width is
+``mamba_num_heads * mamba_head_dim`` (``expand`` is carried but never used), and
+the fields of a block kind (FIELDS_BY_BLOCK) are required and range-checked only
+when the pattern has that block; otherwise they may be absent (None) and are
+only type-checked, as HF's strict config does.  Activations other than the ones
+Tessera lowers (ReLU² MLP, SiLU Mamba) are refused.  MoE ('E') layers load but
+are refused by the weight-name contract and the Graph-IR builder (planned).
 """
 
 from __future__ import annotations

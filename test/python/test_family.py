@@ -6,8 +6,8 @@ functions and lowers to Tile-IR.  MoE (Nemotron 3 Nano) loads but is refused
 with a message naming MoE, which Tessera does not lower yet.
 
 (Compiling each to an x86 object from the config alone -- `tessera compile
-configs/X.yaml --emit obj` -- takes minutes per model, so it is timed outside the
-suite; see bench/README.md.)
+configs/X.yaml --emit obj` -- takes minutes per model, so it is done and timed
+outside the suite by bench/family_compile.py.)
 """
 
 import re
