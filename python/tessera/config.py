@@ -224,10 +224,11 @@ class NemotronHConfig:
                     + ", ".join(repr(a) for a in supported) + ")")
         for name in ("layer_norm_epsilon", "time_step_min", "time_step_max", "time_step_floor"):
             value = _check_float(name, getattr(self, name))
-            if not (value > 0 or (name == "time_step_min" and value == 0)):
+            checked = name == "layer_norm_epsilon" or has[MAMBA]  # time_step_*: Mamba only
+            if checked and not (value > 0 or (name == "time_step_min" and value == 0)):
                 raise ConfigError(f"{name} must be positive, got {value!r}")
             set_(name, value)
-        set_("time_step_limit", _parse_time_step_limit(self.time_step_limit))
+        set_("time_step_limit", _parse_time_step_limit(self.time_step_limit, check_range=has[MAMBA]))
         for name in ("bos_token_id", "pad_token_id"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), positive=False)
@@ -513,12 +514,12 @@ def _check_float(name: str, value: Any, allow_inf: bool = False) -> float:
     return parsed
 
 
-def _parse_time_step_limit(value: Any) -> tuple[float, float]:
+def _parse_time_step_limit(value: Any, check_range: bool = True) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ConfigError(f"time_step_limit must be a pair [min, max], got {_show(value)}")
     lo = _check_float("time_step_limit[0]", value[0])
     hi = _check_float("time_step_limit[1]", value[1], allow_inf=True)
-    if lo < 0 or hi < lo:
+    if check_range and (lo < 0 or hi < lo):
         raise ConfigError(f"time_step_limit must satisfy 0 <= min <= max, got [{lo}, {hi}]")
     return (lo, hi)
 

@@ -314,7 +314,8 @@ def test_fields_of_absent_blocks_are_optional(pattern, absent):
 
 @pytest.mark.parametrize("pattern,overrides", [
     # fields HF never reads for this pattern: values that would be refused with the block
-    ("*-*-", {"n_groups": 3, "mamba_num_heads": 0, "chunk_size": 0, "conv_kernel": -1, "mamba_hidden_act": "relu"}),
+    ("*-*-", {"n_groups": 3, "mamba_num_heads": 0, "chunk_size": 0, "conv_kernel": -1, "mamba_hidden_act": "relu",
+              "time_step_min": -1.0, "time_step_limit": (1.0, 0.5)}),
     ("M-M-", {"num_attention_heads": 5, "num_key_value_heads": 2, "head_dim": 0}),
     ("M*M*", {"intermediate_size": 0, "mlp_hidden_act": "gelu"}),
 ])

@@ -10,39 +10,17 @@ import pytest
 import torch
 
 import tessera
-from conftest import _TINY
+from conftest import FAMILY_PARITY, PARITY_CONFIGS
 from tessera.checkpoint import convert_checkpoint
-from tessera.config import load_config
 from tessera.testing import hf_logits, load_hf_model, write_hf_checkpoint
 
 TOL = 1e-4
 DECODE_STEPS = 4
 torch.set_num_threads(2)
 
-_ATTN_MLP = {k: v for k, v in _TINY.to_hf_dict().items()
-             if k not in ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups")}
-
-#: name -> (config, batch, prompt length)
-CONFIGS = {
-    # NVIDIA-Nemotron-Nano-9B-v2 kind: Mamba width 16 x 10 = 160 != expand x hidden
-    # (2 x 70; 9B: 128 x 80 = 10240 vs 2 x 4480), hidden not a multiple of 8
-    # (4480 = 35 x 128), head_dim not a power of two (80), GQA 5:1 (40/8), FFN 3.5 x
-    # hidden, adjacent Mamba layers ("MM") in the pattern.
-    "nano9b-kind": (_TINY.replace(
-        vocab_size=96, hidden_size=70, hybrid_override_pattern="M-MM*-", num_attention_heads=10,
-        num_key_value_heads=2, head_dim=8, intermediate_size=245, mamba_num_heads=16, mamba_head_dim=10,
-        ssm_state_size=8, n_groups=2, chunk_size=8), 2, 19),
-    # Nemotron-H-4B kind: Mamba width 14 x 8 = 112 != 2 x 48 (4B: 112 x 64 = 7168 vs
-    # 2 x 3072), 7 heads per group (4B: 14), GQA 4:1 (32/8), FFN 4 x hidden.
-    "h4b-kind": (_TINY.replace(
-        vocab_size=128, hidden_size=48, hybrid_override_pattern="M*M-", num_attention_heads=8,
-        num_key_value_heads=2, head_dim=6, intermediate_size=192, mamba_num_heads=14, mamba_head_dim=8,
-        ssm_state_size=16, n_groups=2, chunk_size=16), 2, 23),
-    # Attention + MLP only (no 'M'): the config omits every Mamba field, as HF allows.
-    "attention-mlp-only": (load_config(dict(
-        _ATTN_MLP, vocab_size=80, hidden_size=32, hybrid_override_pattern="*-*-", num_hidden_layers=4,
-        num_attention_heads=4, num_key_value_heads=2, head_dim=8, intermediate_size=64)), 2, 13),
-}
+#: The family's shape classes (defined in conftest, shared with the numpy
+#: reference's HF test): name -> (config, batch, prompt length).
+CONFIGS = {name: PARITY_CONFIGS[name] for name in FAMILY_PARITY}
 
 
 def rel(a, b):
