@@ -359,3 +359,22 @@ def test_all_spellings_map_to_one_internal_form():
     for key, names in [("layers_block_type", ref.layers_block_type),
                        ("layer_types", ["mamba", "attention", "mamba", "mlp", "mamba", "mlp"])]:
         assert load_config(dict(d, **{key: names})) == ref
+
+
+@pytest.mark.parametrize("overrides,field", [
+    ({"n_groups": 3}, "n_groups"),  # 8 Mamba heads do not split into 3 B/C groups
+    ({"num_attention_heads": 5, "num_key_value_heads": 2}, "num_attention_heads"),  # 5 q heads over 2 KV heads
+])
+def test_refused_configs_are_ones_hf_cannot_run(overrides, field):
+    """What Tessera refuses, HF's NemotronHForCausalLM cannot compute either."""
+    import torch
+    from transformers import NemotronHConfig as HFConfig, NemotronHForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    with pytest.raises(ConfigError, match=field):
+        load_config(tiny_dict(**overrides))
+    hf_logging.set_verbosity_error()
+    torch.manual_seed(0)
+    model = NemotronHForCausalLM(HFConfig(**tiny_dict(**overrides))).eval()
+    with pytest.raises(RuntimeError), torch.no_grad():
+        model(input_ids=torch.zeros((1, 5), dtype=torch.long), use_cache=False)
