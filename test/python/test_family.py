@@ -10,6 +10,7 @@ configs/X.yaml --emit obj` -- takes minutes per model, so it is done and timed
 outside the suite by bench/family_compile.py.)
 """
 
+import json
 import re
 
 import pytest
@@ -147,10 +148,13 @@ def test_config_is_the_model_hf_builds(name):
 
     c = _config(name)
     hf_logging.set_verbosity_error()
+    hf_config = HFConfig(**c.to_hf_dict())
     with torch.device("meta"):
-        model = NemotronHForCausalLM(HFConfig(**c.to_hf_dict()))
+        model = NemotronHForCausalLM(hf_config)
     hf = {n.replace("model.", "backbone.", 1): tuple(p.shape) for n, p in model.named_parameters()}
     assert {s.hf_name: s.hf_shape for s in weight_specs(c)} == hf
+    # and the config.json HF 5.x writes for it (layers_block_type, `dtype`, ...) loads back the same
+    assert load_config(json.loads(hf_config.to_json_string())) == c
 
 
 @pytest.mark.parametrize("name", DENSE)
@@ -176,6 +180,13 @@ def test_moe_config_loads_with_its_published_moe_fields():
             ours["n_shared_experts"], ours["norm_topk_prob"], ours["moe_latent_size"]) == (6, 2.5, 1, 1, 1, True, None)
     c = _config("nemotron_3_nano_30b_a3b")
     assert c.d_inner == 4096 and c.max_position_embeddings == 262144
+    # HF reads the YAML's fields (MoE ones included) as we do; its config.json loads back
+    from transformers import NemotronHConfig as HFConfig
+
+    hf = HFConfig(**ours)
+    assert (hf.n_routed_experts, hf.num_experts_per_tok, hf.moe_intermediate_size,
+            hf.moe_shared_expert_intermediate_size) == (128, 6, 1856, 3712)
+    assert load_config(json.loads(hf.to_json_string())) == c
 
 
 def test_moe_config_is_refused_naming_moe(tmp_path, capsys):
