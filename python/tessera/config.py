@@ -12,7 +12,18 @@ There is exactly one loader, :func:`load_config`, which reads
 Field names follow HF's ``NemotronHConfig``; the loader also accepts every
 legacy spelling HF 5.x's ``NemotronHConfig.__post_init__`` accepts
 (``mamba_n_groups``, ``mamba_d_conv``, ... and ``layers_block_type`` /
-``layer_types`` lists instead of ``hybrid_override_pattern``).
+``layer_types`` lists instead of ``hybrid_override_pattern``); all of them map
+to one NemotronHConfig.
+
+Validation follows what HF's ``NemotronHForCausalLM`` reads and computes: a
+config HF runs, Tessera accepts; one HF would run into a shape error or compute
+garbage for, Tessera refuses naming the field.  So the Mamba width is
+``mamba_num_heads * mamba_head_dim`` (``expand`` is carried but never used), and
+the fields of a block kind (FIELDS_BY_BLOCK) are required and range-checked only
+when the pattern has that block; otherwise they may be absent (None) and are
+only type-checked, as HF's strict config does.  Activations other than the ones
+Tessera lowers (ReLU² MLP, SiLU Mamba) are refused.  MoE ('E') layers load but
+are refused by the weight-name contract and the Graph-IR builder (planned).
 """
 
 from __future__ import annotations
@@ -80,18 +91,20 @@ _PATTERN_KEYS = ("hybrid_override_pattern", "layers_block_type", "layer_types")
 
 # Shape-defining fields.  HF has 12B-scale defaults for all of them; silently
 # inheriting those would only surface later as an opaque tensor-shape mismatch,
-# so Tessera requires them to be spelled out.
-REQUIRED_FIELDS = (
-    "vocab_size",
-    "hidden_size",
-    "num_attention_heads",
-    "head_dim",
-    "intermediate_size",
-    "mamba_num_heads",
-    "mamba_head_dim",
-    "ssm_state_size",
-    "n_groups",
-)
+# so Tessera requires them to be spelled out -- but only those the layer pattern
+# uses: HF never reads the Mamba fields of a model without 'M' layers (nor the
+# attention fields without '*', the MLP fields without '-'), and such configs
+# legitimately omit them.
+REQUIRED_FIELDS = ("vocab_size", "hidden_size")
+MAMBA_FIELDS = ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups")
+ATTENTION_FIELDS = ("num_attention_heads", "head_dim")
+MLP_FIELDS = ("intermediate_size",)
+#: block letter -> the shape fields it needs (checked only when the letter occurs).
+FIELDS_BY_BLOCK = {MAMBA: MAMBA_FIELDS, ATTENTION: ATTENTION_FIELDS, MLP: MLP_FIELDS}
+
+# Activations Tessera lowers (HF accepts any ACT2FN name).
+SUPPORTED_MLP_ACTS = ("relu2",)
+SUPPORTED_MAMBA_ACTS = ("silu",)
 
 _INF = float("inf")
 
@@ -107,17 +120,22 @@ class NemotronHConfig:
     vocab_size: int
     hidden_size: int
     hybrid_override_pattern: str
-    num_attention_heads: int
-    head_dim: int
-    intermediate_size: int
-    mamba_num_heads: int
-    mamba_head_dim: int
-    ssm_state_size: int
-    n_groups: int
+    # Per-block shape fields: required when the pattern has that block, else may be
+    # None (absent).  See FIELDS_BY_BLOCK.
+    num_attention_heads: int | None = None
+    head_dim: int | None = None
+    intermediate_size: int | None = None
+    mamba_num_heads: int | None = None
+    mamba_head_dim: int | None = None
+    ssm_state_size: int | None = None
+    n_groups: int | None = None
     num_hidden_layers: int | None = None  # defaults to len(hybrid_override_pattern)
     num_key_value_heads: int | None = None  # defaults to num_attention_heads (as HF)
     mlp_hidden_act: str = "relu2"
     conv_kernel: int = 4
+    # Mirrors HF's field, which HF's NemotronHForCausalLM never reads: the Mamba
+    # mixer width is mamba_num_heads * mamba_head_dim (see d_inner), which differs
+    # from expand * hidden_size in e.g. Nemotron-H-4B and Nano-9B-v2.
     expand: int = 2
     chunk_size: int = 128
     use_conv_bias: bool = True
@@ -143,43 +161,8 @@ class NemotronHConfig:
     def __post_init__(self) -> None:
         # Frozen dataclass: normalise through object.__setattr__.
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
-        for name in REQUIRED_FIELDS:
-            _check_int(name, getattr(self, name), positive=True)
-        for name in ("conv_kernel", "expand", "chunk_size", "max_position_embeddings"):
-            _check_int(name, getattr(self, name), positive=True)
-        if self.num_key_value_heads is None:
-            set_("num_key_value_heads", self.num_attention_heads)
-        _check_int("num_key_value_heads", self.num_key_value_heads, positive=True)
-        for name in ("use_conv_bias", "mamba_proj_bias", "attention_bias", "mlp_bias", "residual_in_fp32",
-                     "tie_word_embeddings"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be a boolean (true/false), got {_show(getattr(self, name))}")
-        for name in ("mlp_hidden_act", "mamba_hidden_act"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ConfigError(f"{name} must be a non-empty string, got {_show(value)}")
-        for name in ("layer_norm_epsilon", "time_step_min", "time_step_max", "time_step_floor"):
-            value = _check_float(name, getattr(self, name))
-            if not (value > 0 or (name == "time_step_min" and value == 0)):
-                raise ConfigError(f"{name} must be positive, got {value!r}")
-            set_(name, value)
-        set_("time_step_limit", _parse_time_step_limit(self.time_step_limit))
-        for name in ("bos_token_id", "pad_token_id"):
-            if getattr(self, name) is not None:
-                _check_int(name, getattr(self, name), positive=False)
-        eos = self.eos_token_id
-        if isinstance(eos, (list, tuple)):
-            for i, tok in enumerate(eos):
-                _check_int(f"eos_token_id[{i}]", tok, positive=False)
-            set_("eos_token_id", tuple(eos))
-        elif eos is not None:
-            _check_int("eos_token_id", eos, positive=False)
-        if self.torch_dtype is not None:
-            if not isinstance(self.torch_dtype, str):
-                raise ConfigError(f"torch_dtype must be a string such as 'bfloat16', got {_show(self.torch_dtype)}")
-            set_("torch_dtype", self.torch_dtype.removeprefix("torch."))
 
-        # Layer pattern.
+        # Layer pattern first: which blocks occur decides which fields matter.
         pattern = self.hybrid_override_pattern
         if not isinstance(pattern, str):
             raise ConfigError(f"hybrid_override_pattern must be a string of block letters, got {_show(pattern)}")
@@ -202,20 +185,75 @@ class NemotronHConfig:
                 f"num_hidden_layers is {self.num_hidden_layers} but hybrid_override_pattern {pattern!r} "
                 f"has {len(pattern)} layers"
             )
+        has = {letter: letter in pattern for letter in BLOCK_LETTERS}
 
-        # Cross-field consistency.
-        if self.num_attention_heads % self.num_key_value_heads:
+        # Types are checked whatever the pattern (HF's strict config does the same);
+        # values only where a block that uses them occurs.
+        for name in REQUIRED_FIELDS:
+            _check_int(name, getattr(self, name), positive=True)
+        for letter, names in FIELDS_BY_BLOCK.items():
+            for name in names:
+                value = getattr(self, name)
+                if value is None:
+                    if has[letter]:
+                        raise ConfigError(
+                            f"missing required field {name!r} (the pattern has {BLOCK_LETTERS[letter]} "
+                            f"layers {letter!r})")
+                    continue
+                _check_int(name, value, positive=True if has[letter] else None)
+        if self.num_key_value_heads is None:
+            set_("num_key_value_heads", self.num_attention_heads)
+        if self.num_key_value_heads is not None:
+            _check_int("num_key_value_heads", self.num_key_value_heads, positive=True if has[ATTENTION] else None)
+        for name in ("conv_kernel", "chunk_size"):
+            _check_int(name, getattr(self, name), positive=True if has[MAMBA] else None)
+        _check_int("expand", self.expand, positive=None)
+        _check_int("max_position_embeddings", self.max_position_embeddings, positive=True)
+        for name in ("use_conv_bias", "mamba_proj_bias", "attention_bias", "mlp_bias", "residual_in_fp32",
+                     "tie_word_embeddings"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be a boolean (true/false), got {_show(getattr(self, name))}")
+        for name, letter, supported in (("mlp_hidden_act", MLP, SUPPORTED_MLP_ACTS),
+                                        ("mamba_hidden_act", MAMBA, SUPPORTED_MAMBA_ACTS)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{name} must be a non-empty string, got {_show(value)}")
+            if has[letter] and value not in supported:
+                raise ConfigError(
+                    f"{name} {value!r} is not supported (Tessera lowers only "
+                    + ", ".join(repr(a) for a in supported) + ")")
+        for name in ("layer_norm_epsilon", "time_step_min", "time_step_max", "time_step_floor"):
+            value = _check_float(name, getattr(self, name))
+            checked = name == "layer_norm_epsilon" or has[MAMBA]  # time_step_*: Mamba only
+            if checked and not (value > 0 or (name == "time_step_min" and value == 0)):
+                raise ConfigError(f"{name} must be positive, got {value!r}")
+            set_(name, value)
+        set_("time_step_limit", _parse_time_step_limit(self.time_step_limit, check_range=has[MAMBA]))
+        for name in ("bos_token_id", "pad_token_id"):
+            if getattr(self, name) is not None:
+                _check_int(name, getattr(self, name), positive=False)
+        eos = self.eos_token_id
+        if isinstance(eos, (list, tuple)):
+            for i, tok in enumerate(eos):
+                _check_int(f"eos_token_id[{i}]", tok, positive=False)
+            set_("eos_token_id", tuple(eos))
+        elif eos is not None:
+            _check_int("eos_token_id", eos, positive=False)
+        if self.torch_dtype is not None:
+            if not isinstance(self.torch_dtype, str):
+                raise ConfigError(f"torch_dtype must be a string such as 'bfloat16', got {_show(self.torch_dtype)}")
+            set_("torch_dtype", self.torch_dtype.removeprefix("torch."))
+
+        # Cross-field rules, each one HF's modeling code relies on.
+        if has[ATTENTION] and self.num_attention_heads % self.num_key_value_heads:
+            # HF's repeat_kv replicates each KV head num_attention_heads // num_key_value_heads times.
             raise ConfigError(
                 f"num_attention_heads ({self.num_attention_heads}) must be a multiple of "
                 f"num_key_value_heads ({self.num_key_value_heads}) for grouped-query attention"
             )
-        if self.mamba_num_heads * self.mamba_head_dim != self.expand * self.hidden_size:
-            raise ConfigError(
-                f"mamba_num_heads * mamba_head_dim ({self.mamba_num_heads} * {self.mamba_head_dim} = "
-                f"{self.mamba_num_heads * self.mamba_head_dim}) must equal expand * hidden_size "
-                f"({self.expand} * {self.hidden_size} = {self.expand * self.hidden_size})"
-            )
-        if self.mamba_num_heads % self.n_groups:
+        if has[MAMBA] and self.mamba_num_heads % self.n_groups:
+            # HF repeats each B/C group over mamba_num_heads // n_groups heads and normalises
+            # the gated RMSNorm in n_groups groups of d_inner / n_groups channels.
             raise ConfigError(
                 f"mamba_num_heads ({self.mamba_num_heads}) must be a multiple of n_groups ({self.n_groups})"
             )
@@ -312,6 +350,14 @@ class NemotronHConfig:
         }
         if self.torch_dtype is not None:
             d["torch_dtype"] = self.torch_dtype
+        # Shape fields of blocks the pattern lacks may be absent; HF then keeps its
+        # defaults, which it never reads either.
+        for names in FIELDS_BY_BLOCK.values():
+            for name in names:
+                if d[name] is None:
+                    del d[name]
+        if d["num_key_value_heads"] is None:
+            del d["num_key_value_heads"]
         return d
 
     def replace(self, **changes: Any) -> "NemotronHConfig":
@@ -396,10 +442,10 @@ def _normalise(data: dict[str, Any], strict: bool) -> dict[str, Any]:
 
     for name in REQUIRED_FIELDS:
         if out.get(name) is None:
-            hint = ""
-            if name == "ssm_state_size" and "mamba_d_state" in data:
-                hint = " ('mamba_d_state' is not a NemotronH spelling)"
-            raise ConfigError(f"missing required field {name!r}{hint}")
+            raise ConfigError(f"missing required field {name!r}")
+    if MAMBA in out["hybrid_override_pattern"] and out.get("ssm_state_size") is None and "mamba_d_state" in data:
+        raise ConfigError("missing required field 'ssm_state_size' ('mamba_d_state' is not a NemotronH spelling)")
+    # Per-block fields (FIELDS_BY_BLOCK) are checked against the pattern by NemotronHConfig.
     return out
 
 
@@ -435,13 +481,15 @@ def _show(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _check_int(name: str, value: Any, positive: bool) -> None:
+def _check_int(name: str, value: Any, positive: bool | None) -> None:
+    """``positive``: True (> 0), False (>= 0) or None (any integer: a field the
+    model does not use, which HF type-checks but never reads)."""
     # bool is an int subclass in Python; `true` as a dimension is a typo, not 1.
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{name} must be an integer, got {_show(value)}")
     if positive and value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
-    if not positive and value < 0:
+    if positive is False and value < 0:
         raise ConfigError(f"{name} must be non-negative, got {value}")
 
 
@@ -466,12 +514,12 @@ def _check_float(name: str, value: Any, allow_inf: bool = False) -> float:
     return parsed
 
 
-def _parse_time_step_limit(value: Any) -> tuple[float, float]:
+def _parse_time_step_limit(value: Any, check_range: bool = True) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ConfigError(f"time_step_limit must be a pair [min, max], got {_show(value)}")
     lo = _check_float("time_step_limit[0]", value[0])
     hi = _check_float("time_step_limit[1]", value[1], allow_inf=True)
-    if lo < 0 or hi < lo:
+    if check_range and (lo < 0 or hi < lo):
         raise ConfigError(f"time_step_limit must satisfy 0 <= min <= max, got [{lo}, {hi}]")
     return (lo, hi)
 

@@ -19,12 +19,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Tests must never reach the network; snapshot_download is monkeypatched where used.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tessera.config import builtin_config_path, load_config  # noqa: E402
+from tessera.config import MAMBA_FIELDS, builtin_config_path, load_config  # noqa: E402
 
 
 @pytest.fixture
 def tiny_config():
     return load_config(builtin_config_path("nemotron_h_tiny"))
+
+
+def _shared_candidates() -> list[Path]:
+    roots = [Path(os.environ["TESSERA_SHARED_DIR"])] if os.environ.get("TESSERA_SHARED_DIR") else []
+    roots += [REPO / "shared", REPO.parent / "shared"]
+    # A git worktree (REPO/.git is a file "gitdir: <main>/.git/worktrees/<name>"):
+    # the main checkout's neighbour too.
+    git = REPO / ".git"
+    if git.is_file() and git.read_text().startswith("gitdir:"):
+        gitdir = Path(git.read_text().split(":", 1)[1].strip())
+        if gitdir.parent.name == "worktrees":
+            roots.append(gitdir.parents[2].parent / "shared")
+    return roots
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the project's ``shared/`` directory, which CI places beside the
+    clone (``../shared``; also ``./shared`` or $TESSERA_SHARED_DIR).  Fails -- never
+    skips -- when it is missing, so a check against it cannot pass vacuously."""
+    for root in _shared_candidates():
+        if (root / relative).is_file():
+            return root / relative
+    pytest.fail(f"shared/{relative} not found (looked in {', '.join(str(r) for r in _shared_candidates())}; "
+                "set TESSERA_SHARED_DIR)")
 
 
 def listing(path: Path) -> list[str]:
@@ -54,4 +78,26 @@ PARITY_CONFIGS = {
         vocab_size=64, hidden_size=32, hybrid_override_pattern="MM*-", num_attention_heads=2,
         num_key_value_heads=2, head_dim=16, intermediate_size=64, mamba_num_heads=4, mamba_head_dim=8,
         expand=1, ssm_state_size=4, n_groups=1, conv_kernel=2, chunk_size=4), 1, 10),
+    # The family's shape classes, scaled down from real members (same ratios and
+    # oddities); compiled on x86 in test_family_parity.py.
+    # NVIDIA-Nemotron-Nano-9B-v2 kind: Mamba width 16 x 10 = 160 != expand x hidden
+    # (2 x 70; 9B: 128 x 80 = 10240 vs 2 x 4480), hidden not a multiple of 8
+    # (4480 = 35 x 128), head_dim not a power of two (80), GQA 5:1 (40/8), FFN 3.5 x
+    # hidden, adjacent Mamba layers ("MM").
+    "nano9b-kind": (_TINY.replace(
+        vocab_size=96, hidden_size=70, hybrid_override_pattern="M-MM*-", num_attention_heads=10,
+        num_key_value_heads=2, head_dim=8, intermediate_size=245, mamba_num_heads=16, mamba_head_dim=10,
+        ssm_state_size=8, n_groups=2, chunk_size=8), 2, 19),
+    # Nemotron-H-4B kind: Mamba width 14 x 8 = 112 != 2 x 48 (4B: 112 x 64 = 7168 vs
+    # 2 x 3072), 7 heads per group (4B: 14), GQA 4:1 (32/8), FFN 4 x hidden.
+    "h4b-kind": (_TINY.replace(
+        vocab_size=128, hidden_size=48, hybrid_override_pattern="M*M-", num_attention_heads=8,
+        num_key_value_heads=2, head_dim=6, intermediate_size=192, mamba_num_heads=14, mamba_head_dim=8,
+        ssm_state_size=16, n_groups=2, chunk_size=16), 2, 23),
+    # Attention + MLP only (no 'M'): the config omits every Mamba field, as HF allows.
+    "attention-mlp-only": (load_config(dict(
+        {k: v for k, v in _TINY.to_hf_dict().items() if k not in MAMBA_FIELDS},
+        vocab_size=80, hidden_size=32, hybrid_override_pattern="*-*-", num_hidden_layers=4,
+        num_attention_heads=4, num_key_value_heads=2, head_dim=8, intermediate_size=64)), 2, 13),
 }
+FAMILY_PARITY = ("nano9b-kind", "h4b-kind", "attention-mlp-only")

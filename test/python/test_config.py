@@ -5,13 +5,12 @@ import math
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, shared_file
 from tessera.config import NemotronHConfig, builtin_config_path, load_config
 from tessera.errors import ConfigError, TesseraError
 
 # NVIDIA-Nemotron-Nano-12B-v2-Base's published config.json values (copied from the
-# project's shared/reference/nemotron-nano-12b-v2-base.json, which is also compared
-# below when the checkout sits next to it -- a fresh CI clone may not).
+# project's shared/reference/nemotron-nano-12b-v2-base.json, which is compared too).
 PUBLISHED_12B = {
     "architectures": ["NemotronHForCausalLM"], "model_type": "nemotron_h", "vocab_size": 131072,
     "hidden_size": 5120, "num_hidden_layers": 62,
@@ -24,7 +23,6 @@ PUBLISHED_12B = {
     "tie_word_embeddings": False, "max_position_embeddings": 131072, "bos_token_id": 1, "eos_token_id": 2,
     "pad_token_id": 0, "torch_dtype": "bfloat16",
 }
-REFERENCE_JSONS = [root / "shared" / "reference" / "nemotron-nano-12b-v2-base.json" for root in (REPO, REPO.parent)]
 
 
 def tiny_dict(**overrides):
@@ -37,7 +35,7 @@ def test_12b_yaml_mirrors_published_config_field_for_field():
     import yaml
 
     ours = yaml.safe_load((REPO / "configs" / "nemotron_nano_12b_v2_base.yaml").read_text())
-    sources = [PUBLISHED_12B] + [json.loads(p.read_text()) for p in REFERENCE_JSONS if p.exists()]
+    sources = [PUBLISHED_12B, json.loads(shared_file("reference/nemotron-nano-12b-v2-base.json").read_text())]
     for ref in sources:
         ref = {k: v for k, v in ref.items() if k != "_note"}
         assert set(ours) == set(ref)
@@ -56,7 +54,6 @@ def test_12b_yaml_mirrors_published_config_field_for_field():
 def test_tiny_config_has_every_dense_block_kind(tiny_config):
     assert set(tiny_config.layer_kinds) == {"M", "*", "-"}
     c = tiny_config
-    assert c.mamba_num_heads * c.mamba_head_dim == c.expand * c.hidden_size
     assert c.n_groups > 1 and c.num_attention_heads > c.num_key_value_heads
     assert c.d_inner == 128 and c.conv_dim == 128 + 2 * 2 * 16 and c.in_proj_dim == 2 * 128 + 64 + 8
     with pytest.raises(Exception):
@@ -112,8 +109,9 @@ def test_mamba_expand_alias():
     d.pop("expand")
     d["mamba_expand"] = 2
     assert load_config(d).expand == 2
-    with pytest.raises(ConfigError, match="expand"):
-        load_config(dict(d, mamba_expand=3))
+    # HF never reads expand (the Mamba width is heads x head_dim), so any value loads
+    assert load_config(dict(d, mamba_expand=3)).expand == 3
+    assert load_config(dict(d, mamba_expand=3)).d_inner == 8 * 16
 
 
 def test_layer_list_spellings():
@@ -176,7 +174,13 @@ def test_round_trip_through_hf_dict(tiny_config):
     ({"hybrid_override_pattern": "M*M-"}, r"num_hidden_layers is 6 but hybrid_override_pattern 'M\*M-' has 4 layers"),
     ({"hybrid_override_pattern": ""}, r"hybrid_override_pattern is empty"),
     ({"num_attention_heads": 5}, r"num_attention_heads \(5\) must be a multiple of num_key_value_heads \(2\)"),
-    ({"mamba_head_dim": 8}, r"mamba_num_heads \* mamba_head_dim \(8 \* 8 = 64\) must equal expand \* hidden_size \(2 \* 64 = 128\)"),
+    ({"n_groups": 16}, r"mamba_num_heads \(8\) must be a multiple of n_groups \(16\)"),
+    ({"mlp_hidden_act": "gelu"}, r"mlp_hidden_act 'gelu' is not supported \(Tessera lowers only 'relu2'\)"),
+    ({"mamba_hidden_act": "relu"}, r"mamba_hidden_act 'relu' is not supported \(Tessera lowers only 'silu'\)"),
+    ({"mamba_num_heads": "8", "hybrid_override_pattern": "*-*-*-"}, r"mamba_num_heads must be an integer, got str"),
+    ({"head_dim": 16.0, "hybrid_override_pattern": "M-M-M-"}, r"head_dim must be an integer, got float"),
+    ({"conv_kernel": 0}, r"conv_kernel must be positive, got 0"),
+    ({"num_key_value_heads": 0}, r"num_key_value_heads must be positive, got 0"),
     ({"n_groups": 3}, r"mamba_num_heads \(8\) must be a multiple of n_groups \(3\)"),
     ({"hidden_size": "64"}, r"hidden_size must be an integer, got str '64'"),
     ({"hidden_size": 64.0}, r"hidden_size must be an integer, got float 64.0"),
@@ -260,3 +264,117 @@ def test_direct_construction_validates(tiny_config):
         tiny_config.replace(hybrid_override_pattern="m")
     assert tiny_config.replace(hybrid_override_pattern="M").num_hidden_layers == 1
     assert isinstance(tiny_config, NemotronHConfig)
+
+
+# ----------------------------------------------- validation follows HF's semantics
+def _hf_shapes(config):
+    """Parameter shapes of transformers' NemotronHForCausalLM for ``config``
+    (built on the meta device: no memory, no init)."""
+    import torch
+    from transformers import NemotronHConfig as HFConfig, NemotronHForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    with torch.device("meta"):
+        model = NemotronHForCausalLM(HFConfig(**config.to_hf_dict()))
+    return {name.replace("model.", "backbone.", 1): tuple(p.shape) for name, p in model.named_parameters()}
+
+
+def _our_shapes(config):
+    from tessera.checkpoint.names import weight_specs
+
+    return {s.hf_name: s.hf_shape for s in weight_specs(config)}
+
+
+def test_mamba_width_is_heads_times_head_dim_not_expand():
+    """Nano-9B-v2 / H-4B shape class: heads x head_dim != expand x hidden (HF never
+    reads expand); Tessera's tensors are exactly the ones HF builds."""
+    c = load_config(tiny_dict(hidden_size=48, mamba_num_heads=6, mamba_head_dim=20, n_groups=3))
+    assert c.d_inner == 120 != c.expand * c.hidden_size
+    assert _our_shapes(c) == _hf_shapes(c)
+
+
+@pytest.mark.parametrize("pattern,absent", [
+    ("*-*-", ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups")),
+    ("M-M-", ("num_attention_heads", "head_dim", "num_key_value_heads")),
+    ("M*M*", ("intermediate_size",)),
+    ("-", ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "num_attention_heads",
+           "head_dim", "num_key_value_heads")),
+])
+def test_fields_of_absent_blocks_are_optional(pattern, absent):
+    d = tiny_dict(hybrid_override_pattern=pattern, num_hidden_layers=len(pattern))
+    for name in absent:
+        d.pop(name)
+    c = load_config(d)
+    for name in absent:
+        assert getattr(c, name) is None
+    assert load_config(c.to_hf_dict()) == c  # round trip keeps them absent
+    assert _our_shapes(c) == _hf_shapes(c)  # and HF builds the same model from our dict
+
+
+@pytest.mark.parametrize("pattern,overrides", [
+    # fields HF never reads for this pattern: values that would be refused with the block
+    ("*-*-", {"n_groups": 3, "mamba_num_heads": 0, "chunk_size": 0, "conv_kernel": -1, "mamba_hidden_act": "relu",
+              "time_step_min": -1.0, "time_step_limit": (1.0, 0.5)}),
+    ("M-M-", {"num_attention_heads": 5, "num_key_value_heads": 2, "head_dim": 0}),
+    ("M*M*", {"intermediate_size": 0, "mlp_hidden_act": "gelu"}),
+])
+def test_fields_of_absent_blocks_are_not_validated(pattern, overrides):
+    c = load_config(tiny_dict(hybrid_override_pattern=pattern, num_hidden_layers=len(pattern), **overrides))
+    for name, value in overrides.items():
+        assert getattr(c, name) == value
+    from transformers import NemotronHConfig as HFConfig
+
+    HFConfig(**c.to_hf_dict())  # HF's strict config accepts them too
+
+
+@pytest.mark.parametrize("pattern,field,block", [
+    ("M*-", "mamba_head_dim", "Mamba2 layers 'M'"),
+    ("M*-", "ssm_state_size", "Mamba2 layers 'M'"),
+    ("M*-", "head_dim", r"attention layers '\*'"),
+    ("M*-", "num_attention_heads", r"attention layers '\*'"),
+    ("M*-", "intermediate_size", "MLP layers '-'"),
+])
+def test_fields_of_present_blocks_are_required(pattern, field, block):
+    d = tiny_dict(hybrid_override_pattern=pattern, num_hidden_layers=len(pattern))
+    d.pop(field)
+    with pytest.raises(ConfigError, match=rf"missing required field '{field}' \(the pattern has {block}\)"):
+        load_config(d)
+
+
+def test_all_spellings_map_to_one_internal_form():
+    """hybrid_override_pattern, layers_block_type (HF 5.x), layer_types (its attribute
+    alias) with new or legacy names, and the legacy mamba_* keys: one config."""
+    base = tiny_dict()
+    ref = load_config(base)
+    d = dict(base)
+    d.pop("hybrid_override_pattern")
+    d.pop("num_hidden_layers")
+    for alias, canonical in [("mamba_n_groups", "n_groups"), ("mamba_d_conv", "conv_kernel"),
+                             ("mamba_expand", "expand"), ("mamba_chunk_size", "chunk_size"),
+                             ("mamba_conv_bias", "use_conv_bias"), ("mamba_dt_limit", "time_step_limit"),
+                             ("mamba_dt_min", "time_step_min"), ("mamba_dt_max", "time_step_max"),
+                             ("mamba_dt_init_floor", "time_step_floor")]:
+        d[alias] = d.pop(canonical)
+    for key, names in [("layers_block_type", ref.layers_block_type),
+                       ("layer_types", ["mamba", "attention", "mamba", "mlp", "mamba", "mlp"])]:
+        assert load_config(dict(d, **{key: names})) == ref
+
+
+@pytest.mark.parametrize("overrides,field", [
+    ({"n_groups": 3}, "n_groups"),  # 8 Mamba heads do not split into 3 B/C groups
+    ({"num_attention_heads": 5, "num_key_value_heads": 2}, "num_attention_heads"),  # 5 q heads over 2 KV heads
+])
+def test_refused_configs_are_ones_hf_cannot_run(overrides, field):
+    """What Tessera refuses, HF's NemotronHForCausalLM cannot compute either."""
+    import torch
+    from transformers import NemotronHConfig as HFConfig, NemotronHForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    with pytest.raises(ConfigError, match=field):
+        load_config(tiny_dict(**overrides))
+    hf_logging.set_verbosity_error()
+    torch.manual_seed(0)
+    model = NemotronHForCausalLM(HFConfig(**tiny_dict(**overrides))).eval()
+    with pytest.raises(RuntimeError), torch.no_grad():
+        model(input_ids=torch.zeros((1, 5), dtype=torch.long), use_cache=False)

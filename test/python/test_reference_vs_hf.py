@@ -30,6 +30,7 @@ CASES = [
     ("gqa4-bias", "fp32", 2), ("gqa4-bias", "bf16", 1),
     ("gqa6-3", "fp32", 1), ("gqa6-3", "bf16", 2),
     ("mha-1group", "fp32", 1),
+    ("nano9b-kind", "fp32", 1), ("h4b-kind", "bf16", 2), ("attention-mlp-only", "fp32", 1),
 ]
 
 
