@@ -53,6 +53,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 namespace py = pybind11;
@@ -656,6 +657,23 @@ PYBIND11_MODULE(_tessera, m) {
   m.def(
       "host_cpu", [] { return llvm::sys::getHostCPUName().str(); },
       "The LLVM name of this machine's CPU (part of compiled-module cache keys).");
+  m.def(
+      "host_features",
+      [] {
+        // Enabled features only, sorted: a stable, readable
+        // #tessera.target features string ("+avx,+avx2,+fma,...").
+        std::vector<std::string> on;
+        for (auto &kv : llvm::sys::getHostCPUFeatures())
+          if (kv.second)
+            on.push_back("+" + kv.first().str());
+        std::sort(on.begin(), on.end());
+        std::string out;
+        for (const std::string &f : on)
+          out += (out.empty() ? "" : ",") + f;
+        return out;
+      },
+      "This machine's enabled CPU features as an LLVM feature string "
+      "(+avx2,+fma,...), from LLVM's host detection.");
 
   py::class_<ValueHandle>(m, "Value")
       .def_property_readonly("type", &ValueHandle::type)

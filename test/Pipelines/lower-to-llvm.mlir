@@ -1,12 +1,12 @@
-// RUN: tessera-opt %s --tessera-lower-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(graph|tile|target|scf|cf|memref|vector|math|arith|func|builtin)\.}}'
-// RUN: tessera-opt %s --tessera-lower-to-llvm="target=x86 vector-width=16" | FileCheck %s --check-prefix=W16
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(graph|tile|target|scf|cf|memref|vector|math|arith|func|builtin)\.}}'
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 cpu=skylake-avx512 features=+avx512f,+avx2,+fma" --tessera-lower-to-llvm | FileCheck %s --check-prefix=W16
 
 // The stages run one at a time give the same module as the whole pipeline.
-// RUN: tessera-opt %s --tessera-lower-to-llvm -o %t.whole.mlir
-// RUN: tessera-opt %s --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.staged.mlir
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm -o %t.whole.mlir
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.staged.mlir
 // RUN: diff %t.whole.mlir %t.staged.mlir
-// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-lower-to-llvm -o %t.example.whole.mlir
-// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.example.staged.mlir
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm -o %t.example.whole.mlir
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.example.staged.mlir
 // RUN: diff %t.example.whole.mlir %t.example.staged.mlir
 // RUN: FileCheck %s --input-file=%t.example.whole.mlir --check-prefix=EXAMPLE
 

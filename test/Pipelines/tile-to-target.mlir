@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tessera-tile-to-target -split-input-file | FileCheck %s --implicit-check-not="tile."
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-tile-to-target="outline-kernels=0" | FileCheck %s --implicit-check-not="tile."
 // RUN: tessera-opt %s --tessera-tile-to-target="target=x86 vector-width=16" -split-input-file | FileCheck %s --check-prefix=W16
 // RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | FileCheck %s --check-prefix=CHAIN
 
@@ -54,7 +54,7 @@ func.func @add_static(%a: memref<4x16xf32>, %o: memref<4x16xf32>, %p: memref<4x1
 // W16-LABEL:     func.func @matmul(
 // W16:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<16xf32>
 func.func @matmul(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
   return
 }

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "tessera/Dialect/Target/IR/Target.h"
+#include "tessera/Dialect/Tessera/IR/Tessera.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 #include "mlir/Pass/Pass.h"
 

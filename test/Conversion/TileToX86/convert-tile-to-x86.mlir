@@ -40,8 +40,7 @@
 // W16:           return
 func.func @matmul_relu2_bias(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>,
                              %bias: memref<128xf32>) {
-  tile.matmul %a, %w, %c bias(%bias) {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64,
-                                      transpose_b, epilogue = #tile.epilogue<relu2>}
+  tile.matmul %a, %w, %c bias(%bias) {transpose_b, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>, memref<128xf32>
   return
 }
@@ -64,7 +63,7 @@ func.func @matmul_relu2_bias(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: m
 // CHECK:         memref.store %[[SILU]], %[[C]][
 // CHECK:         return
 func.func @matmul_silu_bf16(%a: memref<?x64xf32>, %w: memref<128x64xbf16>, %c: memref<?x128xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           epilogue = #tile.epilogue<silu>}
       : memref<?x64xf32>, memref<128x64xbf16>, memref<?x128xf32>
   return
@@ -81,7 +80,7 @@ func.func @matmul_silu_bf16(%a: memref<?x64xf32>, %w: memref<128x64xbf16>, %c: m
 // CHECK:         %[[NEW:.*]] = arith.addf {{.*}}%[[OLD]]{{,| :}}
 // CHECK:         memref.store %[[NEW]], %[[C]][%[[I]], %[[J]]] : memref<?x128xf32>
 func.func @matmul_accumulate(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           accumulate}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
   return
@@ -109,7 +108,7 @@ func.func @matmul_accumulate(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: m
 // W16-NOT:       vector<8xf32>
 // W16:           return
 func.func @rmsnorm(%x: memref<?x64xf32>, %w: memref<64xf32>, %o: memref<?x64xf32>) {
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 8 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
   return
 }
@@ -194,7 +193,7 @@ func.func @embedding(%t: memref<256x64xf32>, %ids: memref<?x?xi64>, %o: memref<?
 func.func @causal_conv1d(%x: memref<?x?x160xf32>, %w: memref<160x4xf32>, %b: memref<160xf32>,
                          %s0: memref<?x160x3xf32>, %y: memref<?x?x160xf32>,
                          %s1: memref<?x160x3xf32>) {
-  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu, block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu}
       : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>,
         memref<?x?x160xf32>, memref<?x160x3xf32>
   return
@@ -344,8 +343,7 @@ func.func @ssd_state_update(%x: memref<?x8x16xf32>, %dt: memref<?x8xf32>, %dtb: 
 // CHECK:         return
 func.func @flash_attention(%q: memref<?x?x4x16xf32>, %k: memref<?x?x2x16xf32>,
                            %v: memref<?x?x2x16xf32>, %o: memref<?x?x4x16xf32>) {
-  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64,
-                                       block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
       : memref<?x?x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x?x4x16xf32>
   return
 }

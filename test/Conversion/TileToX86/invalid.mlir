@@ -8,7 +8,7 @@
 func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
                                  %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op x86 lowering supports B in [N, K] layout (transpose_b) only}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64}
+  tile.matmul %a, %w, %c 
       : memref<?x64xf32>, memref<64x128xf32>, memref<?x128xf32>
   return
 }
@@ -18,7 +18,7 @@ func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
 func.func @matmul_accumulate_epilogue(%a: memref<?x64xf32>, %w: memref<128x64xf32>,
                                       %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op an accumulating matmul cannot have an epilogue}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           accumulate, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
   return

@@ -1,29 +1,37 @@
-//===- TileToTarget.cpp - Tile-IR to a target's loops and vectors ---------===//
+//===- TileToX86.cpp - Tile-IR to x86 loops and vectors -------------------===//
 //
-// convert-tile-to-target{target=x86}: the second lowering of the Tessera
-// pipeline.
+// convert-tile-to-x86: the x86 target's lowering of Tile-IR (run by
+// tessera-tile-to-target when the module's #tessera.target is x86, after
+// tessera-select-lowering-config).
 //
-//   Tile-IR (target-neutral tiled algorithms on buffers)
-//     --> scf loops + vector/math/memref ops (+ Target-IR ops)
+//   Tile-IR (target-neutral tiled algorithms on buffers, with configs)
+//     --> func.call @tessera_x86_<op>_<n>(...) + one private kernel function
+//         per distinct (op, operand types, attributes, lowering config),
+//         holding the scf loops + vector/math/memref ops (+ Target-IR ops)
+//         that the op's kernel emitter writes.
 //
-// Each Tile-IR op is replaced by the loop nest its target's kernel emitter
-// writes (lib/Conversion/TileToTarget/X86/). CPU assumptions (vector width,
-// register blocking, loop order) live only in those emitters: Tile-IR itself
-// stays target-neutral so that the NVIDIA and AMD targets can lower the same
-// ops to warpgroups, shared memory and TMA.
+// Outlining keeps compile time linear in the number of *distinct* kernels,
+// not layers: the 62 layers of the 12B model share a few dozen kernels. The
+// kernels are `no_inline` so that LLVM does not copy them back into every
+// layer. CPU assumptions (vector width, register blocking, loop order) live
+// only in the emitters and in the x86 lowering config (KernelConfig.cpp).
 //
 //===----------------------------------------------------------------------===//
 
-#include "X86/Kernels.h"
+#include "Kernels.h"
 
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Conversion/TileToX86/TileToX86.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::tessera {
-#define GEN_PASS_DEF_CONVERTTILETOTARGET
+#define GEN_PASS_DEF_CONVERTTILETOX86
 #include "tessera/Conversion/Passes.h.inc"
 } // namespace mlir::tessera
 
@@ -60,7 +68,8 @@ LogicalResult requireRank(Operation *op, Value v, int64_t rank, StringRef what) 
 }
 
 /// Emits the x86 loop nest of one Tile-IR op at its position.
-LogicalResult lowerToX86(Operation *op, Emitter &e) {
+LogicalResult lowerToX86(Operation *op, Emitter &e,
+                         const X86KernelConfig &config) {
   OpBuilder &b = e.builder();
   Location loc = op->getLoc();
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
@@ -70,8 +79,10 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
                                "(transpose_b) only");
         if (m.getAccumulate() && m.getEpilogue() != tile::Epilogue::None)
           return m.emitOpError("an accumulating matmul cannot have an epilogue");
+        MatmulTiling tiling{config.rowPanel, config.registerRows,
+                            config.registerCols};
         emitMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
-                   toX86(m.getEpilogue()), m.getAccumulate());
+                   toX86(m.getEpilogue()), m.getAccumulate(), tiling);
         return success();
       })
       .Case([&](tile::RMSNormOp n) -> LogicalResult {
@@ -147,7 +158,7 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
         emitFlashAttention(e, f.getQ(), swapDims12(b, loc, f.getK()),
                            swapDims12(b, loc, f.getV()), f.getOut(),
                            f.getScale().convertToDouble(), f.getCausal(),
-                           f.getBlockK());
+                           config.blockK);
         return success();
       })
       .Case([&](tile::KVCacheAppendOp k) {
@@ -173,30 +184,109 @@ LogicalResult lowerToX86(Operation *op, Emitter &e) {
       });
 }
 
-struct ConvertTileToTargetPass
-    : tessera::impl::ConvertTileToTargetBase<ConvertTileToTargetPass> {
-  using ConvertTileToTargetBase::ConvertTileToTargetBase;
+/// The key that decides which ops share a kernel function: the op, its
+/// operand types and its attributes (lowering config included).
+std::string kernelKey(Operation *op) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName() << "(";
+  llvm::interleaveComma(op->getOperandTypes(), os);
+  os << ")" << op->getAttrDictionary();
+  return key;
+}
+
+/// Outlines each Tile-IR op into a shared private kernel function.
+class KernelOutliner {
+public:
+  KernelOutliner(ModuleOp module) : module(module), symbols(module) {}
+
+  /// The kernel function for `op` (created, with its body emitted, the first
+  /// time its key is seen), or failure after a diagnostic on `op`.
+  FailureOr<func::FuncOp> getOrCreate(Operation *op,
+                                      const X86KernelConfig &config) {
+    std::string key = kernelKey(op);
+    if (func::FuncOp fn = kernels.lookup(key))
+      return fn;
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    std::string base = "tessera_x86_" + op->getName().getStringRef().str();
+    std::replace(base.begin(), base.end(), '.', '_');
+    auto type = b.getFunctionType(op->getOperandTypes(), {});
+    auto fn = func::FuncOp::create(b, op->getLoc(), base, type);
+    fn.setPrivate();
+    // Shared by many callers: LLVM must not inline it back into each one.
+    fn->setAttr("no_inline", b.getUnitAttr());
+    symbols.insert(fn); // renames on collision: tessera_x86_tile_matmul_0...
+    Block *entry = fn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    IRMapping map;
+    map.map(op->getOperands(), entry->getArguments());
+    Operation *clone = b.clone(*op, map);
+    Emitter e(b, op->getLoc(), config.vectorWidth);
+    b.setInsertionPoint(clone);
+    LogicalResult ok = lowerToX86(clone, e, config);
+    clone->erase();
+    if (failed(ok)) {
+      fn.erase();
+      return failure();
+    }
+    b.setInsertionPointToEnd(entry);
+    func::ReturnOp::create(b, op->getLoc());
+    kernels[key] = fn;
+    return fn;
+  }
+
+private:
+  ModuleOp module;
+  SymbolTable symbols;
+  llvm::StringMap<func::FuncOp> kernels;
+};
+
+struct ConvertTileToX86Pass
+    : tessera::impl::ConvertTileToX86Base<ConvertTileToX86Pass> {
+  using ConvertTileToX86Base::ConvertTileToX86Base;
 
   void runOnOperation() override {
-    if (target != "x86") {
-      getOperation().emitError()
-          << "convert-tile-to-target: unknown target '" << target
-          << "' (available: x86)";
+    ModuleOp module = getOperation();
+    FailureOr<TargetAttr> target = getModuleTarget(module);
+    if (failed(target))
+      return signalPassFailure();
+    if (!target->isX86()) {
+      module.emitError() << "convert-tile-to-x86: the module's target is '"
+                         << target->getKind() << "', not x86";
       return signalPassFailure();
     }
     // memref.copy too: upstream lowers copies between strided buffers to a
     // call into MLIR's C runner library, which compiled modules do not link.
     SmallVector<Operation *> tileOps;
-    getOperation().walk([&](Operation *op) {
+    module.walk([&](Operation *op) {
       if (isa_and_nonnull<tile::TileDialect>(op->getDialect()) ||
           isa<memref::CopyOp>(op))
         tileOps.push_back(op);
     });
+    KernelOutliner outliner(module);
     for (Operation *op : tileOps) {
-      OpBuilder b(op);
-      Emitter e(b, op->getLoc(), vectorWidth);
-      if (failed(lowerToX86(op, e)))
+      FailureOr<X86KernelConfig> config =
+          isa<memref::CopyOp>(op) ? defaultX86Config(*target)
+                                  : readX86Config(op, *target);
+      if (failed(config))
         return signalPassFailure();
+      if (isa<tile::BarrierOp>(op)) { // one thread per core: nothing to do
+        op->erase();
+        continue;
+      }
+      if (!outlineKernels) {
+        OpBuilder b(op);
+        Emitter e(b, op->getLoc(), config->vectorWidth);
+        if (failed(lowerToX86(op, e, *config)))
+          return signalPassFailure();
+        op->erase();
+        continue;
+      }
+      FailureOr<func::FuncOp> fn = outliner.getOrCreate(op, *config);
+      if (failed(fn))
+        return signalPassFailure();
+      OpBuilder b(op);
+      func::CallOp::create(b, op->getLoc(), *fn, op->getOperands());
       op->erase();
     }
   }
