@@ -72,6 +72,7 @@ def AttachTarget : Pass<"tessera-attach-target", "ModuleOp"> {
     Option<"chip", "chip", "std::string", /*default=*/"\"\"",
            "nvidia/amd: chip, e.g. sm_90a or gfx942">
   ];
+  let dependentDialects = ["TesseraDialect"];
 }
 
 def SelectLoweringConfig : Pass<"tessera-select-lowering-config", "ModuleOp"> {
@@ -99,7 +100,8 @@ def ConvertTileToX86 : Pass<"convert-tile-to-x86", "ModuleOp"> {
     register-blocked matmuls with fused epilogues, the chunked SSD scan,
     flash attention with online softmax; vector FMAs are Target-IR's
     `target.x86.vector_fma`. Ops with the same operand types and attributes
-    (lowering config included) share one function, marked `no_inline`.
+    (lowering config included) share one function, marked
+    `passthrough = ["noinline"]` so that LLVM keeps it shared.
     Each op's `lowering_config` is honoured field by field (vector_width,
     matmul tile_sizes/register_block, attention block_k); a missing config,
     a field x86 does not honour, or a vector width the target's features do

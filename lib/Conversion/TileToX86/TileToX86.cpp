@@ -12,7 +12,7 @@
 //
 // Outlining keeps compile time linear in the number of *distinct* kernels,
 // not layers: the 62 layers of the 12B model share a few dozen kernels. The
-// kernels are `no_inline` so that LLVM does not copy them back into every
+// kernels are `noinline` (LLVM passthrough) so that LLVM does not copy them back into every
 // layer. CPU assumptions (vector width, register blocking, loop order) live
 // only in the emitters and in the x86 lowering config (KernelConfig.cpp).
 //
@@ -25,7 +25,6 @@
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -213,14 +212,17 @@ public:
     auto type = b.getFunctionType(op->getOperandTypes(), {});
     auto fn = func::FuncOp::create(b, op->getLoc(), base, type);
     fn.setPrivate();
-    // Shared by many callers: LLVM must not inline it back into each one.
-    fn->setAttr("no_inline", b.getUnitAttr());
+    // Shared by many callers: LLVM must not inline it back into each one
+    // (func-to-llvm carries `passthrough` over to the llvm.func).
+    fn->setAttr("passthrough", b.getStrArrayAttr({"noinline"}));
     symbols.insert(fn); // renames on collision: tessera_x86_tile_matmul_0...
     Block *entry = fn.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    IRMapping map;
-    map.map(op->getOperands(), entry->getArguments());
-    Operation *clone = b.clone(*op, map);
+    // Operand i becomes argument i, also where the op passes one buffer
+    // twice: the function serves callers that pass distinct buffers.
+    Operation *clone = b.clone(*op);
+    for (auto [i, arg] : llvm::enumerate(entry->getArguments()))
+      clone->setOperand(i, arg);
     Emitter e(b, op->getLoc(), config.vectorWidth);
     b.setInsertionPoint(clone);
     LogicalResult ok = lowerToX86(clone, e, config);

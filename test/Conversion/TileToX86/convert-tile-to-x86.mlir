@@ -1,13 +1,15 @@
-// RUN: tessera-opt %s -convert-tile-to-target -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
-// RUN: tessera-opt %s -convert-tile-to-target="target=x86" -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
-// RUN: tessera-opt %s -convert-tile-to-target="target=x86 vector-width=16" -split-input-file | FileCheck %s --check-prefix=W16
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 cpu=sandybridge features=+avx" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 cpu=skylake-avx512 features=+avx512f,+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --check-prefix=W16
 
-// convert-tile-to-target{target=x86}: every Tile-IR op (and memref.copy)
-// becomes the x86 emitter's scf loop nest with vector bodies of
-// `vector-width` f32 lanes (default 8), sizes from memref.dim; no Tile-IR op
-// and no memref.copy is left (--implicit-check-not). Vector FMAs are
-// Target-IR's target.x86.vector_fma (math.fma before it existed). With
-// vector-width=16 the same kernels use vector<16xf32> and no 8-lane vector.
+// convert-tile-to-x86 (loops emitted in place, outline-kernels=0, to read
+// them here; outlining: outline-kernels.mlir): every Tile-IR op (and
+// memref.copy) becomes the x86 emitter's scf loop nest with vector bodies of
+// the lowering config's vector_width f32 lanes (8 for an AVX/AVX2 target),
+// sizes from memref.dim; no Tile-IR op and no memref.copy is left
+// (--implicit-check-not). Vector FMAs are Target-IR's target.x86.vector_fma.
+// For an AVX-512 target (+avx512f) tessera-select-lowering-config chooses 16
+// lanes: the same kernels use vector<16xf32> and no 8-lane vector.
 
 // Matmul (transpose_b, bias, ReLU² epilogue): register-blocked K loop of
 // vector loads of A rows and B rows with vector FMAs into vector

@@ -1,14 +1,16 @@
-// RUN: tessera-opt %s -convert-tile-to-target -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86 -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 -verify-diagnostics
 
-// convert-tile-to-target{target=x86} reports Tile-IR it cannot lower (valid
-// Tile-IR outside what the x86 emitters handle) and fails. The first such op
-// is reported. (Unknown targets: invalid-target.mlir.)
+// convert-tile-to-x86 reports Tile-IR it cannot lower (valid Tile-IR outside
+// what the x86 emitters handle) and fails, whether the kernels are outlined
+// or not. The first such op is reported. (Targets: invalid-target.mlir;
+// lowering configs: invalid-config.mlir.)
 
 // The x86 matmul reads B as [N, K] (the weight layout); [K, N] is not lowered.
 func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
                                  %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op x86 lowering supports B in [N, K] layout (transpose_b) only}}
-  tile.matmul %a, %w, %c 
+  tile.matmul %a, %w, %c
       : memref<?x64xf32>, memref<64x128xf32>, memref<?x128xf32>
   return
 }
