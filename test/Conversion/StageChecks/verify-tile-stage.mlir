@@ -86,7 +86,7 @@ func.func @tensor_op() {
 func.func @scf_for(%a: memref<8xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  // expected-error @+1 {{'scf.for' is not part of Tile-IR: convert-tile-to-target expects only tile, memref, arith and func ops}}
+  // expected-error @+1 {{'scf.for' is not part of Tile-IR: the target conversions expect only tile, memref, arith and func ops}}
   scf.for %i = %c0 to %n step %c1 {
     %v = vector.load %a[%i] : memref<8xf32>, vector<8xf32>
   }
@@ -98,7 +98,7 @@ func.func @scf_for(%a: memref<8xf32>, %n: index) {
 
 func.func @vector_op(%a: memref<8xf32>) {
   %c0 = arith.constant 0 : index
-  // expected-error @+1 {{'vector.load' is not part of Tile-IR: convert-tile-to-target expects only tile, memref, arith and func ops}}
+  // expected-error @+1 {{'vector.load' is not part of Tile-IR: the target conversions expect only tile, memref, arith and func ops}}
   %v = vector.load %a[%c0] : memref<8xf32>, vector<8xf32>
   return
 }

@@ -3,10 +3,10 @@
 // The ops of Tile-IR, the target-neutral stage of the Tessera pipeline:
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR (this)
-//            --convert-tile-to-target--> Target-IR --> LLVM/NVVM/ROCDL
+//            --convert-tile-to-x86--> Target-IR --> LLVM (NVIDIA/AMD planned)
 //
-// Every op works on memrefs in destination-passing style and carries its
-// tiling choices as attributes. Verifiers check ranks, every static dimension
+// Every op works on memrefs in destination-passing style; its tiling choices
+// for a target are a separate #tessera.lowering_config (`lowering_config`). Verifiers check ranks, every static dimension
 // against the others, and attributes, and name the rule, the expected and the
 // actual value when one is broken ("<what>: expected N, got M").
 //
@@ -65,9 +65,9 @@ def Tile_LoadOp : Tile_Op<"load"> {
     outside `src` read as zero (as TMA fills them), so edge tiles need no
     special case. Data moves toward the compute units: `dst` must be in a
     nearer memory space than `src` (`global` < `shared` < `register`).
-    Lowers to vector transfer reads on x86, to TMA
-    (`target.nvidia.tma_load`) or per-thread copies on NVIDIA and to global
-    loads into LDS on AMD.
+    No target lowers it yet (the x86 lowering reports it; the x86 kernels
+    manage their own scratch). Planned: TMA (`target.nvidia.tma_load`) or
+    per-thread copies on NVIDIA, global loads into LDS on AMD.
 
     ```mlir
     tile.load %x[%i, %c0] -> %xs
@@ -111,9 +111,9 @@ def Tile_BarrierOp : Tile_Op<"barrier"> {
     Every thread of the group that shares `#tile.memory_space<shared>`
     buffers (a CUDA thread block, an AMD workgroup) waits here until all have
     arrived, and their earlier `shared` writes are visible to all afterwards.
-    Lowers to `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
-    `target.amd.lds_barrier` on AMD, and to nothing on CPUs, where one thread
-    runs the whole tile.
+    On x86 it lowers to nothing: one thread runs the whole tile. Planned:
+    `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
+    `target.amd.lds_barrier` on AMD.
 
     ```mlir
     tile.barrier
