@@ -126,11 +126,22 @@ def attach_target(module, target: str = "x86", cpu: str | None = None,
                                f"not {target!r}")
         return present
     host_cpu, host_features = host_target()
-    cpu = host_cpu if cpu is None else cpu
-    features = host_features if features is None else features
-    module.run_pipeline(f"tessera-attach-target{{kind={_quote(target)} cpu={_quote(cpu)} "
-                        f"features={_quote(features)}}}")
+    cpu = _quote(host_cpu if cpu is None else cpu)
+    features = _quote(host_features if features is None else features)
+    _verify_target(f'#tessera.target<"{target}", cpu = "{cpu}", features = "{features}">')
+    module.run_pipeline(f"tessera-attach-target{{kind={target} cpu={cpu} features={features}}}")
     return module_target(module)
+
+
+def _verify_target(text: str) -> None:
+    """Raises a one-line CompileError naming the rule a target breaks."""
+    from tessera import ir
+
+    try:
+        ir.parse(f"module attributes {{tessera.target = {text}}} {{}}")
+    except MLIRError as e:
+        found = re.findall(r"error: (.*)", str(e))
+        raise CompileError(f"invalid target {text}: {found[-1] if found else e}") from None
 
 
 def lower(module, from_stage: str, to_stage: str, target: str = "x86",
