@@ -25,8 +25,9 @@
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mlir::tessera {
@@ -66,11 +67,8 @@ LogicalResult requireRank(Operation *op, Value v, int64_t rank, StringRef what) 
                            << rank << ", got " << v.getType();
 }
 
-/// Emits the x86 loop nest of one Tile-IR op at its position.
-LogicalResult lowerToX86(Operation *op, Emitter &e,
-                         const X86KernelConfig &config) {
-  OpBuilder &b = e.builder();
-  Location loc = op->getLoc();
+/// Reports (on the op) a Tile-IR op or form the x86 kernels do not handle.
+LogicalResult checkX86Lowerable(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](tile::MatmulOp m) -> LogicalResult {
         if (!m.getTransposeB())
@@ -78,53 +76,65 @@ LogicalResult lowerToX86(Operation *op, Emitter &e,
                                "(transpose_b) only");
         if (m.getAccumulate() && m.getEpilogue() != tile::Epilogue::None)
           return m.emitOpError("an accumulating matmul cannot have an epilogue");
+        return success();
+      })
+      .Case([&](tile::RMSNormOp n) { return requireRank(op, n.getX(), 2, "x"); })
+      .Case([&](tile::GatedRMSNormOp n) {
+        return requireRank(op, n.getY(), 2, "y");
+      })
+      .Case([&](tile::AddOp a) {
+        return requireRank(op, a.getA(), 2, "operands");
+      })
+      .Case<tile::EmbeddingOp, tile::CausalConv1dOp, tile::SSDChunkCumsumOp,
+            tile::SSDChunkStateOp, tile::SSDStatePassingOp,
+            tile::SSDChunkScanOp, tile::SSDStateUpdateOp,
+            tile::FlashAttentionOp, tile::KVCacheAppendOp, tile::BarrierOp,
+            memref::CopyOp>([](Operation *) { return success(); })
+      .Default([](Operation *other) {
+        return other->emitOpError("has no x86 lowering");
+      });
+}
+
+/// Emits the x86 loop nest of one Tile-IR op (checked by checkX86Lowerable)
+/// at the emitter's insertion point.
+void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
+  OpBuilder &b = e.builder();
+  Location loc = op->getLoc();
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](tile::MatmulOp m) {
         MatmulTiling tiling{config.rowPanel, config.registerRows,
                             config.registerCols};
         emitMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
                    toX86(m.getEpilogue()), m.getAccumulate(), tiling);
-        return success();
       })
-      .Case([&](tile::RMSNormOp n) -> LogicalResult {
-        if (failed(requireRank(op, n.getX(), 2, "x")))
-          return failure();
+      .Case([&](tile::RMSNormOp n) {
         emitRMSNorm(e, n.getX(), n.getWeight(), n.getOut(),
                     n.getEpsilon().convertToDouble());
-        return success();
       })
-      .Case([&](tile::GatedRMSNormOp n) -> LogicalResult {
-        if (failed(requireRank(op, n.getY(), 2, "y")))
-          return failure();
+      .Case([&](tile::GatedRMSNormOp n) {
         emitGatedRMSNorm(e, n.getY(), n.getZ(), n.getWeight(), n.getOut(),
                          n.getEpsilon().convertToDouble(), n.getGroupSize());
-        return success();
       })
-      .Case([&](tile::AddOp a) -> LogicalResult {
-        if (failed(requireRank(op, a.getA(), 2, "operands")))
-          return failure();
+      .Case([&](tile::AddOp a) {
         emitAdd(e, a.getA(), a.getB(), a.getOut());
-        return success();
       })
       .Case([&](tile::EmbeddingOp m) {
         emitEmbedding(e, m.getTable(), m.getIds(), m.getOut());
-        return success();
       })
       .Case([&](tile::CausalConv1dOp c) {
         emitCausalConv1d(e, c.getX(), c.getWeight(), c.getBias(),
                          c.getStateIn(), c.getOut(), c.getStateOut(),
                          c.getSilu());
-        return success();
       })
       .Case([&](tile::SSDChunkCumsumOp s) {
         emitSSDChunkCumsum(e, s.getDt(), s.getDtBias(), s.getALog(),
                            s.getDtOut(), s.getDACumsum(), s.getChunkSize(),
                            s.getDtMin().convertToDouble(),
                            s.getDtMax().convertToDouble());
-        return success();
       })
       .Case([&](tile::SSDChunkStateOp s) {
         emitSSDChunkState(e, s.getX(), s.getB(), s.getDt(), s.getDACumsum(),
                           s.getStates(), s.getChunkSize());
-        return success();
       })
       .Case([&](tile::SSDStatePassingOp s) {
         // The cumulative sums repeat the last valid value past the end of
@@ -134,13 +144,11 @@ LogicalResult lowerToX86(Operation *op, Emitter &e,
                             s.getStatesOut(), s.getFinalState(),
                             e.imul(chunks, e.c(s.getChunkSize())),
                             s.getChunkSize());
-        return success();
       })
       .Case([&](tile::SSDChunkScanOp s) {
         emitSSDChunkScan(e, s.getX(), s.getB(), s.getC(), s.getDt(),
                          s.getDACumsum(), s.getStates(), s.getD(), s.getY(),
                          s.getChunkSize());
-        return success();
       })
       .Case([&](tile::SSDStateUpdateOp s) {
         // In place: the emitter reads each state element before writing it.
@@ -149,7 +157,6 @@ LogicalResult lowerToX86(Operation *op, Emitter &e,
                            s.getState(), s.getY(),
                            s.getDtMin().convertToDouble(),
                            s.getDtMax().convertToDouble());
-        return success();
       })
       .Case([&](tile::FlashAttentionOp f) {
         // Tile-IR's K/V are [B, T, Hkv, D]; the x86 kernel walks keys of one
@@ -158,7 +165,6 @@ LogicalResult lowerToX86(Operation *op, Emitter &e,
                            swapDims12(b, loc, f.getV()), f.getOut(),
                            f.getScale().convertToDouble(), f.getCausal(),
                            config.blockK);
-        return success();
       })
       .Case([&](tile::KVCacheAppendOp k) {
         Value cache = k.getCache();
@@ -171,15 +177,13 @@ LogicalResult lowerToX86(Operation *op, Emitter &e,
         Value window =
             memref::SubViewOp::create(b, loc, cache, offsets, sizes, strides);
         emitKVCacheAppend(e, Value(), k.getUpdate(), window);
-        return success();
       })
-      .Case([&](tile::BarrierOp) { return success(); }) // one thread per core
+      .Case([&](tile::BarrierOp) {}) // one thread per core: nothing
       .Case([&](memref::CopyOp c) {
         emitCopy(e, c.getSource(), c.getTarget());
-        return success();
       })
-      .Default([](Operation *other) {
-        return other->emitOpError("has no x86 lowering");
+      .Default([](Operation *) {
+        llvm_unreachable("checked by checkX86Lowerable");
       });
 }
 
@@ -194,53 +198,97 @@ std::string kernelKey(Operation *op) {
   return key;
 }
 
-/// Outlines each Tile-IR op into a shared private kernel function.
-class KernelOutliner {
-public:
-  KernelOutliner(ModuleOp module) : module(module), symbols(module) {}
+} // namespace
 
-  /// The kernel function for `op` (created, with its body emitted, the first
-  /// time its key is seen), or failure after a diagnostic on `op`.
-  FailureOr<func::FuncOp> getOrCreate(Operation *op,
-                                      const X86KernelConfig &config) {
+/// Outlines each Tile-IR op into a shared private kernel function.
+class mlir::tessera::x86::KernelOutliner {
+public:
+  KernelOutliner(ModuleOp module) : module(module) {}
+
+  /// The kernel function for `op` (created with the rewriter, with its body
+  /// emitted, the first time its key is seen).
+  func::FuncOp getOrCreate(Operation *op, const X86KernelConfig &config,
+                           RewriterBase &rewriter) {
     std::string key = kernelKey(op);
     if (func::FuncOp fn = kernels.lookup(key))
       return fn;
-    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    std::string base = "tessera_x86_" + op->getName().getStringRef().str();
-    std::replace(base.begin(), base.end(), '.', '_');
-    auto type = b.getFunctionType(op->getOperandTypes(), {});
-    auto fn = func::FuncOp::create(b, op->getLoc(), base, type);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToEnd(module.getBody());
+    auto type = rewriter.getFunctionType(op->getOperandTypes(), {});
+    auto fn = func::FuncOp::create(rewriter, op->getLoc(), uniqueName(op),
+                                   type);
     fn.setPrivate();
     // Shared by many callers: LLVM must not inline it back into each one
     // (func-to-llvm carries `passthrough` over to the llvm.func).
-    fn->setAttr("passthrough", b.getStrArrayAttr({"noinline"}));
-    symbols.insert(fn); // renames on collision: tessera_x86_tile_matmul_0...
-    Block *entry = fn.addEntryBlock();
-    b.setInsertionPointToStart(entry);
+    fn->setAttr("passthrough", rewriter.getStrArrayAttr({"noinline"}));
+    Block *entry = rewriter.createBlock(&fn.getBody(), {}, type.getInputs(),
+                                        SmallVector<Location>(
+                                            type.getNumInputs(), op->getLoc()));
     // Operand i becomes argument i, also where the op passes one buffer
     // twice: the function serves callers that pass distinct buffers.
-    Operation *clone = b.clone(*op);
-    for (auto [i, arg] : llvm::enumerate(entry->getArguments()))
-      clone->setOperand(i, arg);
-    Emitter e(b, op->getLoc(), config.vectorWidth);
-    b.setInsertionPoint(clone);
-    LogicalResult ok = lowerToX86(clone, e, config);
-    clone->erase();
-    if (failed(ok)) {
-      fn.erase();
-      return failure();
-    }
-    b.setInsertionPointToEnd(entry);
-    func::ReturnOp::create(b, op->getLoc());
+    Operation *clone = rewriter.clone(*op);
+    rewriter.modifyOpInPlace(
+        clone, [&] { clone->setOperands(entry->getArguments()); });
+    rewriter.setInsertionPoint(clone);
+    Emitter e(rewriter, op->getLoc(), config.vectorWidth);
+    emitX86Kernel(clone, e, config);
+    rewriter.eraseOp(clone);
+    rewriter.setInsertionPointToEnd(entry);
+    func::ReturnOp::create(rewriter, op->getLoc());
     kernels[key] = fn;
     return fn;
   }
 
 private:
+  /// tessera_x86_<dialect>_<op>[_<n>], unused in the module.
+  std::string uniqueName(Operation *op) {
+    std::string base = "tessera_x86_" + op->getName().getStringRef().str();
+    std::replace(base.begin(), base.end(), '.', '_');
+    std::string name = base;
+    while (module.lookupSymbol(name) || !used.insert(name).second)
+      name = base + "_" + std::to_string(counter++);
+    return name;
+  }
+
   ModuleOp module;
-  SymbolTable symbols;
   llvm::StringMap<func::FuncOp> kernels;
+  llvm::StringSet<> used;
+  unsigned counter = 0;
+};
+
+namespace {
+/// Lowers each checked Tile-IR op (and memref.copy) to its x86 kernel: a call
+/// to the shared kernel function, or the loop nest in place when
+/// `outliner` is null.
+struct TileOpToX86Kernel : RewritePattern {
+  TileOpToX86Kernel(MLIRContext *ctx, const X86ConfigMap &configs,
+                    KernelOutliner *outliner)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
+        configs(configs), outliner(outliner) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    auto it = configs.find(op);
+    if (it == configs.end())
+      return rewriter.notifyMatchFailure(op, "not a checked Tile-IR op");
+    const X86KernelConfig &config = it->second;
+    if (isa<tile::BarrierOp>(op)) { // one thread per core: nothing to do
+      rewriter.eraseOp(op);
+      return success();
+    }
+    if (!outliner) {
+      Emitter e(rewriter, op->getLoc(), config.vectorWidth);
+      emitX86Kernel(op, e, config);
+      rewriter.eraseOp(op);
+      return success();
+    }
+    func::FuncOp fn = outliner->getOrCreate(op, config, rewriter);
+    rewriter.replaceOpWithNewOp<func::CallOp>(op, fn, op->getOperands());
+    return success();
+  }
+
+  const X86ConfigMap &configs;
+  KernelOutliner *outliner;
 };
 
 struct ConvertTileToX86Pass
@@ -249,6 +297,7 @@ struct ConvertTileToX86Pass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
     FailureOr<TargetAttr> target = getModuleTarget(module);
     if (failed(target))
       return signalPassFailure();
@@ -257,40 +306,47 @@ struct ConvertTileToX86Pass
                          << target->getKind() << "', not x86";
       return signalPassFailure();
     }
-    // memref.copy too: upstream lowers copies between strided buffers to a
-    // call into MLIR's C runner library, which compiled modules do not link.
-    SmallVector<Operation *> tileOps;
-    module.walk([&](Operation *op) {
-      if (isa_and_nonnull<tile::TileDialect>(op->getDialect()) ||
-          isa<memref::CopyOp>(op))
-        tileOps.push_back(op);
-    });
-    KernelOutliner outliner(module);
-    for (Operation *op : tileOps) {
+    // Check every op first, so that what x86 cannot lower or cannot honour
+    // is reported on the op (the first one, outermost first) before
+    // anything changes. memref.copy too: upstream lowers copies between
+    // strided buffers to a call into MLIR's C runner library, which compiled
+    // modules do not link.
+    X86ConfigMap configs;
+    WalkResult checked = module.walk([&](Operation *op) {
+      if (!isa_and_nonnull<tile::TileDialect>(op->getDialect()) &&
+          !isa<memref::CopyOp>(op))
+        return WalkResult::advance();
       FailureOr<X86KernelConfig> config =
           isa<memref::CopyOp>(op) ? defaultX86Config(*target)
                                   : readX86Config(op, *target);
-      if (failed(config))
-        return signalPassFailure();
-      if (isa<tile::BarrierOp>(op)) { // one thread per core: nothing to do
-        op->erase();
-        continue;
-      }
-      if (!outlineKernels) {
-        OpBuilder b(op);
-        Emitter e(b, op->getLoc(), config->vectorWidth);
-        if (failed(lowerToX86(op, e, *config)))
-          return signalPassFailure();
-        op->erase();
-        continue;
-      }
-      FailureOr<func::FuncOp> fn = outliner.getOrCreate(op, *config);
-      if (failed(fn))
-        return signalPassFailure();
-      OpBuilder b(op);
-      func::CallOp::create(b, op->getLoc(), *fn, op->getOperands());
-      op->erase();
-    }
+      if (failed(config) || failed(checkX86Lowerable(op)))
+        return WalkResult::interrupt();
+      configs[op] = *config;
+      return WalkResult::advance();
+    });
+    if (checked.wasInterrupted())
+      return signalPassFailure();
+
+    KernelOutliner outliner(module);
+    RewritePatternSet patterns(ctx);
+    populateTileToX86Patterns(patterns, configs,
+                              outlineKernels ? &outliner : nullptr);
+    ConversionTarget legal(*ctx);
+    legal.addIllegalDialect<tile::TileDialect>();
+    legal.addIllegalOp<memref::CopyOp>();
+    legal.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    ConversionConfig config;
+    // Kernels are emitted op by op into fresh functions; nothing to undo.
+    config.allowPatternRollback = false;
+    if (failed(applyPartialConversion(module, legal, std::move(patterns),
+                                      config)))
+      signalPassFailure();
   }
 };
 } // namespace
+
+void mlir::tessera::x86::populateTileToX86Patterns(
+    RewritePatternSet &patterns, const X86ConfigMap &configs,
+    KernelOutliner *outliner) {
+  patterns.add<TileOpToX86Kernel>(patterns.getContext(), configs, outliner);
+}

@@ -22,6 +22,9 @@
 
 #include "tessera/Dialect/Tessera/IR/Tessera.h"
 
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseMap.h"
+
 namespace mlir::tessera::x86 {
 
 /// The widest f32 vector the target's features allow: 16 with +avx512f, 8
@@ -50,6 +53,21 @@ FailureOr<X86KernelConfig> readX86Config(Operation *op, TargetAttr target);
 
 /// The config of ops that carry none (memref.copy): the target's defaults.
 X86KernelConfig defaultX86Config(TargetAttr target);
+
+/// The checked config of each op convert-tile-to-x86 lowers.
+using X86ConfigMap = llvm::DenseMap<Operation *, X86KernelConfig>;
+
+/// Emits one shared kernel function per distinct (op, operand types,
+/// attributes) (defined in TileToX86.cpp).
+class KernelOutliner;
+
+/// The x86 conversion patterns: each op of `configs` (Tile-IR ops and
+/// memref.copy, already checked with readX86Config) becomes a call to its
+/// kernel function from `outliner`, or, with a null `outliner`, the kernel's
+/// loop nest in place.
+void populateTileToX86Patterns(RewritePatternSet &patterns,
+                               const X86ConfigMap &configs,
+                               KernelOutliner *outliner);
 
 } // namespace mlir::tessera::x86
 
