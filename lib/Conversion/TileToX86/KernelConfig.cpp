@@ -140,5 +140,20 @@ FailureOr<X86KernelConfig> x86::readX86Config(Operation *op,
   }
   if (std::optional<int64_t> bk = attr.getBlockK())
     config.blockK = *bk;
+  if (auto fa = dyn_cast<tile::FlashAttentionOp>(op)) {
+    // The kernel keeps the scores of a group's heads for one key block in a
+    // stack buffer of at most 64 KiB.
+    int64_t hq = fa.getQ().getType().getDimSize(2);
+    int64_t hkv = fa.getK().getType().getDimSize(2);
+    if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) && hkv > 0 &&
+        hq % hkv == 0) {
+      int64_t limit =
+          std::max<int64_t>(config.vectorWidth, 16384 / (hq / hkv));
+      if (config.blockK > limit)
+        return op->emitOpError("x86 flash attention block_k ")
+               << config.blockK << " exceeds " << limit << " (the scores of "
+               << hq / hkv << " heads per key block must fit 64 KiB)";
+    }
+  }
   return config;
 }

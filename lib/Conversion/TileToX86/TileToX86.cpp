@@ -10,10 +10,15 @@
 //         holding the scf loops + vector/math/memref ops (+ Target-IR ops)
 //         that the op's kernel emitter writes.
 //
+// The pass first checks every op (its config for x86, and that an x86 kernel
+// exists for it), reporting the first problem on the op; then the patterns
+// of populateTileToX86Patterns rewrite the ops under a ConversionTarget
+// that makes the tile dialect and memref.copy illegal.
+//
 // Outlining keeps compile time linear in the number of *distinct* kernels,
 // not layers: the 62 layers of the 12B model share a few dozen kernels. The
-// kernels are `noinline` (LLVM passthrough) so that LLVM does not copy them back into every
-// layer. CPU assumptions (vector width, register blocking, loop order) live
+// kernels are `noinline` (LLVM passthrough) so that LLVM does not copy them
+// back into every layer. CPU assumptions (vector width, register blocking, loop order) live
 // only in the emitters and in the x86 lowering config (KernelConfig.cpp).
 //
 //===----------------------------------------------------------------------===//

@@ -123,3 +123,17 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
     return
   }
 }
+
+// -----
+
+// Attention: the key block's scores (heads per group x block_k f32) must fit
+// the kernel's 64 KiB stack scratch.
+module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fma">} {
+  func.func @block_k(%q: memref<1x?x4x16xf32>, %k: memref<1x?x2x16xf32>, %o: memref<1x?x4x16xf32>) {
+    // expected-error @+1 {{'tile.flash_attention' op x86 flash attention block_k 10000 exceeds 8192 (the scores of 2 heads per key block must fit 64 KiB)}}
+    tile.flash_attention %q, %k, %k, %o {causal, scale = 0.25 : f64, lowering_config =
+        #tessera.lowering_config<block_k = 10000>}
+        : memref<1x?x4x16xf32>, memref<1x?x2x16xf32>, memref<1x?x2x16xf32>, memref<1x?x4x16xf32>
+    return
+  }
+}
