@@ -39,6 +39,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -674,6 +675,35 @@ PYBIND11_MODULE(_tessera, m) {
       },
       "This machine's enabled CPU features as an LLVM feature string "
       "(+avx2,+fma,...), from LLVM's host detection.");
+  m.def(
+      "cpu_features",
+      [](const std::string &cpu) {
+        // What LLVM enables by default for `cpu` on this machine's triple:
+        // the features of a #tessera.target given only a CPU name.
+        initNativeTargetOnce();
+        llvm::Triple triple(llvm::sys::getProcessTriple());
+        std::string error;
+        const llvm::Target *target =
+            llvm::TargetRegistry::lookupTarget(triple, error);
+        if (!target)
+          raiseMLIRError("no LLVM target for " + triple.str() + ": " + error);
+        std::unique_ptr<llvm::MCSubtargetInfo> sti(
+            target->createMCSubtargetInfo(triple, cpu, ""));
+        if (!sti || !sti->isCPUStringValid(cpu))
+          raiseMLIRError("unknown CPU '" + cpu + "' for " + triple.str());
+        std::vector<std::string> on;
+        for (const llvm::SubtargetFeatureKV &kv : sti->getAllProcessorFeatures())
+          if (sti->getFeatureBits().test(kv.Value))
+            on.push_back("+" + std::string(kv.Key));
+        std::sort(on.begin(), on.end());
+        std::string out;
+        for (const std::string &f : on)
+          out += (out.empty() ? "" : ",") + f;
+        return out;
+      },
+      py::arg("cpu"),
+      "The LLVM feature string (+avx2,+fma,...) LLVM enables for `cpu` on "
+      "this machine's target triple; raises MLIRError for an unknown CPU.");
 
   py::class_<ValueHandle>(m, "Value")
       .def_property_readonly("type", &ValueHandle::type)

@@ -86,7 +86,8 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpu", default=None,
                    help="x86: LLVM CPU name to compile for (default: this machine's)")
     p.add_argument("--features", default=None,
-                   help="x86: LLVM feature string, e.g. +avx2,+fma (default: this machine's)")
+                   help="x86: LLVM feature string, e.g. +avx2,+fma (default: this machine's, or "
+                        "those of --cpu)")
     p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj"), default="obj",
                    help="stop after this stage and write its output (default: obj)")
     p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm"), default=None,

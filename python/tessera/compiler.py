@@ -115,7 +115,8 @@ def target_field(target_text: str, key: str) -> str:
 def attach_target(module, target: str = "x86", cpu: str | None = None,
                   features: str | None = None) -> str:
     """Gives ``module`` its ``tessera.target`` unless it has one; returns the
-    attribute's text. On x86 the CPU and features default to this machine's.
+    attribute's text. On x86 the CPU and features default to this machine's;
+    a CPU given without features gets the features LLVM enables for it.
     A module that already names another target kind is an error."""
     _check_target(target)
     present = module_target(module)
@@ -125,12 +126,26 @@ def attach_target(module, target: str = "x86", cpu: str | None = None,
             raise CompileError(f"the module's target is {kind.group(1)!r} ({present}), "
                                f"not {target!r}")
         return present
-    host_cpu, host_features = host_target()
-    cpu = _quote(host_cpu if cpu is None else cpu)
-    features = _quote(host_features if features is None else features)
+    if cpu is None:
+        host_cpu, host_features = host_target()
+        cpu = host_cpu
+        features = host_features if features is None else features
+    elif features is None:
+        features = _features_of(_quote(cpu))
+    cpu, features = _quote(cpu), _quote(features)
     _verify_target(f'#tessera.target<"{target}", cpu = "{cpu}", features = "{features}">')
     module.run_pipeline(f"tessera-attach-target{{kind={target} cpu={cpu} features={features}}}")
     return module_target(module)
+
+
+def _features_of(cpu: str) -> str:
+    """The features LLVM enables for ``cpu`` (a CompileError if unknown)."""
+    from tessera._tessera import cpu_features
+
+    try:
+        return cpu_features(cpu)
+    except MLIRError as e:
+        raise CompileError(str(e)) from None
 
 
 def _verify_target(text: str) -> None:

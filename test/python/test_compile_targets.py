@@ -49,6 +49,16 @@ def test_cpu_and_features_set_the_target_and_the_vector_width(tmp_path, capsys):
     assert code == 0 and obj.stat().st_size > 0
 
 
+def test_cpu_alone_takes_its_features(capsys):
+    code, out, _ = compile_(capsys, "nemotron_h_tiny", "--emit", "target", "--cpu", "haswell")
+    assert code == 0
+    head = out.splitlines()[0]
+    assert 'cpu = "haswell"' in head and "+avx2" in head and "+fma" in head and "avx512f" not in head
+    assert "vector<8xf32>" in out and "vector<16xf32>" not in out
+    code, out, _ = compile_(capsys, "nemotron_h_tiny", "--emit", "target", "--cpu", "x86-64")
+    assert code == 0 and "vector<4xf32>" in out and "vector<8xf32>" not in out
+
+
 def test_target_errors_are_one_line(tmp_path, capsys):
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--features", "avx2")
     assert code == 2
@@ -56,6 +66,9 @@ def test_target_errors_are_one_line(tmp_path, capsys):
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--features", "+avx2 x=1")
     assert code == 2
     assert_one_line_error(err, "invalid target option '+avx2 x=1'")
+    code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--cpu", "pentium9")
+    assert code == 2
+    assert_one_line_error(err, "unknown CPU 'pentium9'")
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--target", "nvidia")
     assert code == 2
     assert_one_line_error(err, "unknown target 'nvidia': expected one of x86")
