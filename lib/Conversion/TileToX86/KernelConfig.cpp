@@ -52,6 +52,11 @@ LoweringConfigAttr x86::selectX86Config(Operation *op, TargetAttr target) {
                                    {d.registerRows, d.registerCols},
                                    std::nullopt, std::nullopt, std::nullopt);
   }
+  // SSD chunk state / chunk scan: 4 rows x 2 vectors of accumulators in the
+  // broadcast-FMA GEMMs (8 accumulators, 2 loads and a broadcast per step).
+  if (isa<tile::SSDChunkStateOp, tile::SSDChunkScanOp>(op))
+    return LoweringConfigAttr::get(ctx, {}, vw, {4, 2}, std::nullopt,
+                                   std::nullopt, std::nullopt);
   // Flash attention: 64 keys per online-softmax block (the scores of a
   // group's heads for one block stay in L1).
   if (isa<tile::FlashAttentionOp>(op))
@@ -71,6 +76,8 @@ SmallVector<StringRef> honouredFields(Operation *op) {
     return {"vector_width", "tile_sizes", "register_block"};
   if (isa<tile::FlashAttentionOp>(op))
     return {"vector_width", "block_k"};
+  if (isa<tile::SSDChunkStateOp, tile::SSDChunkScanOp>(op))
+    return {"vector_width", "register_block"};
   return {"vector_width"};
 }
 } // namespace
@@ -110,14 +117,20 @@ FailureOr<X86KernelConfig> x86::readX86Config(Operation *op,
              << "' do not enable (widest: " << max << ")";
     config.vectorWidth = *vw;
   }
+  bool ssd = isa<tile::SSDChunkStateOp, tile::SSDChunkScanOp>(op);
+  if (ssd) { // default: 4 rows x 2 vectors
+    config.registerRows = 4;
+    config.registerCols = 2;
+  }
   if (ArrayRef<int64_t> rb = attr.getRegisterBlock(); !rb.empty()) {
+    StringRef what = ssd ? "x86 SSD register_block is [rows, vectors]"
+                         : "x86 matmul register_block is [rows, columns]";
     if (rb.size() != 2)
-      return op->emitOpError("x86 matmul register_block is [rows, columns], "
-                             "got ")
-             << rb.size() << " entries";
+      return op->emitOpError(what) << ", got " << rb.size() << " entries";
     if (rb[0] * rb[1] > 24)
-      return op->emitOpError("x86 matmul register_block ")
-             << rb[0] << "x" << rb[1]
+      return op->emitOpError("x86 ")
+             << (ssd ? "SSD" : "matmul") << " register_block " << rb[0]
+             << "x" << rb[1]
              << " holds more than 24 accumulators (the registers spill)";
     config.registerRows = rb[0];
     config.registerCols = rb[1];

@@ -60,6 +60,13 @@ void emitGatedRMSNorm(Emitter &e, Value y, Value z, Value w, Value out,
 void emitCausalConv1d(Emitter &e, Value x, Value w, Value bias, Value stateIn,
                       Value out, Value stateOut, bool silu);
 
+/// The register block of the SSD chunk-state and chunk-scan GEMMs (from the
+/// op's lowering config): `rows` output rows x `vectors` vectors of
+/// accumulators.
+struct SSDTiling {
+  int64_t rows = 4, vectors = 2;
+};
+
 /// SSD chunked scan, stage 1. dt: [B, S, H] raw; dtBias, aLog: [H].
 /// dtOut[B, S, H] = clamp(softplus(dt + dtBias), dtMin, dtMax);
 /// dACumsum[B, H, nChunks, Q]: within each chunk of Q steps, the inclusive
@@ -73,7 +80,8 @@ void emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias, Value aLog,
 /// i of exp(dACumsum[last] - dACumsum[i]) * dtOut[i] * x[i, :] ⊗ B[i, :].
 /// x: [B, S, H, P]; bMat: [B, S, G, N] (head h reads group h / (H/G)).
 void emitSSDChunkState(Emitter &e, Value x, Value bMat, Value dtOut,
-                       Value dACumsum, Value states, int64_t chunk);
+                       Value dACumsum, Value states, int64_t chunk,
+                       const SSDTiling &tiling = {});
 
 /// Stage 3: statesIn[B, c, H, P, N] is the state entering chunk c:
 /// statesIn[0] = init (or 0); statesIn[c+1] = exp(dACumsum[c, last]) *
@@ -88,7 +96,7 @@ void emitSSDStatePassing(Emitter &e, Value states, Value dACumsum, Value init,
 /// + exp(cum[i]) * (statesIn[c] · C[i]) + D[h] * x[i].
 void emitSSDChunkScan(Emitter &e, Value x, Value bMat, Value cMat, Value dtOut,
                       Value dACumsum, Value statesIn, Value dSkip, Value y,
-                      int64_t chunk);
+                      int64_t chunk, const SSDTiling &tiling = {});
 
 /// Recurrent (decode) form for one step. x: [B, H, P]; dt: [B, H] raw;
 /// bMat, cMat: [B, G, N]; stateIn/stateOut: [B, H, P, N] (stateIn may be

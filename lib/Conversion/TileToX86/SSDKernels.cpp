@@ -42,9 +42,9 @@ using namespace mlir::tessera::x86;
 
 namespace {
 
-// Register blocks: MR rows x NV vectors of accumulators (4 x 2 with 8-wide
-// AVX2 vectors: 8 accumulators, 2 row loads and a broadcast per step).
-constexpr int64_t kMR = 4, kNV = 2;
+// Register blocks of the stage 2 and 4 GEMMs: SSDTiling's rows x vectors of
+// accumulators, from the op's lowering config (default 4 x 2: with 8-wide
+// AVX2 vectors, 8 accumulators, 2 row loads and a broadcast per step).
 // C.B dot-product block (emitDotBlock): rows of C x rows of B, along N.
 constexpr int64_t kDotM = 3, kDotN = 4;
 
@@ -252,7 +252,9 @@ void mlir::tessera::x86::emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias,
 
 void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
                                            Value dtOut, Value dACumsum,
-                                           Value states, int64_t chunk) {
+                                           Value states, int64_t chunk,
+                                           const SSDTiling &tiling) {
+  const int64_t kMR = tiling.rows, kNV = tiling.vectors;
   ScanDims d(e, x, bMat, chunk);
   Value q = e.c(chunk), last = e.c(chunk - 1), zero = e.c(0);
   // Packed operands of the per-head GEMM states[P, N] = xs^T [P, Q] bp [Q, N]:
@@ -360,7 +362,9 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
                                           Value cMat, Value dtOut,
                                           Value dACumsum, Value statesIn,
                                           Value dSkip, Value y,
-                                          int64_t chunk) {
+                                          int64_t chunk,
+                                          const SSDTiling &tiling) {
+  const int64_t kMR = tiling.rows, kNV = tiling.vectors;
   ScanDims d(e, x, bMat, chunk);
   const int64_t vw = e.vectorWidth();
   const int64_t T = vw;                         // decay factorisation block

@@ -139,7 +139,8 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
       })
       .Case([&](tile::SSDChunkStateOp s) {
         emitSSDChunkState(e, s.getX(), s.getB(), s.getDt(), s.getDACumsum(),
-                          s.getStates(), s.getChunkSize());
+                          s.getStates(), s.getChunkSize(),
+                          {config.registerRows, config.registerCols});
       })
       .Case([&](tile::SSDStatePassingOp s) {
         // The cumulative sums repeat the last valid value past the end of
@@ -153,7 +154,8 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
       .Case([&](tile::SSDChunkScanOp s) {
         emitSSDChunkScan(e, s.getX(), s.getB(), s.getC(), s.getDt(),
                          s.getDACumsum(), s.getStates(), s.getD(), s.getY(),
-                         s.getChunkSize());
+                         s.getChunkSize(),
+                         {config.registerRows, config.registerCols});
       })
       .Case([&](tile::SSDStateUpdateOp s) {
         // In place: the emitter reads each state element before writing it.

@@ -13,10 +13,12 @@
 // CHECK:         tile.rmsnorm {{.*}}lowering_config = #tessera.lowering_config<vector_width = 8>
 // CHECK:         tile.add {{.*}}lowering_config = #tessera.lowering_config<vector_width = 4, register_block = [1, 1]>
 // CHECK:         tile.barrier{{$}}
+// CHECK:         tile.ssd_chunk_state {{.*}}lowering_config = #tessera.lowering_config<vector_width = 8, register_block = [4, 2]>
 module attributes {tessera.target = #tessera.target<"x86", cpu = "znver3", features = "+avx2,+fma">} {
   func.func @avx2(%a: memref<?x64xf32>, %w: memref<32x64xf32>, %c: memref<?x32xf32>,
                   %q: memref<1x?x4x16xf32>, %k: memref<1x?x2x16xf32>, %o: memref<1x?x4x16xf32>,
-                  %n: memref<64xf32>) {
+                  %n: memref<64xf32>, %x: memref<?x?x8x16xf32>, %B: memref<?x?x2x16xf32>,
+                  %dt: memref<?x?x8xf32>, %cum: memref<?x8x?x16xf32>, %st: memref<?x?x8x16x16xf32>) {
     tile.matmul %a, %w, %c {transpose_b}
         : memref<?x64xf32>, memref<32x64xf32>, memref<?x32xf32>
     tile.flash_attention %q, %k, %k, %o {causal, scale = 0.25 : f64}
@@ -25,6 +27,9 @@ module attributes {tessera.target = #tessera.target<"x86", cpu = "znver3", featu
     tile.add %a, %a, %a {lowering_config = #tessera.lowering_config<vector_width = 4, register_block = [1, 1]>}
         : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
     tile.barrier
+    tile.ssd_chunk_state %x, %B, %dt, %cum -> %st {chunk_size = 16 : i64}
+        : memref<?x?x8x16xf32>, memref<?x?x2x16xf32>, memref<?x?x8xf32>, memref<?x8x?x16xf32>,
+          memref<?x?x8x16x16xf32>
     return
   }
 }

@@ -137,3 +137,17 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
     return
   }
 }
+
+// -----
+
+module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fma">} {
+  func.func @ssd_block(%x: memref<?x?x8x16xf32>, %B: memref<?x?x2x16xf32>, %dt: memref<?x?x8xf32>,
+                       %cum: memref<?x8x?x16xf32>, %st: memref<?x?x8x16x16xf32>) {
+    // expected-error @+1 {{'tile.ssd_chunk_state' op x86 SSD register_block is [rows, vectors], got 1 entries}}
+    tile.ssd_chunk_state %x, %B, %dt, %cum -> %st {chunk_size = 16 : i64, lowering_config =
+        #tessera.lowering_config<register_block = [4]>}
+        : memref<?x?x8x16xf32>, memref<?x?x2x16xf32>, memref<?x?x8xf32>, memref<?x8x?x16xf32>,
+          memref<?x?x8x16x16xf32>
+    return
+  }
+}

@@ -13,6 +13,8 @@
 //   tile.matmul:    tile_sizes = [m, 0, 0] (m: the row panel kept in L2, a
 //                   multiple of register_block[0]), register_block = [mr, nr]
 //   tile.flash_attention: block_k
+//   tile.ssd_chunk_state, tile.ssd_chunk_scan: register_block = [rows,
+//                   vectors] of the broadcast-FMA GEMMs
 // Any other field (num_warps, num_stages, ...) is rejected with a diagnostic.
 //
 //===----------------------------------------------------------------------===//

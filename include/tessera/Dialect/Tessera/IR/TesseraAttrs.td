@@ -96,7 +96,8 @@ def Tessera_LoweringConfigAttr
       rows only, as the row panel kept in L2: `[m, 0, 0]`);
     - `vector_width`: f32 lanes per vector (x86: 4, 8, or 16 with AVX-512);
     - `register_block`: the block of accumulators held in registers
-      (`tile.matmul`: `[rows, columns]` of C);
+      (`tile.matmul`: `[rows, columns]` of C; `tile.ssd_chunk_state` /
+      `tile.ssd_chunk_scan`: `[rows, vectors]`);
     - `block_k`: keys per block of `tile.flash_attention`;
     - `num_warps`, `num_stages`: GPU launch shape and software-pipelining
       depth (planned for the NVIDIA lowering; not honoured by x86).
