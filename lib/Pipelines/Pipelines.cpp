@@ -1,8 +1,14 @@
 //===- Pipelines.cpp - Tessera's named stage pipelines --------------------===//
+//
+// The stage pipelines, and the dispatch from the module's #tessera.target to
+// the pipeline of that target (see Pipelines.h).
+//
+//===----------------------------------------------------------------------===//
 
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Dialect/Target/Transforms/Passes.h"
+#include "tessera/Dialect/Tessera/IR/Tessera.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -20,18 +26,19 @@ void mlir::tessera::buildGraphToTilePipeline(OpPassManager &pm) {
   pm.addPass(createVerifyTileStage());
 }
 
-void mlir::tessera::buildTileToTargetPipeline(
-    OpPassManager &pm, const TargetPipelineOptions &options) {
-  ConvertTileToTargetOptions convert;
-  convert.target = options.target;
-  convert.vectorWidth = options.vectorWidth;
-  pm.addPass(createConvertTileToTarget(convert));
+//===----------------------------------------------------------------------===//
+// x86
+//===----------------------------------------------------------------------===//
+
+void mlir::tessera::buildTileToX86Pipeline(OpPassManager &pm) {
+  pm.addPass(createVerifyTileStage());
+  pm.addPass(createSelectLoweringConfig());
+  pm.addPass(createConvertTileToX86());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
 
-void mlir::tessera::buildTargetToLLVMPipeline(
-    OpPassManager &pm, const TargetPipelineOptions &options) {
+void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   // Target-IR ops first (x86: vector FMAs, VNNI/bf16 dots), then the
   // upstream conversions, from the most structured ops down.
   pm.addPass(target::createConvertTargetToUpstream());
@@ -52,24 +59,115 @@ void mlir::tessera::buildTargetToLLVMPipeline(
   pm.addPass(createVerifyLLVMStage());
 }
 
+//===----------------------------------------------------------------------===//
+// Dispatch on the module's target
+//===----------------------------------------------------------------------===//
+
+ArrayRef<TargetBackend> mlir::tessera::getTargetBackends() {
+  // One row per target with a lowering. NVIDIA (convert-tile-to-nvvm) and
+  // AMD plug in here; until then their modules get "no lowering for target".
+  static const TargetBackend backends[] = {
+      {"x86", buildTileToX86Pipeline, buildX86ToLLVMPipeline},
+  };
+  return backends;
+}
+
+namespace {
+enum class Stage { TileToTarget, TargetToLLVM };
+
+/// Runs the backend pipeline of the module's target for one stage boundary.
+struct TargetDispatchPass
+    : PassWrapper<TargetDispatchPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TargetDispatchPass)
+
+  TargetDispatchPass(Stage stage) : stage(stage) {}
+
+  StringRef getArgument() const final { return "tessera-target-dispatch"; }
+  StringRef pipelineName() const {
+    return stage == Stage::TileToTarget ? "tessera-tile-to-target"
+                                        : "tessera-target-to-llvm";
+  }
+  void build(const TargetBackend &backend, OpPassManager &pm) const {
+    if (stage == Stage::TileToTarget)
+      backend.buildTileToTarget(pm);
+    else
+      backend.buildTargetToLLVM(pm);
+  }
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<TesseraDialect>();
+    for (const TargetBackend &backend : getTargetBackends()) {
+      OpPassManager pm(ModuleOp::getOperationName());
+      build(backend, pm);
+      pm.getDependentDialects(registry);
+    }
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<TargetAttr> target = getModuleTarget(module);
+    if (failed(target))
+      return signalPassFailure();
+    for (const TargetBackend &backend : getTargetBackends()) {
+      if (backend.kind != target->getKind())
+        continue;
+      OpPassManager pm(ModuleOp::getOperationName());
+      build(backend, pm);
+      if (failed(runPipeline(pm, module)))
+        signalPassFailure();
+      return;
+    }
+    std::string available;
+    for (const TargetBackend &backend : getTargetBackends())
+      available += (available.empty() ? "" : ", ") + backend.kind.str();
+    module.emitError() << "no lowering for target '" << target->getKind()
+                       << "' in " << pipelineName()
+                       << " (available: " << available << ")";
+    signalPassFailure();
+  }
+
+  Stage stage;
+};
+} // namespace
+
+void mlir::tessera::buildTileToTargetPipeline(OpPassManager &pm) {
+  pm.addPass(std::make_unique<TargetDispatchPass>(Stage::TileToTarget));
+}
+
+void mlir::tessera::buildTargetToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(std::make_unique<TargetDispatchPass>(Stage::TargetToLLVM));
+}
+
 void mlir::tessera::registerTesseraPipelines() {
   PassPipelineRegistration<>(
       "tessera-graph-to-tile",
       "Graph-IR to Tile-IR, with the stage checks on both sides",
       [](OpPassManager &pm) { buildGraphToTilePipeline(pm); });
-  PassPipelineRegistration<TargetPipelineOptions>(
+  PassPipelineRegistration<>(
       "tessera-tile-to-target",
-      "Tile-IR to the target's loops, vectors and Target-IR ops",
-      buildTileToTargetPipeline);
-  PassPipelineRegistration<TargetPipelineOptions>(
+      "Tile-IR to the loops, vectors and Target-IR ops of the module's "
+      "#tessera.target",
+      [](OpPassManager &pm) { buildTileToTargetPipeline(pm); });
+  PassPipelineRegistration<>(
       "tessera-target-to-llvm",
-      "Target stage to the LLVM dialect, checked",
-      buildTargetToLLVMPipeline);
-  PassPipelineRegistration<TargetPipelineOptions>(
-      "tessera-lower-to-llvm", "Graph-IR all the way to the LLVM dialect",
-      [](OpPassManager &pm, const TargetPipelineOptions &options) {
+      "The target stage to the LLVM dialect (for the module's "
+      "#tessera.target), checked",
+      [](OpPassManager &pm) { buildTargetToLLVMPipeline(pm); });
+  PassPipelineRegistration<>(
+      "tessera-lower-to-llvm",
+      "Graph-IR all the way to the LLVM dialect, for the module's "
+      "#tessera.target",
+      [](OpPassManager &pm) {
         buildGraphToTilePipeline(pm);
-        buildTileToTargetPipeline(pm, options);
-        buildTargetToLLVMPipeline(pm, options);
+        buildTileToTargetPipeline(pm);
+        buildTargetToLLVMPipeline(pm);
       });
+  PassPipelineRegistration<>(
+      "tessera-tile-to-x86",
+      "x86 only: lowering configs, then Tile-IR to x86 loops and vectors",
+      [](OpPassManager &pm) { buildTileToX86Pipeline(pm); });
+  PassPipelineRegistration<>(
+      "tessera-x86-to-llvm",
+      "x86 only: the x86 target stage to the LLVM dialect, checked",
+      [](OpPassManager &pm) { buildX86ToLLVMPipeline(pm); });
 }

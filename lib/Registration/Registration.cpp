@@ -6,6 +6,7 @@
 #include "tessera/Pipelines/Pipelines.h"
 #include "tessera/Dialect/Target/Transforms/Passes.h"
 #include "tessera/Dialect/Graph/IR/Graph.h"
+#include "tessera/Dialect/Tessera/IR/Tessera.h"
 #include "tessera/Dialect/Target/IR/Target.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
@@ -16,7 +17,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::tessera::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, tile::TileDialect,
+  registry.insert<TesseraDialect, graph::GraphDialect, tile::TileDialect,
                   target::TargetDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -40,6 +40,11 @@
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -49,6 +54,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 namespace py = pybind11;
@@ -606,6 +612,39 @@ PYBIND11_MODULE(_tessera, m) {
         "This machine's CPU features as an LLVM feature string.");
   m.def("llvm_version", &tessera::getLLVMVersion,
         "The LLVM version the extension was built against.");
+  m.def(
+      "cpu_features",
+      [](const std::string &cpu) {
+        // What LLVM enables by default for `cpu` on this machine's triple:
+        // the features of a #tessera.target given only a CPU name.
+        static bool initialized = [] {
+          llvm::InitializeNativeTarget();
+          return true;
+        }();
+        (void)initialized;
+        llvm::Triple triple(llvm::sys::getProcessTriple());
+        std::string error;
+        const llvm::Target *target =
+            llvm::TargetRegistry::lookupTarget(triple, error);
+        if (!target)
+          raiseMLIRError("no LLVM target for " + triple.str() + ": " + error);
+        std::unique_ptr<llvm::MCSubtargetInfo> sti(
+            target->createMCSubtargetInfo(triple, cpu, ""));
+        if (!sti || !sti->isCPUStringValid(cpu))
+          raiseMLIRError("unknown CPU '" + cpu + "' for " + triple.str());
+        std::vector<std::string> on;
+        for (const llvm::SubtargetFeatureKV &kv : sti->getAllProcessorFeatures())
+          if (sti->getFeatureBits().test(kv.Value))
+            on.push_back("+" + std::string(kv.Key));
+        std::sort(on.begin(), on.end());
+        std::string out;
+        for (const std::string &f : on)
+          out += (out.empty() ? "" : ",") + f;
+        return out;
+      },
+      py::arg("cpu"),
+      "The LLVM feature string (+avx2,+fma,...) LLVM enables for `cpu` on "
+      "this machine's target triple; raises MLIRError for an unknown CPU.");
 
   py::class_<ValueHandle>(m, "Value")
       .def_property_readonly("type", &ValueHandle::type)

@@ -2,7 +2,7 @@
 
     tessera convert --hf SRC --out ART [--dtype bf16|fp32] [--force]
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
-    tessera compile SOURCE [--target x86] [--emit graph|tile|target|llvm|obj] [-o FILE]
+    tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
@@ -84,6 +84,11 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
                    help="artifact directory, config file (YAML / config.json), built-in config name, "
                         "or a .mlir file of any stage (restarts the pipeline there)")
     p.add_argument("--target", default="x86", help="code generation target (default: x86)")
+    p.add_argument("--cpu", default=None,
+                   help="x86: LLVM CPU name to compile for (default: this machine's)")
+    p.add_argument("--features", default=None,
+                   help="x86: LLVM feature string, e.g. +avx2,+fma (default: this machine's, or "
+                        "those of --cpu)")
     p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj"), default="obj",
                    help="stop after this stage and write its output (default: obj)")
     p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm"), default=None,
@@ -124,7 +129,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
     if args.emit == "obj" and not args.output:
         raise TesseraError("--emit obj needs -o FILE")
-    result = lower(module, stage, args.emit, args.target)
+    result = lower(module, stage, args.emit, args.target, cpu=args.cpu, features=args.features)
     data = result.module if args.emit == "obj" else str(result.module).encode()
     if args.output:
         write_atomically(Path(args.output), data)

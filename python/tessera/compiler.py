@@ -1,9 +1,15 @@
 """The compile driver: a list of stages, each dumpable and restartable.
 
     graph  --tessera-graph-to-tile-->            tile
-    tile   --tessera-tile-to-target{target=T}--> target
-    target --tessera-target-to-llvm{target=T}--> llvm      (LLVM dialect)
-    llvm   --translate + optimise + codegen-->   obj       (host object file)
+    tile   --tessera-tile-to-target-->           target
+    target --tessera-target-to-llvm-->           llvm      (LLVM dialect)
+    llvm   --translate + optimise + codegen-->   obj       (object file)
+
+The target is an attribute of the module (``tessera.target =
+#tessera.target<"x86", cpu = ..., features = ...>``), written once by
+``tessera-attach-target`` before the first stage (default on x86: this
+machine's CPU and features) and read by every pipeline; the object is
+generated for that CPU and those features.
 
 (The shape of Triton's ``make_ttir -> make_ttgir -> make_llir -> ...``.) Each
 stage is a named pipeline registered in C++ (``lib/Pipelines``), so the same
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +36,8 @@ TARGETS = ("x86",)
 #: stage -> (pipeline producing the *next* stage, given the target)
 _PIPELINES = {
     "graph": "tessera-graph-to-tile",
-    "tile": "tessera-tile-to-target{{target={target}}}",
-    "target": "tessera-target-to-llvm{{target={target}}}",
+    "tile": "tessera-tile-to-target",
+    "target": "tessera-target-to-llvm",
 }
 
 
@@ -38,20 +45,26 @@ def next_stage(stage: str) -> str:
     return STAGES[STAGES.index(stage) + 1]
 
 
-def pipeline_for(stage: str, target: str) -> str:
-    """The pipeline that lowers ``stage`` to the next stage."""
-    return _PIPELINES[stage].format(target=target)
+def pipeline_for(stage: str, target: str = "x86") -> str:
+    """The pipeline that lowers ``stage`` to the next stage (the target is
+    read from the module's ``tessera.target``)."""
+    return _PIPELINES[stage]
+
+
+def _uses(dialect: str, text: str) -> bool:
+    # An op name `dialect.x`, not an attribute name such as `tessera.target`.
+    return re.search(rf"(?<![\w.#]){dialect}\.\w", text) is not None
 
 
 def detect_stage(text: str) -> str:
     """Guesses which stage a .mlir file is in from the dialects it uses."""
     if "llvm.func" in text and "func.func" not in text:
         return "llvm"
-    if "target." in text:
+    if _uses("target", text):
         return "target"
-    if "tile." in text:
+    if _uses("tile", text):
         return "tile"
-    if "graph." in text:
+    if _uses("graph", text):
         return "graph"
     raise CompileError("cannot tell the stage of this IR (no graph, tile, target or llvm.func ops); "
                        "pass --from-stage")
@@ -69,23 +82,108 @@ def _check_target(target: str) -> None:
         raise CompileError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
 
 
+def host_target() -> tuple[str, str]:
+    """(cpu, features) of this machine, from LLVM's host detection."""
+    from tessera._tessera import host_cpu, host_features
+
+    return host_cpu(), host_features()
+
+
+def _quote(value: str) -> str:
+    if not re.fullmatch(r"[\w.+,-]*", value):
+        raise CompileError(f"invalid target option {value!r}: expected letters, digits and . + , - _")
+    return value
+
+
+def module_target(module) -> str | None:
+    """The text of the module's ``tessera.target`` attribute, or None."""
+    for op in module.walk():
+        if op.name == "builtin.module":
+            value = op.attributes.get("tessera.target")
+            return None if value is None else str(value)
+    return None
+
+
+def target_field(target_text: str, key: str) -> str:
+    """A field (``cpu``, ``features``, ``chip``) of a #tessera.target's text, or ''."""
+    m = re.search(rf'\b{key} = "([^"]*)"', target_text)
+    return m.group(1) if m else ""
+
+
+def attach_target(module, target: str = "x86", cpu: str | None = None,
+                  features: str | None = None) -> str:
+    """Gives ``module`` its ``tessera.target`` unless it has one; returns the
+    attribute's text. On x86 the CPU and features default to this machine's;
+    a CPU given without features gets the features LLVM enables for it.
+    A module that already names another target kind is an error."""
+    _check_target(target)
+    present = module_target(module)
+    if present is not None and cpu is None and features is None:
+        kind = re.match(r'#tessera\.target<"(\w+)"', present)
+        if kind and kind.group(1) != target:
+            raise CompileError(f"the module's target is {kind.group(1)!r} ({present}), "
+                               f"not {target!r}")
+        return present
+    if cpu is None:
+        host_cpu, host_features = host_target()
+        cpu = host_cpu
+        features = host_features if features is None else features
+    elif features is None:
+        features = _features_of(_quote(cpu))
+    cpu, features = _quote(cpu), _quote(features)
+    _verify_target(f'#tessera.target<"{target}", cpu = "{cpu}", features = "{features}">')
+    module.run_pipeline(f"tessera-attach-target{{kind={target} cpu={cpu} features={features}}}")
+    return module_target(module)
+
+
+def _features_of(cpu: str) -> str:
+    """The features LLVM enables for ``cpu`` (a CompileError if unknown)."""
+    from tessera._tessera import cpu_features
+
+    try:
+        return cpu_features(cpu)
+    except MLIRError as e:
+        raise CompileError(str(e)) from None
+
+
+def _verify_target(text: str) -> None:
+    """Raises a one-line CompileError naming the rule a target breaks."""
+    from tessera import ir
+
+    try:
+        ir.parse(f"module attributes {{tessera.target = {text}}} {{}}")
+    except MLIRError as e:
+        found = re.findall(r"error: (.*)", str(e))
+        raise CompileError(f"invalid target {text}: {found[-1] if found else e}") from None
+
+
 def lower(module, from_stage: str, to_stage: str, target: str = "x86",
-          failure_dir: str | os.PathLike | None = None):
+          failure_dir: str | os.PathLike | None = None, cpu: str | None = None,
+          features: str | None = None):
     """Lowers ``module`` (a tessera.ir.Module, changed in place) from one stage to
     another. Returns the Module, or the object file bytes when ``to_stage`` is
     ``obj``. ABI metadata (function arguments, weight names) is read off the
-    IR after the tile stage and returned in ``StageResult.metadata``."""
+    IR after the tile stage and returned in ``StageResult.metadata``.
+
+    The module keeps the ``tessera.target`` it has; one without gets
+    ``target`` with ``cpu``/``features`` (default: this machine's). Giving
+    ``cpu`` or ``features`` replaces the module's target."""
     _check_target(target)
     if from_stage not in STAGES or to_stage not in STAGES:
         raise CompileError(f"unknown stage: expected one of {', '.join(STAGES)}")
     if STAGES.index(to_stage) < STAGES.index(from_stage):
         raise CompileError(f"cannot lower from {from_stage} back to {to_stage}")
     stage = from_stage
+    try:
+        target_text = attach_target(module, target, cpu, features) if stage != "obj" else ""
+    except MLIRError as e:
+        raise CompileError(f"invalid target: {e}") from None
     metadata = abi_metadata(module) if stage not in ("graph", "obj") else {}
     while stage != to_stage:
         if stage == "llvm":
             try:
-                obj = module.emit_object(opt_level=3)
+                obj = module.emit_object(opt_level=3, cpu=target_field(target_text, "cpu"),
+                                         features=target_field(target_text, "features"))
             except MLIRError as e:
                 raise CompileError(f"code generation failed: {e}") from None
             return StageResult("obj", obj, metadata)

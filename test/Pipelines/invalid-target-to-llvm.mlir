@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tessera-target-to-llvm -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-target-to-llvm -verify-diagnostics
 
 // tessera-target-to-llvm ends with tessera-verify-llvm-stage: Tile-IR that
 // was not lowered (tessera-tile-to-target skipped) fails the pipeline.

@@ -1,11 +1,16 @@
-// RUN: tessera-opt %s --tessera-tile-to-target -split-input-file -verify-diagnostics
-// RUN: not tessera-opt %s --tessera-tile-to-target="target=nvidia" -split-input-file 2>&1 | FileCheck %s --check-prefix=NVIDIA
-// RUN: not tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-lower-to-llvm="target=nvidia" 2>&1 | FileCheck %s --check-prefix=NVIDIA
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-tile-to-target -verify-diagnostics
+// RUN: not tessera-opt %s -split-input-file --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-target 2>&1 | FileCheck %s --check-prefix=NVIDIA
+// RUN: not tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-lower-to-llvm 2>&1 | FileCheck %s --check-prefix=NVIDIA
+// RUN: not tessera-opt %s -split-input-file --tessera-attach-target="kind=amd chip=gfx942" --tessera-tile-to-target 2>&1 | FileCheck %s --check-prefix=AMD
+// RUN: not tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_70" 2>&1 | FileCheck %s --check-prefix=CHIP
 
 // tessera-tile-to-target (and tessera-lower-to-llvm) report Tile-IR without
-// an x86 lowering and an unknown target.
+// an x86 lowering, and a module whose target has no lowering yet (named,
+// never lowered as x86). tessera-attach-target checks the target it writes.
 
-// NVIDIA: error: convert-tile-to-target: unknown target 'nvidia' (available: x86)
+// NVIDIA: error: no lowering for target 'nvidia' in tessera-tile-to-target (available: x86)
+// AMD: error: no lowering for target 'amd' in tessera-tile-to-target (available: x86)
+// CHIP: error: tessera-attach-target: unsupported nvidia chip 'sm_70': expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 
 func.func @alloc(%n: index) {
   // expected-error @+1 {{'tile.alloc' op has no x86 lowering}}
@@ -18,7 +23,7 @@ func.func @alloc(%n: index) {
 func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
                                  %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op x86 lowering supports B in [N, K] layout (transpose_b) only}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64}
+  tile.matmul %a, %w, %c 
       : memref<?x64xf32>, memref<64x128xf32>, memref<?x128xf32>
   return
 }

@@ -1,12 +1,12 @@
-// RUN: tessera-opt %s --tessera-lower-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(graph|tile|target|scf|cf|memref|vector|math|arith|func|builtin)\.}}'
-// RUN: tessera-opt %s --tessera-lower-to-llvm="target=x86 vector-width=16" | FileCheck %s --check-prefix=W16
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(graph|tile|target|scf|cf|memref|vector|math|arith|func|builtin)\.}}'
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 cpu=skylake-avx512 features=+avx512f,+avx2,+fma" --tessera-lower-to-llvm | FileCheck %s --check-prefix=W16
 
 // The stages run one at a time give the same module as the whole pipeline.
-// RUN: tessera-opt %s --tessera-lower-to-llvm -o %t.whole.mlir
-// RUN: tessera-opt %s --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.staged.mlir
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm -o %t.whole.mlir
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.staged.mlir
 // RUN: diff %t.whole.mlir %t.staged.mlir
-// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-lower-to-llvm -o %t.example.whole.mlir
-// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.example.staged.mlir
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-lower-to-llvm -o %t.example.whole.mlir
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm -o %t.example.staged.mlir
 // RUN: diff %t.example.whole.mlir %t.example.staged.mlir
 // RUN: FileCheck %s --input-file=%t.example.whole.mlir --check-prefix=EXAMPLE
 
@@ -14,9 +14,10 @@
 // (tessera-graph-to-tile, tessera-tile-to-target, tessera-target-to-llvm).
 // Only LLVM-dialect ops are left (--implicit-check-not: no op of any other
 // dialect on any line); each function keeps its ABI attributes and gets a
-// C-interface wrapper; scratch buffers are malloc/free; copies are loops, not
-// calls into MLIR's runtime library; vector FMAs and reductions are LLVM
-// vector intrinsics.
+// C-interface wrapper; scratch buffers are malloc/free; each layer calls the
+// kernels, one noinline function per distinct (op, types, config); copies
+// are loops, not calls into MLIR's runtime library; vector FMAs and
+// reductions are LLVM vector intrinsics.
 
 // A graph_examples-like model: M, * and - layers of the tiny config.
 // CHECK-LABEL: llvm.func @free(!llvm.ptr)
@@ -27,9 +28,8 @@
 // CHECK-SAME:    tessera.weights = ["embedding", "layers.0.norm", "layers.0.mamba.in_proj", "layers.0.mamba.conv_weight",
 // CHECK-SAME:    "layers.2.mlp.down_proj", "final_norm", "lm_head"]}
 // CHECK:         llvm.call @malloc
-// CHECK:         llvm.intr.vector.reduce.fadd
-// CHECK:         {{llvm.intr.fmuladd|llvm.intr.fma}}({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
-// CHECK:         llvm.intr.exp
+// CHECK:         llvm.call @tessera_x86_tile_rmsnorm(
+// CHECK:         llvm.call @tessera_x86_tile_matmul(
 // CHECK:         llvm.call @free
 // CHECK:         llvm.return
 // CHECK-LABEL: llvm.func @_mlir_ciface_prefill(
@@ -45,13 +45,24 @@
 // CHECK-LABEL: llvm.func @_mlir_ciface_decode(
 // CHECK:         llvm.call @decode(
 // CHECK-NOT:     llvm.call @memrefCopy
+// The shared kernels follow the functions that call them.
+// CHECK-LABEL: llvm.func @tessera_x86_tile_rmsnorm(
+// CHECK-SAME:    attributes {passthrough = ["noinline"]
+// CHECK:         llvm.intr.vector.reduce.fadd
+// CHECK-LABEL: llvm.func @tessera_x86_tile_matmul(
+// CHECK-SAME:    attributes {passthrough = ["noinline"]
+// CHECK:         {{llvm.intr.fmuladd|llvm.intr.fma}}({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-LABEL: llvm.func @tessera_x86_tile_ssd_chunk_cumsum(
+// CHECK:         llvm.intr.exp
 // CHECK-NOT:     llvm.func @memrefCopy
 
-// W16-LABEL:     llvm.func @prefill(
+// For an AVX-512 target (hand-written: this machine may lack it) the
+// strategy picks 16 lanes: no 8-lane vector anywhere.
+// W16-NOT:       vector<8xf32>
+// W16-LABEL:     llvm.func @tessera_x86_tile_matmul(
 // W16-NOT:       vector<8xf32>
 // W16:           {{llvm.intr.fmuladd|llvm.intr.fma}}({{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
 // W16-NOT:       vector<8xf32>
-// W16:           llvm.func @_mlir_ciface_prefill(
 
 // EXAMPLE-LABEL: llvm.func @prefill(
 // EXAMPLE-SAME:    tessera.num_inputs = 5 : i64, tessera.num_results = 1 : i64

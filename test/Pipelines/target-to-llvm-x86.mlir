@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s --tessera-target-to-llvm | FileCheck %s --implicit-check-not=target.
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-target-to-llvm | FileCheck %s --implicit-check-not=target.x86
 
 // tessera-target-to-llvm lowers the Target-IR x86 ops that
 // tessera-tile-to-target writes (vector FMAs) before the upstream

@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tessera-target-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(tile|target|scf|cf|memref|vector|math|arith|func|affine|builtin)\.}}'
-// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm | FileCheck %s --check-prefix=CHAIN
+// RUN: tessera-opt %s --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-target-to-llvm | FileCheck %s --implicit-check-not='{{^ *(%[^ ]+ = )?"?(tile|target|scf|cf|memref|vector|math|arith|func|affine|builtin)\.}}'
+// RUN: tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-graph-to-tile | tessera-opt --tessera-tile-to-target | tessera-opt --tessera-target-to-llvm | FileCheck %s --check-prefix=CHAIN
 
 // tessera-target-to-llvm: the target stage's loops, vectors, math and
 // memrefs (what tessera-tile-to-target writes) to the LLVM dialect, checked

@@ -4,11 +4,19 @@ Builds a function that calls ``@tessera_kernel_<name>`` on memref arguments,
 lets ``tessera-test-x86-kernels`` inline the emitter, lowers to LLVM with the
 same upstream pipeline the x86 target uses, compiles in process and calls it
 through MLIR's C interface. Output arrays are modified in place.
+
+``tessera-test-x86-kernels`` is a test pass (test/lib): it is linked into
+``tessera-opt`` only, not into the Python extension, so that step runs
+``tessera-opt`` and the rest runs in process.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 
@@ -20,7 +28,29 @@ _ELEMENT = {np.dtype(np.float32): "f32", np.dtype(np.int64): "i64", np.dtype(np.
             np.dtype(np.float16): "f16"}
 
 #: The x86 target's own lowering to the LLVM dialect (Target-IR ops included).
-X86_TO_LLVM = "tessera-target-to-llvm{target=x86}"
+X86_TO_LLVM = "tessera-x86-to-llvm"
+
+
+def _tessera_opt() -> str:
+    """tessera-opt of this installation (beside the Python, else on PATH)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "tessera-opt")
+    if os.path.exists(beside):
+        return beside
+    found = shutil.which("tessera-opt")
+    if not found:
+        raise RuntimeError("tessera-opt not found (run scripts/setup.sh)")
+    return found
+
+
+def inline_kernels(text: str, vector_width: int = 8):
+    """Parses ``text`` after tessera-test-x86-kernels (+ canonicalize, cse)
+    has inlined its kernel calls; returns the tessera.ir Module."""
+    pipeline = f"builtin.module(tessera-test-x86-kernels{{vector-width={vector_width}}},canonicalize,cse)"
+    done = subprocess.run([_tessera_opt(), f"--pass-pipeline={pipeline}"], input=text,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"tessera-test-x86-kernels failed:\n{done.stderr}")
+    return ir.parse(done.stdout)
 
 
 def absent() -> np.ndarray:
@@ -62,8 +92,7 @@ def run_kernel(name: str, arrays: list[np.ndarray], attrs: dict | None = None,
       func.call @tessera_kernel_{name}({operands}){attr_text} : ({", ".join(types)}) -> ()
       return
     }}"""
-    m = ir.parse(text)
-    m.run_pipeline(f"tessera-test-x86-kernels{{vector-width={vector_width}}},canonicalize,cse")
+    m = inline_kernels(text, vector_width)
     lowered = str(m)
     m.run_pipeline(X86_TO_LLVM)
     lib = JitLibrary(m.emit_object(opt_level=2))

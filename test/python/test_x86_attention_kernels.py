@@ -138,8 +138,7 @@ def test_flash_attention_bf16_cache():
 def run_func(text: str, arrays: list[np.ndarray], vector_width: int = 8) -> None:
     """Compiles and runs ``@run`` of ``text`` (a kernel call behind memref
     views, as the x86 lowering emits them) on C-contiguous ``arrays``."""
-    m = kernel_harness.ir.parse(text)
-    m.run_pipeline(f"tessera-test-x86-kernels{{vector-width={vector_width}}},canonicalize,cse")
+    m = kernel_harness.inline_kernels(text, vector_width)
     m.run_pipeline(kernel_harness.X86_TO_LLVM)
     lib = kernel_harness.JitLibrary(m.emit_object(opt_level=2))
     fn = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))(lib.lookup("_mlir_ciface_run"))

@@ -22,7 +22,7 @@ import pytest
 
 import ctypes
 
-from kernel_harness import X86_TO_LLVM, absent, run_kernel
+from kernel_harness import X86_TO_LLVM, absent, inline_kernels, run_kernel
 from tessera import ir
 from tessera import reference as ref
 from tessera._tessera import JitLibrary
@@ -485,8 +485,7 @@ def test_mixer_chain_on_projection_views():
     args = ", ".join(f"%{nm}: {types[nm]}" for nm in names)
     text = "\n".join(calls) + f"\nfunc.func @run({args}) attributes {{llvm.emit_c_interface}} {{\n  " + \
         "\n  ".join(body) + "\n  return\n}"
-    m = ir.parse(text)
-    m.run_pipeline("tessera-test-x86-kernels{vector-width=8},canonicalize,cse")
+    m = inline_kernels(text, 8)
     m.run_pipeline(X86_TO_LLVM)
     lib = JitLibrary(m.emit_object(opt_level=2))
     fn = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))(lib.lookup("_mlir_ciface_run"))

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "tessera/Dialect/Target/IR/Target.h"
+#include "tessera/Dialect/Tessera/IR/Tessera.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 #include "mlir/Pass/Pass.h"
 

@@ -4,7 +4,9 @@
 // shape of mlir/Conversion/Passes.td):
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR
-//   Tile-IR  --convert-tile-to-target--> Target-IR (+ upstream dialects)
+//   Tile-IR  --tessera-select-lowering-config--> Tile-IR with configs
+//            --convert-tile-to-x86--> Target-IR (+ upstream dialects)
+//   (later: convert-tile-to-nvvm, convert-tile-to-rocdl, one per target)
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,30 +51,71 @@ def ConvertGraphToTile : Pass<"convert-graph-to-tile", "ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
-// TileToTarget
+// Target selection and strategy (target-neutral passes over Tile-IR)
 //===----------------------------------------------------------------------===//
 
-def ConvertTileToTarget : Pass<"convert-tile-to-target", "ModuleOp"> {
-  let summary = "Lower Tile-IR to a target's loops, vectors and Target-IR ops";
+def AttachTarget : Pass<"tessera-attach-target", "ModuleOp"> {
+  let summary = "Set the module's #tessera.target";
   let description = [{
-    Replaces every Tile-IR op by the loop nest the target's kernel emitter
-    writes for it. `target=x86`: scf loops with vector bodies (vector width
-    `vector-width` f32 lanes), register-blocked matmuls with fused epilogues,
-    the chunked SSD scan, flash attention with online softmax; vector FMAs are
-    Target-IR's `target.x86.vector_fma`. memref.copy ops become loops too (no
-    runtime library needed). All sizes come from the buffers, so dynamic
-    batch and sequence lengths work. A Tile-IR op without a lowering for the
-    target is reported.
+    Writes `tessera.target = #tessera.target<kind, ...>` on the module from
+    the options (the shape of upstream's `nvvm-attach-target`), replacing any
+    target already there. `tessera compile --target` does the same from
+    Python. Every later target-dependent pass reads this attribute.
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"x86\"",
-           "code generation target (x86)">,
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
-           "f32 lanes per vector (8: AVX2, 16: AVX-512)">
+    Option<"kind", "kind", "std::string", /*default=*/"\"x86\"",
+           "target kind: x86, nvidia or amd">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"",
+           "x86: LLVM CPU name">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "x86: LLVM feature string, e.g. +avx2,+fma">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"",
+           "nvidia/amd: chip, e.g. sm_90a or gfx942">
+  ];
+  let dependentDialects = ["TesseraDialect"];
+}
+
+def SelectLoweringConfig : Pass<"tessera-select-lowering-config", "ModuleOp"> {
+  let summary = "Write a lowering config on every Tile-IR op for the module's target";
+  let description = [{
+    Reads the module's `#tessera.target` and, from it and each Tile-IR op's
+    shapes, writes `lowering_config = #tessera.lowering_config<...>` on the
+    op (tile sizes, vector width, register block, attention key block).
+    Configs already present (written by hand) are kept. Targets without a
+    strategy (today: all but x86) are reported.
+  }];
+  let dependentDialects = ["TesseraDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// TileToX86
+//===----------------------------------------------------------------------===//
+
+def ConvertTileToX86 : Pass<"convert-tile-to-x86", "ModuleOp"> {
+  let summary = "Lower Tile-IR to x86 loops, vectors and Target-IR ops";
+  let description = [{
+    For a module whose `#tessera.target` is x86: replaces every Tile-IR op
+    (and memref.copy) by a call to a private kernel function holding the loop
+    nest the op's x86 emitter writes: scf loops with vector bodies,
+    register-blocked matmuls with fused epilogues, the chunked SSD scan,
+    flash attention with online softmax; vector FMAs are Target-IR's
+    `target.x86.vector_fma`. Ops with the same operand types and attributes
+    (lowering config included) share one function, marked
+    `passthrough = ["noinline"]` so that LLVM keeps it shared.
+    Each op's `lowering_config` is honoured field by field (vector_width,
+    matmul tile_sizes/register_block, attention block_k); a missing config,
+    a field x86 does not honour, or a vector width the target's features do
+    not allow is reported. All sizes come from the buffers, so dynamic batch
+    and sequence lengths work.
+  }];
+  let options = [
+    Option<"outlineKernels", "outline-kernels", "bool", /*default=*/"true",
+           "one shared function per distinct kernel (false: emit the loops in "
+           "place, e.g. to read them in a test)">
   ];
   let dependentDialects = ["arith::ArithDialect", "math::MathDialect", "target::TargetDialect",
                            "memref::MemRefDialect", "scf::SCFDialect",
-                           "vector::VectorDialect"];
+                           "vector::VectorDialect", "func::FuncDialect"];
 }
 
 //===----------------------------------------------------------------------===//
@@ -116,7 +159,7 @@ def VerifyTileStage : Pass<"tessera-verify-tile-stage", "ModuleOp"> {
   let summary = "Check that the module is in Tile-IR stage form";
   let description = [{
     Passes when no Graph-IR op and no tensor value is left and every op is
-    from Tile-IR, memref, arith or func: the form convert-tile-to-target
+    from Tile-IR, memref, arith or func: the form the target conversions
     expects. Otherwise reports the first op that does not belong.
   }];
 }
@@ -127,29 +170,6 @@ def VerifyLLVMStage : Pass<"tessera-verify-llvm-stage", "ModuleOp"> {
     Passes when every op is from the LLVM dialect (what translation to LLVM
     IR needs); otherwise reports the first op that was not lowered.
   }];
-}
-
-//===----------------------------------------------------------------------===//
-// Testing
-//===----------------------------------------------------------------------===//
-
-def TestX86Kernels : Pass<"tessera-test-x86-kernels", "ModuleOp"> {
-  let summary = "Inline x86 kernel emitters at calls to @tessera_kernel_<name>";
-  let description = [{
-    Test-only: replaces each `func.call @tessera_kernel_<name>(memrefs...)`
-    with the loop nest the x86 kernel emitter `<name>` writes for those
-    buffers (parameters from the call's attributes: `epsilon`, `chunk_size`,
-    `dt_min`, `dt_max`, `scale`, `causal`, `silu`, `group_size`, `epilogue`,
-    `accumulate`, `block_k`). A `memref<0xf32>` operand is an absent optional
-    operand. Lets each kernel be checked against numpy in isolation.
-  }];
-  let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
-           "f32 lanes per vector (8: AVX2, 16: AVX-512)">
-  ];
-  let dependentDialects = ["arith::ArithDialect", "math::MathDialect", "target::TargetDialect",
-                           "memref::MemRefDialect", "scf::SCFDialect",
-                           "vector::VectorDialect"];
 }
 
 #endif // TESSERA_CONVERSION_PASSES

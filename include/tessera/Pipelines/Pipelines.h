@@ -1,12 +1,16 @@
 //===- Pipelines.h - Tessera's named stage pipelines ------------*- C++ -*-===//
 //
-// One pipeline per stage boundary of the Tessera pipeline, each ending with
-// the check that its output is in the form the next stage expects:
+// One pipeline per stage boundary of the Tessera pipeline:
 //
-//   tessera-graph-to-tile               Graph-IR  -> Tile-IR
-//   tessera-tile-to-target{target=x86}  Tile-IR   -> loops/vectors/Target-IR
-//   tessera-target-to-llvm{target=x86}  ...       -> LLVM dialect
-//   tessera-lower-to-llvm{target=x86}   all three
+//   tessera-graph-to-tile     Graph-IR -> Tile-IR (target-neutral)
+//   tessera-tile-to-target    Tile-IR  -> the target's loops/vectors/Target-IR
+//   tessera-target-to-llvm    ...      -> LLVM dialect
+//   tessera-lower-to-llvm     all three
+//
+// The last three read the module's #tessera.target and run that target's
+// own pipeline (x86: tessera-tile-to-x86, tessera-x86-to-llvm); a target
+// without one is reported by name, never lowered as another target. A
+// target plugs in with one row in getTargetBackends().
 //
 // The Python driver (tessera/compiler.py) runs exactly these, so every stage
 // it dumps can be replayed with `tessera-opt --<pipeline>`.
@@ -17,28 +21,35 @@
 #define TESSERA_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassOptions.h"
 
 namespace mlir::tessera {
 
-struct TargetPipelineOptions
-    : public PassPipelineOptions<TargetPipelineOptions> {
-  PassOptions::Option<std::string> target{
-      *this, "target", llvm::cl::desc("code generation target (x86)"),
-      llvm::cl::init("x86")};
-  PassOptions::Option<int64_t> vectorWidth{
-      *this, "vector-width",
-      llvm::cl::desc("x86: f32 lanes per vector (8: AVX2, 16: AVX-512)"),
-      llvm::cl::init(8)};
+/// A target's pipelines, chosen by the `kind` of the module's
+/// #tessera.target.
+struct TargetBackend {
+  llvm::StringLiteral kind;
+  /// Tile-IR -> the target stage (strategy, conversion, stage check).
+  void (*buildTileToTarget)(OpPassManager &pm);
+  /// The target stage -> LLVM dialect.
+  void (*buildTargetToLLVM)(OpPassManager &pm);
 };
 
-void buildGraphToTilePipeline(OpPassManager &pm);
-void buildTileToTargetPipeline(OpPassManager &pm,
-                               const TargetPipelineOptions &options);
-void buildTargetToLLVMPipeline(OpPassManager &pm,
-                               const TargetPipelineOptions &options);
+/// The targets that have a lowering (today: x86).
+ArrayRef<TargetBackend> getTargetBackends();
 
-/// Registers the four pipelines above with the pass registry.
+void buildGraphToTilePipeline(OpPassManager &pm);
+
+/// x86: tessera-verify-tile-stage, tessera-select-lowering-config,
+/// convert-tile-to-x86, canonicalize, cse.
+void buildTileToX86Pipeline(OpPassManager &pm);
+/// x86: Target-IR to upstream ops, upstream conversions, verify-llvm-stage.
+void buildX86ToLLVMPipeline(OpPassManager &pm);
+
+/// Dispatch on the module's target to its backend's pipeline.
+void buildTileToTargetPipeline(OpPassManager &pm);
+void buildTargetToLLVMPipeline(OpPassManager &pm);
+
+/// Registers the pipelines above with the pass registry.
 void registerTesseraPipelines();
 
 } // namespace mlir::tessera

@@ -450,16 +450,12 @@ SmallVector<Value> dimsOf(OpBuilder &b, Location loc, Value memref) {
     dims.push_back(memref::DimOp::create(b, loc, memref, i));
   return dims;
 }
-
-// Default tile sizes recorded on Tile-IR ops; each target's lowering picks
-// its own register/shared-memory blocking from them or overrides them.
-constexpr int64_t kTileM = 64, kTileN = 64, kTileK = 64;
 } // namespace
 
 /// c = epi(a @ w^T + bias) on [rows, features] views.
 static void matmul(OpBuilder &b, Location loc, Value a, Value w, Value c,
                    Value bias, tile::Epilogue epi = tile::Epilogue::None) {
-  tile::MatmulOp::create(b, loc, a, w, c, bias, kTileM, kTileN, kTileK,
+  tile::MatmulOp::create(b, loc, a, w, c, bias,
                          /*transpose_b=*/true, /*accumulate=*/false, epi);
 }
 
@@ -477,7 +473,7 @@ LogicalResult FunctionLowering::lowerRMSNorm(graph::RMSNormOp op) {
   Value x = buf(op.getX());
   Value out = bufferFor(op.getResult(), dimsOf(b, loc, x));
   tile::RMSNormOp::create(b, loc, rows2d(x), buf(op.getWeight()), rows2d(out),
-                          op.getEpsilon(), /*block_rows=*/8);
+                          op.getEpsilon());
   mapping.map(op.getResult(), out);
   return success();
 }
@@ -627,7 +623,7 @@ LogicalResult FunctionLowering::lowerCausalConv1d(graph::CausalConv1dOp op) {
       b, loc, x, buf(op.getWeight()),
       op.getBias() ? buf(op.getBias()) : Value(),
       op.getInitState() ? buf(op.getInitState()) : Value(), out, state,
-      op.getSilu(), /*block_channels=*/64);
+      op.getSilu());
   mapping.map(op.getResult(), out);
   mapping.map(op.getFinalState(), state);
   return success();
@@ -678,7 +674,7 @@ LogicalResult FunctionLowering::lowerMamba2Mixer(graph::Mamba2MixerOp op) {
       b, loc, xBC, buf(op.getConvWeight()),
       op.getConvBias() ? buf(op.getConvBias()) : Value(),
       op.getConvState() ? buf(op.getConvState()) : Value(), convOut, convState,
-      /*silu=*/true, /*block_channels=*/64);
+      /*silu=*/true);
 
   // 3. SSD scan on the x | B | C parts of the conv output and dt.
   Value sTimesConv = arith::MulIOp::create(b, loc, seq, c(convDim));
@@ -727,9 +723,8 @@ LogicalResult FunctionLowering::lowerMamba2Mixer(graph::Mamba2MixerOp op) {
 static void flashAttention(OpBuilder &b, Location loc, Value q, Value k,
                            Value v, Value out, bool causal, double scale,
                            Value position = Value()) {
-  tile::FlashAttentionOp::create(b, loc, q, k, v, out, position,
-                                 causal, llvm::APFloat(scale),
-                                 /*block_q=*/64, /*block_k=*/64);
+  tile::FlashAttentionOp::create(b, loc, q, k, v, out, position, causal,
+                                 llvm::APFloat(scale));
 }
 
 LogicalResult FunctionLowering::lowerAttention(graph::AttentionOp op) {

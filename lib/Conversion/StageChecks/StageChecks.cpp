@@ -74,8 +74,8 @@ struct VerifyTileStagePass : impl::VerifyTileStageBase<VerifyTileStagePass> {
                           arith::ArithDialect, func::FuncDialect>(d))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
-                      << "' is not part of Tile-IR: convert-tile-to-target "
-                         "expects only tile, memref, arith and func ops";
+                      << "' is not part of Tile-IR: the target conversions "
+                         "expect only tile, memref, arith and func ops";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())

@@ -30,10 +30,10 @@
 // CHECK:         %[[T:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?x128xf32>
 // CHECK:         %[[T2:.*]] = memref.collapse_shape %[[T]] {{\[}}[0, 1], [2]] : memref<?x?x128xf32> into memref<?x128xf32>
 // CHECK:         %[[X2:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.matmul %[[X2]], %[[WB]], %[[T2]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b}
+// CHECK:         tile.matmul %[[X2]], %[[WB]], %[[T2]] {transpose_b}
 // CHECK:         %[[N2:.*]] = memref.collapse_shape %[[R1]] {{\[}}[0, 1], [2]]
 // CHECK:         %[[X3:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.rmsnorm %[[X3]], %[[WA]], %[[N2]] {block_rows = 8 : i64, epsilon = 1.000000e-05 : f64}
+// CHECK:         tile.rmsnorm %[[X3]], %[[WA]], %[[N2]] {epsilon = 1.000000e-05 : f64}
 // CHECK:         %[[O2:.*]] = memref.collapse_shape %[[R0]] {{\[}}[0, 1], [2]]
 // CHECK:         %[[N3:.*]] = memref.collapse_shape %[[R1]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.matmul %[[N3]], %[[WB]], %[[O2]]
@@ -62,7 +62,7 @@ func.func @weights_abi(%x: tensor<?x?x64xf32>) -> (tensor<?x?x128xf32>, tensor<?
 // CHECK-SAME:    %[[R2:[a-z0-9_]+]]: memref<4x8xf32>, %[[R3:[a-z0-9_]+]]: memref<8xf32>)
 // CHECK-SAME:    tessera.num_inputs = 1 : i64, tessera.num_results = 4 : i64, tessera.weights = ["norm"]
 // CHECK-NOT:     memref.alloc
-// CHECK:         tile.rmsnorm %[[X]], %[[W]], %[[R0]] {block_rows = 8 : i64, epsilon = 1.000000e-05 : f64} : memref<4x8xf32>, memref<8xf32>, memref<4x8xf32>
+// CHECK:         tile.rmsnorm %[[X]], %[[W]], %[[R0]] {epsilon = 1.000000e-05 : f64} : memref<4x8xf32>, memref<8xf32>, memref<4x8xf32>
 // CHECK-NEXT:    memref.copy %[[R0]], %[[R1]] : memref<4x8xf32> to memref<4x8xf32>
 // CHECK-NEXT:    memref.copy %[[X]], %[[R2]] : memref<4x8xf32> to memref<4x8xf32>
 // CHECK-NEXT:    memref.copy %[[W]], %[[R3]] : memref<8xf32> to memref<8xf32>
@@ -147,7 +147,7 @@ func.func @embedding(%ids: tensor<?x?xi64>, %ids32: tensor<2x8xi32>)
 // CHECK-SAME:    %[[R:[a-z0-9_]+]]: memref<2x8x64xf32>)
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<2x8x64xf32> into memref<16x64xf32>
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<2x8x64xf32> into memref<16x64xf32>
-// CHECK:         tile.rmsnorm %[[XV]], %[[W]], %[[RV]] {block_rows = 8 : i64, epsilon = 9.9999999999999995E-7 : f64} : memref<16x64xf32>, memref<64xf32>, memref<16x64xf32>
+// CHECK:         tile.rmsnorm %[[XV]], %[[W]], %[[RV]] {epsilon = 9.9999999999999995E-7 : f64} : memref<16x64xf32>, memref<64xf32>, memref<16x64xf32>
 func.func @rmsnorm(%x: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
   %w = graph.weight "norm" : tensor<64xf32>
   %0 = graph.rmsnorm %x, %w {epsilon = 1.0e-06 : f64}
@@ -166,10 +166,10 @@ func.func @rmsnorm(%x: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
 // CHECK-SAME:    tessera.weights = ["w", "b"]
 // CHECK:         %[[R0V:.*]] = memref.collapse_shape %[[R0]] {{\[}}[0, 1], [2]] : memref<?x?x128xf32> into memref<?x128xf32>
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-// CHECK:         tile.matmul %[[XV]], %[[W]], %[[R0V]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>{{$}}
+// CHECK:         tile.matmul %[[XV]], %[[W]], %[[R0V]] {transpose_b} : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>{{$}}
 // CHECK:         %[[R1V:.*]] = memref.collapse_shape %[[R1]] {{\[}}[0, 1], [2]] : memref<2x8x128xf32> into memref<16x128xf32>
 // CHECK:         %[[XSV:.*]] = memref.collapse_shape %[[XS]] {{\[}}[0, 1], [2]] : memref<2x8x64xf32> into memref<16x64xf32>
-// CHECK:         tile.matmul %[[XSV]], %[[W]], %[[R1V]] bias(%[[B]]) {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<16x64xf32>, memref<128x64xf32>, memref<16x128xf32>, memref<128xf32>
+// CHECK:         tile.matmul %[[XSV]], %[[W]], %[[R1V]] bias(%[[B]]) {transpose_b} : memref<16x64xf32>, memref<128x64xf32>, memref<16x128xf32>, memref<128xf32>
 // CHECK-NOT:     memref.alloc
 // CHECK:         return
 func.func @linear(%x: tensor<?x?x64xf32>, %xs: tensor<2x8x64xf32>)
@@ -203,9 +203,9 @@ func.func @residual_add(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<4x8x
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
 // CHECK:         %[[ROWS:.*]] = memref.dim %[[XV]], %{{.*}} : memref<?x64xf32>
 // CHECK:         %[[H:.*]] = memref.alloc(%[[ROWS]]) {alignment = 64 : i64} : memref<?x128xf32>
-// CHECK:         tile.matmul %[[XV]], %[[UP]], %[[H]] {epilogue = #tile.epilogue<relu2>, tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
+// CHECK:         tile.matmul %[[XV]], %[[UP]], %[[H]] {epilogue = #tile.epilogue<relu2>, transpose_b} : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.matmul %[[H]], %[[DOWN]], %[[RV]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>
+// CHECK:         tile.matmul %[[H]], %[[DOWN]], %[[RV]] {transpose_b} : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>
 // CHECK:         memref.dealloc %[[H]]
 // CHECK-NEXT:    return
 func.func @mlp(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
@@ -227,7 +227,7 @@ func.func @mlp(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
 // CHECK:         tile.matmul %{{.*}}, %[[UP]], %[[H]] bias(%[[UB]]) {epilogue = #tile.epilogue<relu2>,
 // CHECK-SAME:      : memref<6x64xf32>, memref<128x64xf32>, memref<?x128xf32>, memref<128xf32>
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<2x3x64xf32> into memref<6x64xf32>
-// CHECK:         tile.matmul %[[H]], %[[DOWN]], %[[RV]] bias(%[[DB]]) {tile_k
+// CHECK:         tile.matmul %[[H]], %[[DOWN]], %[[RV]] bias(%[[DB]]) {{.*}}transpose_b
 // CHECK-NOT:       epilogue
 // CHECK-SAME:      : memref<?x128xf32>, memref<64x128xf32>, memref<6x64xf32>, memref<64xf32>
 // CHECK:         memref.dealloc %[[H]]
@@ -249,7 +249,7 @@ func.func @mlp_bias(%x: tensor<2x3x64xf32>) -> tensor<2x3x64xf32> {
 // CHECK-SAME:    %[[R:[a-z0-9_]+]]: memref<?x?x256xf32>)
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<?x?x256xf32> into memref<?x256xf32>
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-// CHECK:         tile.matmul %[[XV]], %[[W]], %[[RV]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<256x64xf32>, memref<?x256xf32>{{$}}
+// CHECK:         tile.matmul %[[XV]], %[[W]], %[[RV]] {transpose_b} : memref<?x64xf32>, memref<256x64xf32>, memref<?x256xf32>{{$}}
 func.func @lm_head(%x: tensor<?x?x64xf32>) -> tensor<?x?x256xf32> {
   %w = graph.weight "lm_head" : tensor<256x64xf32>
   %0 = graph.lm_head %x, %w : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
@@ -284,7 +284,7 @@ func.func @gated_rmsnorm(%y: tensor<?x?x128xf32>, %z: tensor<?x?x128xf32>) -> te
 // CHECK-SAME:    %[[W:[a-z0-9_]+]]: memref<160x4xf32>, %[[B:[a-z0-9_]+]]: memref<160xf32>,
 // CHECK-SAME:    %[[Y:[a-z0-9_]+]]: memref<?x?x160xf32>, %[[F:[a-z0-9_]+]]: memref<?x160x3xf32>)
 // CHECK-NOT:     memref.alloc
-// CHECK:         tile.causal_conv1d %[[X]], %[[W]] bias(%[[B]]) state_in(%[[S]]) -> %[[Y]], %[[F]] {block_channels = 64 : i64, silu} : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
+// CHECK:         tile.causal_conv1d %[[X]], %[[W]] bias(%[[B]]) state_in(%[[S]]) -> %[[Y]], %[[F]] {silu} : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
 // CHECK-NEXT:    return
 func.func @causal_conv1d(%x: tensor<?x?x160xf32>, %s: tensor<?x160x3xf32>)
     -> (tensor<?x?x160xf32>, tensor<?x160x3xf32>) {
@@ -304,7 +304,7 @@ func.func @causal_conv1d(%x: tensor<?x?x160xf32>, %s: tensor<?x160x3xf32>)
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<2x5x160xf32>, %[[W:[a-z0-9_]+]]: memref<160x4xf32>,
 // CHECK-SAME:    %[[Y:[a-z0-9_]+]]: memref<2x5x160xf32>)
 // CHECK:         %[[F:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x160x3xf32>
-// CHECK:         tile.causal_conv1d %[[X]], %[[W]] -> %[[Y]], %[[F]] {block_channels = 64 : i64} : memref<2x5x160xf32>, memref<160x4xf32>, memref<2x5x160xf32>, memref<2x160x3xf32>
+// CHECK:         tile.causal_conv1d %[[X]], %[[W]] -> %[[Y]], %[[F]] : memref<2x5x160xf32>, memref<160x4xf32>, memref<2x5x160xf32>, memref<2x160x3xf32>
 // CHECK-NEXT:    memref.dealloc %[[F]]
 func.func @causal_conv1d_plain(%x: tensor<2x5x160xf32>) -> tensor<2x5x160xf32> {
   %w = graph.weight "conv" : tensor<160x4xf32>
@@ -408,10 +408,10 @@ func.func @ssd_scan_init(%x: tensor<2x5x8x16xf32>, %dt: tensor<2x5x8xf32>,
 // CHECK-SAME:    tessera.num_inputs = 1 : i64, tessera.num_results = 3 : i64
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
 // CHECK:         %[[ZX:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x328xf32>
-// CHECK:         tile.matmul %[[XV]], %[[WIN]], %[[ZX]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<328x64xf32>, memref<?x328xf32>
+// CHECK:         tile.matmul %[[XV]], %[[WIN]], %[[ZX]] {transpose_b} : memref<?x64xf32>, memref<328x64xf32>, memref<?x328xf32>
 // CHECK:         %[[XBC:.*]] = memref.reinterpret_cast %[[ZX]] to offset: [128], sizes: [%{{.*}}, %{{.*}}, 192], strides: [%{{.*}}, 328, 1] : memref<?x328xf32> to memref<?x?x192xf32, strided<[?, 328, 1], offset: 128>>
 // CHECK:         %[[CONV:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?x192xf32>
-// CHECK:         tile.causal_conv1d %[[XBC]], %[[WCONV]] bias(%[[BCONV]]) -> %[[CONV]], %[[CS]] {block_channels = 64 : i64, silu}
+// CHECK:         tile.causal_conv1d %[[XBC]], %[[WCONV]] bias(%[[BCONV]]) -> %[[CONV]], %[[CS]] {silu}
 // CHECK:         %[[XS:.*]] = memref.reinterpret_cast %[[CONV]] to offset: [0], sizes: [%{{.*}}, %{{.*}}, 8, 16], strides: [%{{.*}}, 192, 16, 1] : memref<?x?x192xf32> to memref<?x?x8x16xf32, strided<[?, 192, 16, 1]>>
 // CHECK:         %[[BM:.*]] = memref.reinterpret_cast %[[CONV]] to offset: [128], sizes: [%{{.*}}, %{{.*}}, 2, 16], strides: [%{{.*}}, 192, 16, 1] : memref<?x?x192xf32> to memref<?x?x2x16xf32, strided<[?, 192, 16, 1], offset: 128>>
 // CHECK:         %[[CM:.*]] = memref.reinterpret_cast %[[CONV]] to offset: [160], sizes: [%{{.*}}, %{{.*}}, 2, 16], strides: [%{{.*}}, 192, 16, 1] : memref<?x?x192xf32> to memref<?x?x2x16xf32, strided<[?, 192, 16, 1], offset: 160>>
@@ -426,7 +426,7 @@ func.func @ssd_scan_init(%x: tensor<2x5x8x16xf32>, %dt: tensor<2x5x8xf32>,
 // CHECK:         %[[Y2:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2, 3]] : memref<?x?x8x16xf32> into memref<?x128xf32>
 // CHECK:         tile.gated_rmsnorm %[[Y2]], %[[Z]], %[[WNORM]], %[[G]] {epsilon = 1.000000e-05 : f64, group_size = 64 : i64}
 // CHECK:         %[[OV:.*]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.matmul %[[G]], %[[WOUT]], %[[OV]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>
+// CHECK:         tile.matmul %[[G]], %[[WOUT]], %[[OV]] {transpose_b} : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>
 // CHECK-NOT:     memref.copy
 // CHECK-NOT:     tile.ssd_state_update
 // CHECK:         memref.dealloc %[[ZX]]
@@ -461,7 +461,7 @@ func.func @mamba2_prefill(%x: tensor<?x?x64xf32>)
 // CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[CS0:[a-z0-9_]+]]: memref<?x192x3xf32>,
 // CHECK-SAME:    %[[SS0:[a-z0-9_]+]]: memref<?x8x16x16xf32>,
 // CHECK:         %[[CS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x192x3xf32>
-// CHECK:         tile.causal_conv1d %{{.*}}, %{{.*}} bias(%{{.*}}) state_in(%[[CS0]]) -> %{{.*}}, %[[CS]] {block_channels = 64 : i64, silu}
+// CHECK:         tile.causal_conv1d %{{.*}}, %{{.*}} bias(%{{.*}}) state_in(%[[CS0]]) -> %{{.*}}, %[[CS]] {silu}
 // CHECK:         %[[SS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8x16x16xf32>
 // CHECK:         tile.ssd_state_passing %{{.*}}, %{{.*}} init(%[[SS0]]) -> %{{.*}}, %[[SS]] {chunk_size = 16 : i64}
 // CHECK-DAG:     memref.dealloc %[[CS]]
@@ -524,10 +524,10 @@ func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
 // CHECK:         %[[Q4:.*]] = memref.reinterpret_cast %[[Q]] to offset: [0], sizes: [%[[BATCH]], %[[SEQ]], 4, 16], strides: [%{{.*}}, 64, 16, 1] : memref<?x64xf32> to memref<?x?x4x16xf32, strided<[?, 64, 16, 1]>>
 // CHECK-NOT:     memref.transpose
 // CHECK:         %[[ATT:.*]] = memref.alloc(%[[BATCH]], %[[SEQ]]) {alignment = 64 : i64} : memref<?x?x4x16xf32>
-// CHECK:         tile.flash_attention %[[Q4]], %[[KC]], %[[VC]], %[[ATT]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
+// CHECK:         tile.flash_attention %[[Q4]], %[[KC]], %[[VC]], %[[ATT]] {causal, scale = 2.500000e-01 : f64}
 // CHECK:         %[[ATT2:.*]] = memref.collapse_shape %[[ATT]] {{\[}}[0, 1], [2, 3]] : memref<?x?x4x16xf32> into memref<?x64xf32>
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.matmul %[[ATT2]], %[[WO]], %[[RV]] {tile_k = 64 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xf32>, memref<64x64xf32>, memref<?x64xf32>
+// CHECK:         tile.matmul %[[ATT2]], %[[WO]], %[[RV]] {transpose_b} : memref<?x64xf32>, memref<64x64xf32>, memref<?x64xf32>
 // CHECK-DAG:     memref.dealloc %[[Q]]
 // CHECK-DAG:     memref.dealloc %[[KC]]
 // CHECK-DAG:     memref.dealloc %[[VC]]
@@ -578,7 +578,7 @@ func.func @self_attention(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
 // CHECK:         tile.kv_cache_append %[[KN]] -> %[[KC]][%[[POS]]] : memref<?x1x2x16xf32, strided<[?, 32, 16, 1]>> -> memref<?x?x2x16xf32>, memref<1xi64>
 // CHECK:         %[[VN:.*]] = memref.reinterpret_cast %[[V]]
 // CHECK:         tile.kv_cache_append %[[VN]] -> %[[VC]][%[[POS]]]
-// CHECK:         tile.flash_attention %{{.*}}, %[[KC]], %[[VC]], %{{.*}} at %[[POS]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64}
+// CHECK:         tile.flash_attention %{{.*}}, %[[KC]], %[[VC]], %{{.*}} at %[[POS]] {causal, scale = 2.500000e-01 : f64}
 // CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<?x1x64xf32> into memref<?x64xf32>
 // CHECK:         tile.matmul %{{.*}}, %[[WO]], %[[RV]]
 // CHECK-NOT:     memref.dealloc %[[KC]]
@@ -617,7 +617,7 @@ func.func @self_attention_decode(%x: tensor<?x1x64xf32> {tessera.name = "x"},
 // CHECK:         tile.kv_cache_append %{{.*}} -> %[[VC]] :
 // CHECK:         %[[KS:.*]] = memref.subview %[[KC]][0, 0, 0, 0] [%[[B:.*]], %[[S:.*]], 2, 16] [1, 1, 1, 1] : memref<?x?x2x16xf32> to memref<?x?x2x16xf32, strided<[?, 32, 16, 1]>>
 // CHECK:         %[[VS:.*]] = memref.subview %[[VC]][0, 0, 0, 0] [%[[B]], %[[S]], 2, 16]
-// CHECK:         tile.flash_attention %{{.*}}, %[[KS]], %[[VS]], %{{.*}} {block_k
+// CHECK:         tile.flash_attention %{{.*}}, %[[KS]], %[[VS]], %{{.*}} {causal
 // CHECK:         return
 
 func.func @self_attention_prefill(%x: tensor<?x?x64xf32>,
@@ -677,9 +677,9 @@ func.func @self_attention_copy(%x: tensor<?x1x64xf32>, %pos: tensor<1xi64>,
 // CHECK-SAME:    %[[Q:[a-z0-9_]+]]: memref<?x?x4x16xf32>, %[[K:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
 // CHECK-SAME:    %[[V:[a-z0-9_]+]]: memref<?x?x2x16xf32>, %[[R:[a-z0-9_]+]]: memref<?x?x4x16xf32>)
 // CHECK-NOT:     memref.transpose
-// CHECK:         tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[R]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64} : memref<?x?x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x?x4x16xf32>
+// CHECK:         tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[R]] {causal, scale = 2.500000e-01 : f64} : memref<?x?x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x?x4x16xf32>
 // CHECK-LABEL: func.func @attention_not_causal(
-// CHECK:         tile.flash_attention %{{.*}} {block_k = 64 : i64, block_q = 64 : i64, scale = 5.000000e-01 : f64} : memref<1x3x4x16xf32>, memref<1x5x2x16xf32>, memref<1x5x2x16xf32>, memref<1x3x4x16xf32>
+// CHECK:         tile.flash_attention %{{.*}} {scale = 5.000000e-01 : f64} : memref<1x3x4x16xf32>, memref<1x5x2x16xf32>, memref<1x5x2x16xf32>, memref<1x3x4x16xf32>
 func.func @attention(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x16xf32>)
     -> tensor<?x?x4x16xf32> {
   %o = graph.attention %q, %k, %v {causal, scale = 0.25 : f64}

@@ -24,7 +24,7 @@
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
 // CHECK:         %[[N:.*]] = memref.dim %[[XV]], %[[C0]]
 // CHECK:         %[[T:.*]] = memref.alloc(%[[N]]) {alignment = 64 : i64} : memref<?x64xf32>
-// CHECK:         tile.rmsnorm %[[XV]], %[[W]], %[[T]] {block_rows = 8 : i64, epsilon = 1.000000e-05 : f64}
+// CHECK:         tile.rmsnorm %[[XV]], %[[W]], %[[T]] {epsilon = 1.000000e-05 : f64}
 // CHECK:         %[[YV:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2]]
 // CHECK:         memref.copy %[[T]], %[[YV]]
 // CHECK:         memref.dealloc %[[T]]
@@ -34,7 +34,7 @@ func.func @tile_ir(%x: memref<?x?x64xf32>, %w: memref<64xf32>, %y: memref<?x?x64
   %xv = memref.collapse_shape %x [[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
   %n = memref.dim %xv, %c0 : memref<?x64xf32>
   %t = memref.alloc(%n) {alignment = 64 : i64} : memref<?x64xf32>
-  tile.rmsnorm %xv, %w, %t {epsilon = 1.0e-05 : f64, block_rows = 8 : i64}
+  tile.rmsnorm %xv, %w, %t {epsilon = 1.0e-05 : f64}
       : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
   %yv = memref.collapse_shape %y [[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
   memref.copy %t, %yv : memref<?x64xf32> to memref<?x64xf32>
@@ -86,7 +86,7 @@ func.func @tensor_op() {
 func.func @scf_for(%a: memref<8xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  // expected-error @+1 {{'scf.for' is not part of Tile-IR: convert-tile-to-target expects only tile, memref, arith and func ops}}
+  // expected-error @+1 {{'scf.for' is not part of Tile-IR: the target conversions expect only tile, memref, arith and func ops}}
   scf.for %i = %c0 to %n step %c1 {
     %v = vector.load %a[%i] : memref<8xf32>, vector<8xf32>
   }
@@ -98,7 +98,7 @@ func.func @scf_for(%a: memref<8xf32>, %n: index) {
 
 func.func @vector_op(%a: memref<8xf32>) {
   %c0 = arith.constant 0 : index
-  // expected-error @+1 {{'vector.load' is not part of Tile-IR: convert-tile-to-target expects only tile, memref, arith and func ops}}
+  // expected-error @+1 {{'vector.load' is not part of Tile-IR: the target conversions expect only tile, memref, arith and func ops}}
   %v = vector.load %a[%c0] : memref<8xf32>, vector<8xf32>
   return
 }

@@ -208,7 +208,7 @@ func.func @store_direction(%i: index) {
 // matmul: A is 2-D.
 func.func @matmul_a_rank(%a: memref<2x8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op A must have rank 2, got 3}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<2x8x64xf32>, memref<32x64xf32>, memref<8x32xf32>
   return
 }
@@ -218,7 +218,7 @@ func.func @matmul_a_rank(%a: memref<2x8x64xf32>, %w: memref<32x64xf32>, %c: memr
 // matmul: B is 2-D.
 func.func @matmul_b_rank(%a: memref<8x64xf32>, %w: memref<2048xf32>, %c: memref<8x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op B must have rank 2, got 1}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<8x64xf32>, memref<2048xf32>, memref<8x32xf32>
   return
 }
@@ -228,7 +228,7 @@ func.func @matmul_b_rank(%a: memref<8x64xf32>, %w: memref<2048xf32>, %c: memref<
 // matmul: C is 2-D.
 func.func @matmul_c_rank(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<256xf32>) {
   // expected-error @+1 {{'tile.matmul' op C must have rank 2, got 1}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<8x64xf32>, memref<32x64xf32>, memref<256xf32>
   return
 }
@@ -238,7 +238,7 @@ func.func @matmul_c_rank(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref
 // matmul: C has A's rows.
 func.func @matmul_c_rows(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<4x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op C rows: expected 8, got 4}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<8x64xf32>, memref<32x64xf32>, memref<4x32xf32>
   return
 }
@@ -248,7 +248,7 @@ func.func @matmul_c_rows(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref
 // matmul: with transpose_b, B is [N, K].
 func.func @matmul_b_nk(%a: memref<8x64xf32>, %w: memref<64x32xf32>, %c: memref<8x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op B [N, K] shape: expected [32, 64], got [64, 32]}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<8x64xf32>, memref<64x32xf32>, memref<8x32xf32>
   return
 }
@@ -258,7 +258,7 @@ func.func @matmul_b_nk(%a: memref<8x64xf32>, %w: memref<64x32xf32>, %c: memref<8
 // matmul: without transpose_b, B is [K, N].
 func.func @matmul_b_kn(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op B [K, N] shape: expected [64, 32], got [32, 64]}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64}
+  tile.matmul %a, %w, %c 
       : memref<8x64xf32>, memref<32x64xf32>, memref<8x32xf32>
   return
 }
@@ -268,7 +268,7 @@ func.func @matmul_b_kn(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8
 // matmul: bias is [N].
 func.func @matmul_bias(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>, %b: memref<64xf32>) {
   // expected-error @+1 {{'tile.matmul' op bias shape: expected [32], got [64]}}
-  tile.matmul %a, %w, %c bias(%b) {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c bias(%b) {transpose_b}
       : memref<8x64xf32>, memref<32x64xf32>, memref<8x32xf32>, memref<64xf32>
   return
 }
@@ -278,41 +278,12 @@ func.func @matmul_bias(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8
 // matmul: A and B share an element type (f32 A may take bf16/f16 weights).
 func.func @matmul_element_types(%a: memref<8x64xbf16>, %w: memref<32x64xf16>, %c: memref<8x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op B element type must equal the A element type (or be bf16/f16 when A is f32): A is 'bf16', got 'f16'}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
+  tile.matmul %a, %w, %c {transpose_b}
       : memref<8x64xbf16>, memref<32x64xf16>, memref<8x32xf32>
   return
 }
 
 // -----
-
-// matmul: tile_m is positive.
-func.func @matmul_tile_m(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>) {
-  // expected-error @+1 {{'tile.matmul' op tile_m must be positive, got 0}}
-  tile.matmul %a, %w, %c {tile_m = 0 : i64, tile_n = 16 : i64, tile_k = 16 : i64, transpose_b}
-      : memref<8x64xf32>, memref<32x64xf32>, memref<8x32xf32>
-  return
-}
-
-// -----
-
-// matmul: tile_n is positive.
-func.func @matmul_tile_n(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>) {
-  // expected-error @+1 {{'tile.matmul' op tile_n must be positive, got -16}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = -16 : i64, tile_k = 16 : i64, transpose_b}
-      : memref<8x64xf32>, memref<32x64xf32>, memref<8x32xf32>
-  return
-}
-
-// -----
-
-// matmul: tile_k is positive.
-func.func @matmul_tile_k(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<8x32xf32>) {
-  // expected-error @+1 {{'tile.matmul' op tile_k must be positive, got 0}}
-  tile.matmul %a, %w, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 0 : i64, transpose_b}
-      : memref<8x64xf32>, memref<32x64xf32>, memref<8x32xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // tile.rmsnorm / tile.gated_rmsnorm / tile.add / tile.embedding
 //===----------------------------------------------------------------------===//
@@ -322,7 +293,7 @@ func.func @matmul_tile_k(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref
 // rmsnorm: x is [rows, hidden].
 func.func @rmsnorm_rank(%x: memref<2x4x64xf32>, %w: memref<64xf32>, %o: memref<2x4x64xf32>) {
   // expected-error @+1 {{'tile.rmsnorm' op x must have rank 2, got 3}}
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<2x4x64xf32>, memref<64xf32>, memref<2x4x64xf32>
   return
 }
@@ -332,7 +303,7 @@ func.func @rmsnorm_rank(%x: memref<2x4x64xf32>, %w: memref<64xf32>, %o: memref<2
 // rmsnorm: weight is [hidden].
 func.func @rmsnorm_weight(%x: memref<8x64xf32>, %w: memref<32xf32>, %o: memref<8x64xf32>) {
   // expected-error @+1 {{'tile.rmsnorm' op weight shape: expected [64], got [32]}}
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<8x64xf32>, memref<32xf32>, memref<8x64xf32>
   return
 }
@@ -342,7 +313,7 @@ func.func @rmsnorm_weight(%x: memref<8x64xf32>, %w: memref<32xf32>, %o: memref<8
 // rmsnorm: out has x's shape.
 func.func @rmsnorm_out(%x: memref<8x64xf32>, %w: memref<64xf32>, %o: memref<4x64xf32>) {
   // expected-error @+1 {{'tile.rmsnorm' op out shape: expected [8, 64], got [4, 64]}}
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<8x64xf32>, memref<64xf32>, memref<4x64xf32>
   return
 }
@@ -352,17 +323,7 @@ func.func @rmsnorm_out(%x: memref<8x64xf32>, %w: memref<64xf32>, %o: memref<4x64
 // rmsnorm: epsilon is positive and finite.
 func.func @rmsnorm_epsilon(%x: memref<8x64xf32>, %w: memref<64xf32>, %o: memref<8x64xf32>) {
   // expected-error @+1 {{'tile.rmsnorm' op epsilon must be positive and finite, got 0}}
-  tile.rmsnorm %x, %w, %o {epsilon = 0.0 : f64, block_rows = 4 : i64}
-      : memref<8x64xf32>, memref<64xf32>, memref<8x64xf32>
-  return
-}
-
-// -----
-
-// rmsnorm: block_rows is positive.
-func.func @rmsnorm_block_rows(%x: memref<8x64xf32>, %w: memref<64xf32>, %o: memref<8x64xf32>) {
-  // expected-error @+1 {{'tile.rmsnorm' op block_rows must be positive, got 0}}
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 0 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 0.0 : f64}
       : memref<8x64xf32>, memref<64xf32>, memref<8x64xf32>
   return
 }
@@ -482,7 +443,7 @@ func.func @embedding_out(%t: memref<256x64xf32>, %ids: memref<2x8xi32>, %o: memr
 // causal_conv1d: x is [batch, seq, channels].
 func.func @conv_x_rank(%x: memref<8x160xf32>, %w: memref<160x4xf32>, %y: memref<8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op x must have rank 3, got 2}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<8x160xf32>, memref<160x4xf32>, memref<8x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -492,7 +453,7 @@ func.func @conv_x_rank(%x: memref<8x160xf32>, %w: memref<160x4xf32>, %y: memref<
 // causal_conv1d: weight is [channels, kernel].
 func.func @conv_w_rank(%x: memref<1x8x160xf32>, %w: memref<160xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op weight must have rank 2, got 1}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<1x8x160xf32>, memref<160xf32>, memref<1x8x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -502,7 +463,7 @@ func.func @conv_w_rank(%x: memref<1x8x160xf32>, %w: memref<160xf32>, %y: memref<
 // causal_conv1d: one filter per channel.
 func.func @conv_w_channels(%x: memref<1x8x160xf32>, %w: memref<128x4xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op weight channels: expected 160, got 128}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<1x8x160xf32>, memref<128x4xf32>, memref<1x8x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -512,7 +473,7 @@ func.func @conv_w_channels(%x: memref<1x8x160xf32>, %w: memref<128x4xf32>, %y: m
 // causal_conv1d: the kernel is at least one tap long.
 func.func @conv_kernel(%x: memref<1x8x160xf32>, %w: memref<160x0xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x0xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op kernel size must be positive, got 0}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<1x8x160xf32>, memref<160x0xf32>, memref<1x8x160xf32>, memref<1x160x0xf32>
   return
 }
@@ -522,7 +483,7 @@ func.func @conv_kernel(%x: memref<1x8x160xf32>, %w: memref<160x0xf32>, %y: memre
 // causal_conv1d: bias is [channels].
 func.func @conv_bias(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %b: memref<4xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op bias shape: expected [160], got [4]}}
-  tile.causal_conv1d %x, %w bias(%b) -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w bias(%b) -> %y, %s
       : memref<1x8x160xf32>, memref<160x4xf32>, memref<4xf32>, memref<1x8x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -532,7 +493,7 @@ func.func @conv_bias(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %b: memref<
 // causal_conv1d: state_in is [batch, channels, kernel-1].
 func.func @conv_state_in(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %s0: memref<1x160x4xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op state_in shape: expected [1, 160, 3], got [1, 160, 4]}}
-  tile.causal_conv1d %x, %w state_in(%s0) -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w state_in(%s0) -> %y, %s
       : memref<1x8x160xf32>, memref<160x4xf32>, memref<1x160x4xf32>, memref<1x8x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -542,7 +503,7 @@ func.func @conv_state_in(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %s0: me
 // causal_conv1d: out has x's shape.
 func.func @conv_out(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %y: memref<1x7x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op out shape: expected [1, 8, 160], got [1, 7, 160]}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<1x8x160xf32>, memref<160x4xf32>, memref<1x7x160xf32>, memref<1x160x3xf32>
   return
 }
@@ -552,21 +513,12 @@ func.func @conv_out(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %y: memref<1
 // causal_conv1d: state_out is [batch, channels, kernel-1].
 func.func @conv_state_out(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %y: memref<1x8x160xf32>, %s: memref<2x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op state_out shape: expected [1, 160, 3], got [2, 160, 3]}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w -> %y, %s
       : memref<1x8x160xf32>, memref<160x4xf32>, memref<1x8x160xf32>, memref<2x160x3xf32>
   return
 }
 
 // -----
-
-// causal_conv1d: block_channels is positive.
-func.func @conv_block(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
-  // expected-error @+1 {{'tile.causal_conv1d' op block_channels must be positive, got 0}}
-  tile.causal_conv1d %x, %w -> %y, %s {block_channels = 0 : i64}
-      : memref<1x8x160xf32>, memref<160x4xf32>, memref<1x8x160xf32>, memref<1x160x3xf32>
-  return
-}
-
 //===----------------------------------------------------------------------===//
 // SSD chunked scan: tile.ssd_chunk_cumsum
 //===----------------------------------------------------------------------===//
@@ -1036,7 +988,7 @@ func.func @update_dt_limits(%x: memref<1x8x16xf32>, %dt: memref<1x8xf32>, %dtb: 
 // flash_attention: q is [batch, seq, q_heads, head_dim].
 func.func @fa_q_rank(%q: memref<8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op q must have rank 4, got 3}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>, memref<8x4x16xf32>
   return
 }
@@ -1046,7 +998,7 @@ func.func @fa_q_rank(%q: memref<8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memre
 // flash_attention: k is [batch, kv_len, kv_heads, head_dim].
 func.func @fa_k_rank(%q: memref<1x8x4x16xf32>, %k: memref<1x8x32xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op k must have rank 4, got 3}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x32xf32>, memref<1x8x2x16xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1056,7 +1008,7 @@ func.func @fa_k_rank(%q: memref<1x8x4x16xf32>, %k: memref<1x8x32xf32>, %v: memre
 // flash_attention: k has q's batch and head_dim.
 func.func @fa_k(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x32xf32>, %v: memref<1x8x2x32xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op k shape: expected [1, 8, 2, 16], got [1, 8, 2, 32]}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x2x32xf32>, memref<1x8x2x32xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1066,7 +1018,7 @@ func.func @fa_k(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x32xf32>, %v: memref<1
 // flash_attention: v has k's shape.
 func.func @fa_v(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x9x2x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op v shape: expected [1, 8, 2, 16], got [1, 9, 2, 16]}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x9x2x16xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1076,7 +1028,7 @@ func.func @fa_v(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1
 // flash_attention: query heads are a multiple of kv heads (GQA).
 func.func @fa_gqa(%q: memref<1x8x4x16xf32>, %k: memref<1x8x3x16xf32>, %v: memref<1x8x3x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op query heads must be a multiple of kv heads: 4 is not a multiple of 3}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x3x16xf32>, memref<1x8x3x16xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1086,7 +1038,7 @@ func.func @fa_gqa(%q: memref<1x8x4x16xf32>, %k: memref<1x8x3x16xf32>, %v: memref
 // flash_attention: out has q's shape.
 func.func @fa_out(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x2x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op out shape: expected [1, 8, 4, 16], got [1, 8, 2, 16]}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>
   return
 }
@@ -1096,7 +1048,7 @@ func.func @fa_out(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref
 // flash_attention: causal attention needs kv_len >= seq (bottom-right alignment).
 func.func @fa_causal(%q: memref<1x8x4x16xf32>, %k: memref<1x4x2x16xf32>, %v: memref<1x4x2x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op causal attention needs at least as many keys as queries, got 4 keys and 8 queries}}
-  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
       : memref<1x8x4x16xf32>, memref<1x4x2x16xf32>, memref<1x4x2x16xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1106,7 +1058,7 @@ func.func @fa_causal(%q: memref<1x8x4x16xf32>, %k: memref<1x4x2x16xf32>, %v: mem
 // flash_attention: scale is positive and finite.
 func.func @fa_scale(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op scale must be positive and finite, got 0}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.0 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {scale = 0.0 : f64}
       : memref<1x8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>, memref<1x8x4x16xf32>
   return
 }
@@ -1117,30 +1069,12 @@ func.func @fa_scale(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memr
 func.func @fa_position(%q: memref<1x1x4x16xf32>, %k: memref<1x64x2x16xf32>, %v: memref<1x64x2x16xf32>,
                        %o: memref<1x1x4x16xf32>, %pos: memref<3xi64>) {
   // expected-error @+1 {{'tile.flash_attention' op position shape: expected [1], got [3]}}
-  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64}
       : memref<1x1x4x16xf32>, memref<1x64x2x16xf32>, memref<1x64x2x16xf32>, memref<1x1x4x16xf32>, memref<3xi64>
   return
 }
 
 // -----
-
-// flash_attention: block_q is positive.
-func.func @fa_block_q(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x4x16xf32>) {
-  // expected-error @+1 {{'tile.flash_attention' op block_q must be positive, got 0}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 0 : i64, block_k = 64 : i64}
-      : memref<1x8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>, memref<1x8x4x16xf32>
-  return
-}
-
-// -----
-
-// flash_attention: block_k is positive.
-func.func @fa_block_k(%q: memref<1x8x4x16xf32>, %k: memref<1x8x2x16xf32>, %v: memref<1x8x2x16xf32>, %o: memref<1x8x4x16xf32>) {
-  // expected-error @+1 {{'tile.flash_attention' op block_k must be positive, got -1}}
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 64 : i64, block_k = -1 : i64}
-      : memref<1x8x4x16xf32>, memref<1x8x2x16xf32>, memref<1x8x2x16xf32>, memref<1x8x4x16xf32>
-  return
-}
 
 //===----------------------------------------------------------------------===//
 // tile.kv_cache_append

@@ -26,17 +26,14 @@ func.func @buffers(%x: memref<?x64xbf16>, %y: memref<?x?xf32>, %i: index, %n: in
 // CHECK-SAME: (%[[A:[^:]+]]: memref<?x64xbf16>, %[[W:[^:]+]]: memref<128x64xbf16>, %[[C:[^:]+]]: memref<?x128xf32>, %[[BIAS:[^:]+]]: memref<128xf32>, %[[WKN:[^:]+]]: memref<64x128xbf16>)
 func.func @matmul(%a: memref<?x64xbf16>, %w: memref<128x64xbf16>, %c: memref<?x128xf32>,
                   %bias: memref<128xf32>, %wkn: memref<64x128xbf16>) {
-  // CHECK: tile.matmul %[[A]], %[[W]], %[[C]] {epilogue = #tile.epilogue<relu2>, tile_k = 64 : i64, tile_m = 128 : i64, tile_n = 128 : i64, transpose_b} : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
-  tile.matmul %a, %w, %c {tile_m = 128 : i64, tile_n = 128 : i64, tile_k = 64 : i64,
-                          transpose_b, epilogue = #tile.epilogue<relu2>}
+  // CHECK: tile.matmul %[[A]], %[[W]], %[[C]] {epilogue = #tile.epilogue<relu2>, transpose_b} : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
+  tile.matmul %a, %w, %c {transpose_b, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
-  // CHECK: tile.matmul %[[A]], %[[W]], %[[C]] bias(%[[BIAS]]) {accumulate, tile_k = 32 : i64, tile_m = 64 : i64, tile_n = 64 : i64, transpose_b} : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>, memref<128xf32>
-  tile.matmul %a, %w, %c bias(%bias) {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 32 : i64,
-                                      transpose_b, accumulate}
+  // CHECK: tile.matmul %[[A]], %[[W]], %[[C]] bias(%[[BIAS]]) {accumulate, transpose_b} : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>, memref<128xf32>
+  tile.matmul %a, %w, %c bias(%bias) {transpose_b, accumulate}
       : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>, memref<128xf32>
-  // CHECK: tile.matmul %[[A]], %[[WKN]], %[[C]] {epilogue = #tile.epilogue<silu>, tile_k = 16 : i64, tile_m = 16 : i64, tile_n = 16 : i64} : memref<?x64xbf16>, memref<64x128xbf16>, memref<?x128xf32>
-  tile.matmul %a, %wkn, %c {tile_m = 16 : i64, tile_n = 16 : i64, tile_k = 16 : i64,
-                            epilogue = #tile.epilogue<silu>}
+  // CHECK: tile.matmul %[[A]], %[[WKN]], %[[C]] {epilogue = #tile.epilogue<silu>} : memref<?x64xbf16>, memref<64x128xbf16>, memref<?x128xf32>
+  tile.matmul %a, %wkn, %c {epilogue = #tile.epilogue<silu>}
       : memref<?x64xbf16>, memref<64x128xbf16>, memref<?x128xf32>
   return
 }
@@ -45,8 +42,8 @@ func.func @matmul(%a: memref<?x64xbf16>, %w: memref<128x64xbf16>, %c: memref<?x1
 // CHECK-SAME: (%[[X:[^:]+]]: memref<?x128xf32>, %[[Z:[^:]+]]: memref<?x128xf32>, %[[W:[^:]+]]: memref<128xf32>, %[[O:[^:]+]]: memref<?x128xf32>, %[[B:[^:]+]]: memref<?x128xbf16>)
 func.func @norms(%x: memref<?x128xf32>, %z: memref<?x128xf32>, %w: memref<128xf32>,
                  %o: memref<?x128xf32>, %b: memref<?x128xbf16>) {
-  // CHECK: tile.rmsnorm %[[X]], %[[W]], %[[O]] {block_rows = 4 : i64, epsilon = 1.000000e-05 : f64} : memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+  // CHECK: tile.rmsnorm %[[X]], %[[W]], %[[O]] {epsilon = 1.000000e-05 : f64} : memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
   // CHECK: tile.gated_rmsnorm %[[X]], %[[Z]], %[[W]], %[[O]] {epsilon = 1.000000e-05 : f64, group_size = 64 : i64} : memref<?x128xf32>, memref<?x128xf32>, memref<128xf32>, memref<?x128xf32>
   tile.gated_rmsnorm %x, %z, %w, %o {epsilon = 1.0e-05 : f64, group_size = 64 : i64}
@@ -68,15 +65,15 @@ func.func @embedding(%table: memref<256x64xf32>, %ids: memref<?x?xi64>, %h: memr
 // CHECK-SAME: (%[[X:[^:]+]]: memref<?x?x160xf32>, %[[W:[^:]+]]: memref<160x4xf32>, %[[B:[^:]+]]: memref<160xf32>, %[[S0:[^:]+]]: memref<?x160x3xf32>, %[[Y:[^:]+]]: memref<?x?x160xf32>, %[[S1:[^:]+]]: memref<?x160x3xf32>)
 func.func @conv(%x: memref<?x?x160xf32>, %w: memref<160x4xf32>, %b: memref<160xf32>,
                 %s0: memref<?x160x3xf32>, %y: memref<?x?x160xf32>, %s1: memref<?x160x3xf32>) {
-  // CHECK: tile.causal_conv1d %[[X]], %[[W]] bias(%[[B]]) state_in(%[[S0]]) -> %[[Y]], %[[S1]] {block_channels = 64 : i64, silu} : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
-  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu, block_channels = 64 : i64}
+  // CHECK: tile.causal_conv1d %[[X]], %[[W]] bias(%[[B]]) state_in(%[[S0]]) -> %[[Y]], %[[S1]] {silu} : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
+  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu}
       : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>,
         memref<?x?x160xf32>, memref<?x160x3xf32>
-  // CHECK: tile.causal_conv1d %[[X]], %[[W]] -> %[[Y]], %[[S1]] {block_channels = 32 : i64} : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
-  tile.causal_conv1d %x, %w -> %y, %s1 {block_channels = 32 : i64}
+  // CHECK: tile.causal_conv1d %[[X]], %[[W]] -> %[[Y]], %[[S1]] : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
+  tile.causal_conv1d %x, %w -> %y, %s1
       : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
-  // CHECK: tile.causal_conv1d %[[X]], %[[W]] state_in(%[[S1]]) -> %[[Y]], %[[S1]] {block_channels = 160 : i64} : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
-  tile.causal_conv1d %x, %w state_in(%s1) -> %y, %s1 {block_channels = 160 : i64}
+  // CHECK: tile.causal_conv1d %[[X]], %[[W]] state_in(%[[S1]]) -> %[[Y]], %[[S1]] : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
+  tile.causal_conv1d %x, %w state_in(%s1) -> %y, %s1
       : memref<?x?x160xf32>, memref<160x4xf32>, memref<?x160x3xf32>, memref<?x?x160xf32>,
         memref<?x160x3xf32>
   return
@@ -138,11 +135,11 @@ func.func @ssd_decode(%x: memref<?x8x16xf32>, %dt: memref<?x8xf32>, %dtb: memref
 // CHECK-SAME: (%[[Q:[^:]+]]: memref<?x?x4x16xbf16>, %[[K:[^:]+]]: memref<?x?x2x16xbf16>, %[[V:[^:]+]]: memref<?x?x2x16xbf16>, %[[O:[^:]+]]: memref<?x?x4x16xbf16>)
 func.func @attention(%q: memref<?x?x4x16xbf16>, %k: memref<?x?x2x16xbf16>,
                      %v: memref<?x?x2x16xbf16>, %o: memref<?x?x4x16xbf16>) {
-  // CHECK: tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[O]] {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64} : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
-  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  // CHECK: tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[O]] {causal, scale = 2.500000e-01 : f64} : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
       : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
-  // CHECK: tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[O]] {block_k = 128 : i64, block_q = 16 : i64, scale = 2.500000e-01 : f64} : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
-  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64, block_q = 16 : i64, block_k = 128 : i64}
+  // CHECK: tile.flash_attention %[[Q]], %[[K]], %[[V]], %[[O]] {scale = 2.500000e-01 : f64} : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
+  tile.flash_attention %q, %k, %v, %o {scale = 0.25 : f64}
       : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x4x16xbf16>
   return
 }
@@ -161,11 +158,11 @@ func.func @kv_cache(%new: memref<?x1x2x16xf32>, %cache: memref<?x4096x2x16xbf16>
 
 // A decode step's attention over a cache prefix, at a run-time position.
 // CHECK-LABEL: func.func @attention_at_position
-// CHECK: tile.flash_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} {block_k = 64 : i64, block_q = 64 : i64, causal, scale = 2.500000e-01 : f64} : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
+// CHECK: tile.flash_attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} {causal, scale = 2.500000e-01 : f64} : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
 func.func @attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf32>,
                                  %v: memref<?x?x2x16xf32>, %o: memref<?x1x4x16xf32>,
                                  %pos: memref<1xi64>) {
-  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64}
       : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
   return
 }

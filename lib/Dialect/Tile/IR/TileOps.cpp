@@ -57,17 +57,6 @@ int64_t numChunks(int64_t size, int64_t chunk) {
   return (size + chunk - 1) / chunk;
 }
 
-/// Prints a double the short way (`1e-05`, `2`, `inf`).
-
-
-
-LogicalResult checkAllPositive(
-    Operation *op, std::initializer_list<std::pair<StringRef, int64_t>> attrs) {
-  for (auto [name, value] : attrs)
-    if (failed(checkPositive(op, name, value)))
-      return failure();
-  return success();
-}
 
 /// The Tile-IR memory space of `v`'s memref type, or an error naming the
 /// foreign memory space it has.
@@ -187,9 +176,7 @@ LogicalResult MatmulOp::verify() {
     return emitOpError("B element type must equal the A element type (or be "
                        "bf16/f16 when A is f32): A is ")
            << aElem << ", got " << bElem;
-  return checkAllPositive(*this, {{"tile_m", getTileM()},
-                                  {"tile_n", getTileN()},
-                                  {"tile_k", getTileK()}});
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -202,7 +189,7 @@ LogicalResult RMSNormOp::verify() {
       failed(checkSameShape(*this, "out", getOut(), getX())) ||
       failed(checkEpsilon(*this, getEpsilon().convertToDouble())))
     return failure();
-  return checkPositive(*this, "block_rows", getBlockRows());
+  return success();
 }
 
 LogicalResult GatedRMSNormOp::verify() {
@@ -256,7 +243,7 @@ LogicalResult CausalConv1dOp::verify() {
       failed(checkSameShape(*this, "out", getOut(), getX())) ||
       failed(checkShape(*this, "state_out", getStateOut(), state)))
     return failure();
-  return checkPositive(*this, "block_channels", getBlockChannels());
+  return success();
 }
 
 LogicalResult SSDChunkCumsumOp::verify() {
@@ -393,8 +380,7 @@ LogicalResult FlashAttentionOp::verify() {
   if (!(scale > 0) || !std::isfinite(scale))
     return emitOpError("scale must be positive and finite, got ")
            << formatDouble(scale);
-  return checkAllPositive(*this, {{"block_q", getBlockQ()},
-                                  {"block_k", getBlockK()}});
+  return success();
 }
 
 LogicalResult KVCacheAppendOp::verify() {

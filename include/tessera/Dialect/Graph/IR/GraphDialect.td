@@ -3,7 +3,7 @@
 // Graph-IR is the first stage of the Tessera pipeline:
 //
 //   Graph-IR (this) --convert-graph-to-tile--> Tile-IR
-//                   --convert-tile-to-target--> Target-IR --> LLVM/NVVM/ROCDL
+//                   --convert-tile-to-x86--> Target-IR --> LLVM (NVIDIA/AMD planned)
 //
 // It holds the model as value-semantic ops on tensors, one op per block of a
 // Nemotron-H layer, with weights referenced by their Tessera name.

@@ -3,7 +3,7 @@
 // Target-IR is the third stage of the Tessera pipeline:
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR
-//            --convert-tile-to-target{target=x86|nvidia|amd}-->
+//            --convert-tile-to-x86 (NVIDIA/AMD conversions planned)-->
 //   Target-IR (this) + upstream dialects
 //            --convert-target-to-upstream + upstream conversions-->
 //   LLVM dialect / NVVM / ROCDL
@@ -32,8 +32,12 @@ def Target_Dialect : Dialect {
       dot products and AVX-512 BF16 dot products.
 
     Each op's description names the upstream op it lowers to (nvgpu/nvvm,
-    amdgpu/rocdl, vector/x86vector/llvm); the ops exist so that
-    `convert-tile-to-target` can state, and the verifiers can check, the
+    amdgpu/rocdl, vector/x86vector/llvm). What exists today: the x86 ops are
+    written by `convert-tile-to-x86` and lowered by
+    `convert-target-to-upstream`. The NVIDIA and AMD ops parse and verify,
+    but nothing writes them yet and their lowerings to upstream are planned
+    (`convert-target-to-upstream` leaves them unchanged). The ops exist so
+    that a target's conversion can state, and the verifiers can check, the
     shape and type rules of the instruction before the upstream dialects
     spell it out. Verifiers report the rule, the expected and the actual
     value. Operands that live in shared memory / LDS are expected in the GPU

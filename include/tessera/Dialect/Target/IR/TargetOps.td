@@ -2,7 +2,7 @@
 //
 // The ops of Target-IR, the per-target stage of the Tessera pipeline:
 //
-//   Graph-IR -> Tile-IR --convert-tile-to-target--> Target-IR (this)
+//   Graph-IR -> Tile-IR --convert-tile-to-x86--> Target-IR (this)
 //            --convert-target-to-upstream / upstream conversions-->
 //   LLVM dialect / NVVM / ROCDL
 //

@@ -3,11 +3,13 @@
 // Tile-IR is the second stage of the Tessera pipeline:
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR (this)
-//            --convert-tile-to-target{target=x86|nvidia|amd}--> Target-IR
-//            --> LLVM/NVVM/ROCDL
+//            --tessera-select-lowering-config, convert-tile-to-x86-->
+//            Target-IR + upstream dialects --> LLVM
+//   (NVIDIA and AMD conversions are planned.)
 //
 // It holds target-neutral tiled algorithms on memrefs in destination-passing
-// style. Tile sizes are attributes; nothing in Tile-IR assumes a CPU or a GPU.
+// style. Tile sizes are not part of the ops: a target's strategy writes them
+// as a #tessera.lowering_config; nothing in Tile-IR assumes a CPU or a GPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,12 +24,16 @@ def Tile_Dialect : Dialect {
   let description = [{
     Tile-IR is what a Nemotron-H layer becomes once buffers are decided and
     before a target is: every op reads and writes memrefs
-    (destination-passing style, no results except `tile.alloc`), and every
-    choice a target makes (tile sizes, row blocks, attention blocks, the SSD
-    chunk length) is an attribute that `convert-graph-to-tile` fills in for
-    the target it compiles for. The same op lowers to loops and vectors on
-    x86, to warpgroups, shared memory and TMA on NVIDIA GPUs, and to
-    wavefronts, LDS and MFMA on AMD GPUs.
+    (destination-passing style, no results except `tile.alloc`). The ops
+    carry only the model's semantics (the SSD chunk length among them);
+    every choice a target makes (tile sizes, vector width, register blocks,
+    attention key blocks) is written afterwards, per op, as a
+    `lowering_config = #tessera.lowering_config<...>` by
+    `tessera-select-lowering-config` from the module's `#tessera.target`.
+
+    What exists: the x86 lowering (`convert-tile-to-x86`: loops and
+    vectors). Planned: NVIDIA (warpgroups, shared memory, TMA) and AMD
+    (wavefronts, LDS, MFMA) lowerings of the same ops.
 
     Memory spaces are named by `#tile.memory_space<global|shared|register>`
     on the memref type (no memory space means `global`): `global` is memory

@@ -3,10 +3,10 @@
 // The ops of Tile-IR, the target-neutral stage of the Tessera pipeline:
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR (this)
-//            --convert-tile-to-target--> Target-IR --> LLVM/NVVM/ROCDL
+//            --convert-tile-to-x86--> Target-IR --> LLVM (NVIDIA/AMD planned)
 //
-// Every op works on memrefs in destination-passing style and carries its
-// tiling choices as attributes. Verifiers check ranks, every static dimension
+// Every op works on memrefs in destination-passing style; its tiling choices
+// for a target are a separate #tessera.lowering_config (`lowering_config`). Verifiers check ranks, every static dimension
 // against the others, and attributes, and name the rule, the expected and the
 // actual value when one is broken ("<what>: expected N, got M").
 //
@@ -68,9 +68,9 @@ def Tile_LoadOp : Tile_Op<"load"> {
     outside `src` read as zero (as TMA fills them), so edge tiles need no
     special case. Data moves toward the compute units: `dst` must be in a
     nearer memory space than `src` (`global` < `shared` < `register`).
-    Lowers to vector transfer reads on x86, to TMA
-    (`target.nvidia.tma_load`) or per-thread copies on NVIDIA and to global
-    loads into LDS on AMD.
+    No target lowers it yet (the x86 lowering reports it; the x86 kernels
+    manage their own scratch). Planned: TMA (`target.nvidia.tma_load`) or
+    per-thread copies on NVIDIA, global loads into LDS on AMD.
 
     ```mlir
     tile.load %x[%i, %c0] -> %xs
@@ -114,9 +114,9 @@ def Tile_BarrierOp : Tile_Op<"barrier"> {
     Every thread of the group that shares `#tile.memory_space<shared>`
     buffers (a CUDA thread block, an AMD workgroup) waits here until all have
     arrived, and their earlier `shared` writes are visible to all afterwards.
-    Lowers to `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
-    `target.amd.lds_barrier` on AMD, and to nothing on CPUs, where one thread
-    runs the whole tile.
+    On x86 it lowers to nothing: one thread runs the whole tile. Planned:
+    `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
+    `target.amd.lds_barrier` on AMD.
 
     ```mlir
     tile.barrier
@@ -139,16 +139,14 @@ def Tile_MatmulOp : Tile_Op<"matmul"> {
     (`relu(v)^2`) or `silu`. Products accumulate in at least f32; `A` and
     `B` share an element type, `C` and `bias` may have another.
 
-    `tile_m`, `tile_n`, `tile_k` (positive) are the block of `C` one
-    thread block / core computes and the reduction step; they need not divide
-    the sizes (edge tiles are masked).
+    Tile sizes are not part of the op: `tessera-select-lowering-config`
+    writes them for the module's target as a `lowering_config`
+    (`#tessera.lowering_config<tile_sizes = [m, n, k], ...>`).
 
     ```mlir
-    tile.matmul %x, %w, %y {tile_m = 128 : i64, tile_n = 128 : i64, tile_k = 64 : i64,
-                            transpose_b, epilogue = #tile.epilogue<relu2>}
+    tile.matmul %x, %w, %y {transpose_b, epilogue = #tile.epilogue<relu2>}
         : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
-    tile.matmul %h, %wd, %res bias(%b) {tile_m = 64 : i64, tile_n = 64 : i64,
-                                        tile_k = 32 : i64, transpose_b, accumulate}
+    tile.matmul %h, %wd, %res bias(%b) {transpose_b, accumulate}
         : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>, memref<64xf32>
     ```
   }];
@@ -157,7 +155,6 @@ def Tile_MatmulOp : Tile_Op<"matmul"> {
     Arg<Tile_FloatMemRef, "B [N, K] (transpose_b) or [K, N]", [MemRead]>:$b,
     Arg<Tile_FloatMemRef, "C [M, N]", [MemRead, MemWrite]>:$c,
     Arg<Optional<Tile_FloatMemRef>, "bias [N]", [MemRead]>:$bias,
-    I64Attr:$tile_m, I64Attr:$tile_n, I64Attr:$tile_k,
     UnitAttr:$transpose_b, UnitAttr:$accumulate,
     DefaultValuedAttr<Tile_EpilogueAttr,
                       "::mlir::tessera::tile::Epilogue::None">:$epilogue);
@@ -176,18 +173,17 @@ def Tile_RMSNormOp : Tile_Op<"rmsnorm"> {
   let description = [{
     `out[r, :] = x[r, :] / sqrt(mean(x[r, :]^2) + epsilon) * weight`, computed
     in f32, for `x` and `out` `[rows, hidden]` and `weight` `[hidden]`.
-    `block_rows` (positive) rows are normalised per block. `out` may be `x`
-    itself.
+    `out` may be `x` itself.
 
     ```mlir
-    tile.rmsnorm %x, %w, %y {epsilon = 1.0e-05 : f64, block_rows = 4 : i64}
+    tile.rmsnorm %x, %w, %y {epsilon = 1.0e-05 : f64}
         : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
     ```
   }];
   let arguments = (ins Arg<Tile_FloatMemRef, "x [rows, hidden]", [MemRead]>:$x,
                        Arg<Tile_FloatMemRef, "weight [hidden]", [MemRead]>:$weight,
                        Arg<Tile_FloatMemRef, "out [rows, hidden]", [MemWrite]>:$out,
-                       F64Attr:$epsilon, I64Attr:$block_rows);
+                       F64Attr:$epsilon);
   let assemblyFormat = "$x `,` $weight `,` $out attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
@@ -266,12 +262,11 @@ def Tile_CausalConv1dOp : Tile_Op<"causal_conv1d", [AttrSizedOperandSegments]> {
     are zero. With `silu` the result goes through SiLU. `state_out`
     (`[batch, channels, kernel-1]`) receives the last `kernel-1` inputs
     (including `state_in`'s when `seq < kernel-1`) and may be the same
-    buffer as `state_in`. `block_channels` (positive) channels are computed
-    per block.
+    buffer as `state_in`.
 
     ```mlir
     tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1
-        {silu, block_channels = 64 : i64}
+        {silu}
         : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>,
           memref<?x160x3xf32>, memref<?x?x160xf32>, memref<?x160x3xf32>
     ```
@@ -285,7 +280,7 @@ def Tile_CausalConv1dOp : Tile_Op<"causal_conv1d", [AttrSizedOperandSegments]> {
     Arg<Tile_FloatMemRef, "out [batch, seq, channels]", [MemWrite]>:$out,
     Arg<Tile_FloatMemRef, "state_out [batch, channels, kernel-1]",
         [MemWrite]>:$state_out,
-    UnitAttr:$silu, I64Attr:$block_channels);
+    UnitAttr:$silu);
   let assemblyFormat = [{
     $x `,` $weight (`bias` `(` $bias^ `)`)? (`state_in` `(` $state_in^ `)`)?
     `->` $out `,` $state_out attr-dict `:` type(operands)
@@ -516,19 +511,18 @@ def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
     `position[0] + i`) sees keys `j <= position[0] + i`. The capacity is
     never a loop bound, so one compiled step serves every position.
 
-    The softmax is computed online (FlashAttention): blocks of `block_q`
-    queries keep a running max and sum while blocks of `block_k` keys stream
-    past (both positive). Any layout works through strides; the K/V caches
-    are kept in this op's `[batch, capacity, kv_heads, head_dim]` layout end
-    to end, never transposed.
+    The softmax is computed online (FlashAttention): each query keeps a
+    running max and sum while blocks of keys stream past; the key block
+    (`block_k`) is the target's choice, in the op's `lowering_config`. Any
+    layout works through strides; the K/V caches are kept in this op's
+    `[batch, capacity, kv_heads, head_dim]` layout end to end, never
+    transposed.
 
     ```mlir
-    tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64,
-                                          block_q = 64 : i64, block_k = 64 : i64}
+    tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
         : memref<?x?x4x16xbf16>, memref<?x?x2x16xbf16>, memref<?x?x2x16xbf16>,
           memref<?x?x4x16xbf16>
-    tile.flash_attention %q1, %kc, %vc, %o1 at %pos {causal, scale = 0.25 : f64,
-                                                    block_q = 64 : i64, block_k = 64 : i64}
+    tile.flash_attention %q1, %kc, %vc, %o1 at %pos {causal, scale = 0.25 : f64}
         : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>,
           memref<?x1x4x16xf32>, memref<1xi64>
     ```
@@ -539,7 +533,7 @@ def Tile_FlashAttentionOp : Tile_Op<"flash_attention"> {
     Arg<Tile_FloatMemRef, "v [batch, kv_len, kv_heads, head_dim]", [MemRead]>:$v,
     Arg<Tile_FloatMemRef, "out [batch, seq, q_heads, head_dim]", [MemWrite]>:$out,
     Arg<Optional<Tile_PositionMemRef>, "keys already cached", [MemRead]>:$position,
-    UnitAttr:$causal, F64Attr:$scale, I64Attr:$block_q, I64Attr:$block_k);
+    UnitAttr:$causal, F64Attr:$scale);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out (`at` $position^)? attr-dict `:` type(operands)
   }];

@@ -1,12 +1,12 @@
 //===- DenseKernels.cpp - x86 emitters: matmul, norms, adds, embedding ----===//
 //
-// Part of convert-tile-to-target{target=x86}: the dense kernels of a layer.
+// Part of convert-tile-to-x86: the dense kernels of a layer.
 // The matmul is the hot one: every projection of Nemotron-H is a
 // `[tokens, in] x [out, in]^T` product with the weight in nn.Linear's layout,
 // so both operands are read along their contiguous `in` dimension. The
-// kernel keeps an MR x NR block of vector accumulators (dot products along
-// K), reduces them once per block and applies the epilogue (bias, ReLU²,
-// SiLU) in registers before the single store.
+// kernel runs the shared dot-product micro-kernel (emitDotBlock: an MR x NR
+// block of vector accumulators along K, reduced once per block) and applies
+// the epilogue (bias, ReLU², SiLU) in registers before the single store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,51 +134,23 @@ void mlir::tessera::x86::emitGatedRMSNorm(Emitter &e, Value y, Value z,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Emits an `mr x nr` block of c starting at (m0, n0): dot products of rows of
-/// a and rows of w along K, vectorised over K with a scalar tail.
+/// Emits an `mr x nr` block of c starting at (m0, n0): the shared dot-product
+/// micro-kernel over rows of a and rows of w, then bias, accumulation and
+/// the epilogue in registers before the single store.
 struct MatmulBlock {
   Emitter &e;
   Value a, w, bias, c;
   Epilogue epi;
   bool accumulate;
-  Value kDim, kVecEnd;
+  Value kDim;
 
   void emit(Value m0, Value n0, int64_t mr, int64_t nr) {
-    int64_t vw = e.vectorWidth();
-    SmallVector<Value> init(mr * nr, e.splat(0.0, vw));
     SmallVector<Value> rows, cols;
     for (int64_t i = 0; i < mr; ++i)
       rows.push_back(e.iadd(m0, e.c(i)));
     for (int64_t j = 0; j < nr; ++j)
       cols.push_back(e.iadd(n0, e.c(j)));
-    SmallVector<Value> vecAcc = e.forRangeIter(
-        e.c(0), kVecEnd, e.c(vw), init,
-        [&](Value k, ValueRange acc) -> SmallVector<Value> {
-          SmallVector<Value> av, wv, next;
-          for (int64_t i = 0; i < mr; ++i)
-            av.push_back(e.vload(a, {rows[i], k}, vw));
-          for (int64_t j = 0; j < nr; ++j)
-            wv.push_back(e.vload(w, {cols[j], k}, vw));
-          for (int64_t i = 0; i < mr; ++i)
-            for (int64_t j = 0; j < nr; ++j)
-              next.push_back(e.fma(av[i], wv[j], acc[i * nr + j]));
-          return next;
-        });
-    SmallVector<Value> sums;
-    for (Value v : vecAcc)
-      sums.push_back(e.reduceAdd(v));
-    sums = e.forRangeIter(kVecEnd, kDim, e.c(1), sums,
-                          [&](Value k, ValueRange acc) -> SmallVector<Value> {
-                            SmallVector<Value> av, next;
-                            for (int64_t i = 0; i < mr; ++i)
-                              av.push_back(e.load(a, {rows[i], k}));
-                            for (int64_t i = 0; i < mr; ++i)
-                              for (int64_t j = 0; j < nr; ++j)
-                                next.push_back(e.fma(
-                                    av[i], e.load(w, {cols[j], k}),
-                                    acc[i * nr + j]));
-                            return next;
-                          });
+    SmallVector<Value> sums = emitDotBlock(e, a, rows, w, cols, kDim);
     for (int64_t i = 0; i < mr; ++i)
       for (int64_t j = 0; j < nr; ++j) {
         Value v = sums[i * nr + j];
@@ -199,19 +171,20 @@ struct MatmulBlock {
 } // namespace
 
 void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
-                                    Value c, Epilogue epi, bool accumulate) {
+                                    Value c, Epilogue epi, bool accumulate,
+                                    const MatmulTiling &tiling) {
   // Register block: MR rows of `a` times NR rows of `w` keeps MR*NR vector
-  // accumulators plus MR+NR loaded vectors live (12 + 7 with 8-wide AVX2
-  // vectors fits the 16 ymm registers after LLVM reuses the loads).
-  constexpr int64_t MR = 3, NR = 4;
+  // accumulators plus MR+NR loaded vectors live (the default 3 x 4 with
+  // 8-wide AVX2 vectors: 12 + 7 fit the 16 ymm registers after LLVM reuses
+  // the loads). Chosen per op by the lowering config.
+  const int64_t MR = tiling.registerRows, NR = tiling.registerCols;
   Value m = e.dim(a, 0), n = e.dim(w, 0), k = e.dim(a, 1);
-  MatmulBlock block{e, a, w, bias, c, epi, accumulate, k,
-                    e.floorTo(k, e.vectorWidth())};
+  MatmulBlock block{e, a, w, bias, c, epi, accumulate, k};
   // Cache blocking: a panel of MB token rows of `a` (MB * K floats: 192 KiB
-  // for K = 1024) stays in L2 while every NR-row panel of the weight (in L1)
-  // streams past it once. Without it, all of `a` would be re-read from L3
-  // for every weight panel.
-  constexpr int64_t MB = 48; // a multiple of MR
+  // for MB = 48, K = 1024) stays in L2 while every NR-row panel of the
+  // weight (in L1) streams past it once. Without it, all of `a` would be
+  // re-read from L3 for every weight panel.
+  const int64_t MB = tiling.rowPanel; // a multiple of MR
   Value nFull = e.floorTo(n, NR);
   e.forRange(e.c(0), m, e.c(MB), [&](Value mb) {
     Value mEnd = e.imin(e.iadd(mb, e.c(MB)), m);

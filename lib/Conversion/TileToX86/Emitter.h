@@ -1,6 +1,6 @@
 //===- Emitter.h - Loop/vector IR emission helpers for x86 kernels -*- C++ -*-===//
 //
-// Part of convert-tile-to-target{target=x86}: Tile-IR ops become loop nests
+// Part of convert-tile-to-x86: Tile-IR ops become loop nests
 // (scf.for) over memrefs with vector bodies (vector.load/fma/reduction), which
 // upstream passes take to LLVM. This header is the small vocabulary those
 // kernel emitters share, so that each kernel reads as its algorithm:
@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H
-#define TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H
+#ifndef TESSERA_LIB_CONVERSION_TILETOX86_EMITTER_H
+#define TESSERA_LIB_CONVERSION_TILETOX86_EMITTER_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -211,4 +211,4 @@ private:
 
 } // namespace mlir::tessera::x86
 
-#endif // TESSERA_LIB_CONVERSION_TILETOTARGET_X86_EMITTER_H
+#endif // TESSERA_LIB_CONVERSION_TILETOX86_EMITTER_H

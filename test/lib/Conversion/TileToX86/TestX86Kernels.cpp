@@ -1,25 +1,25 @@
-//===- TestKernels.cpp - Run one x86 kernel emitter on a test function ----===//
+//===- TestX86Kernels.cpp - Run one x86 kernel emitter on a test function -===//
 //
 // `tessera-test-x86-kernels` replaces each `func.call @tessera_kernel_<name>`
 // by the loop nest that the x86 kernel emitter `<name>` produces for the
 // call's memref operands, with its parameters taken from the call's
 // attributes. It exists so that every kernel emitter can be checked against
-// numpy on its own (test/python/test_x86_kernels.py), independent of the
-// Tile-IR ops that use it in the real pipeline. Absent optional operands are
-// passed as `memref<0xf32>` placeholders (see `optional`).
+// numpy on its own (test/python/test_x86_*_kernels.py, through tessera-opt),
+// independent of the Tile-IR ops that use it in the real pipeline. Absent
+// optional operands are passed as `memref<0xf32>` placeholders (see
+// `optional`). A test pass: it lives in test/lib (as MLIR's do in
+// mlir/test/lib) and is linked into tessera-opt only, not into the
+// production libraries or the Python extension.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
 
-#include "tessera/Conversion/Passes.h"
+#include "tessera/Dialect/Target/IR/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-
-namespace mlir::tessera {
-#define GEN_PASS_DEF_TESTX86KERNELS
-#include "tessera/Conversion/Passes.h.inc"
-} // namespace mlir::tessera
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassRegistry.h"
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -126,8 +126,31 @@ LogicalResult emitKernel(func::CallOp call, Emitter &e) {
 }
 
 struct TestX86KernelsPass
-    : tessera::impl::TestX86KernelsBase<TestX86KernelsPass> {
-  using TestX86KernelsBase::TestX86KernelsBase;
+    : PassWrapper<TestX86KernelsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TestX86KernelsPass)
+
+  TestX86KernelsPass() = default;
+  TestX86KernelsPass(const TestX86KernelsPass &other) : PassWrapper(other) {}
+
+  StringRef getArgument() const final { return "tessera-test-x86-kernels"; }
+  StringRef getDescription() const final {
+    return "Inline x86 kernel emitters at calls to @tessera_kernel_<name> "
+           "(parameters from the call's attributes: epsilon, chunk_size, "
+           "dt_min, dt_max, scale, causal, silu, group_size, epilogue, "
+           "accumulate, block_k; a memref<0xf32> operand is an absent "
+           "optional operand)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, math::MathDialect,
+                    target::TargetDialect, memref::MemRefDialect,
+                    scf::SCFDialect, vector::VectorDialect>();
+  }
+
+  Option<int64_t> vectorWidth{*this, "vector-width",
+                              llvm::cl::desc("f32 lanes per vector (8: AVX2, "
+                                             "16: AVX-512)"),
+                              llvm::cl::init(8)};
+
   void runOnOperation() override {
     SmallVector<func::CallOp> calls;
     getOperation()->walk([&](func::CallOp call) {
@@ -152,3 +175,7 @@ struct TestX86KernelsPass
   }
 };
 } // namespace
+
+namespace mlir::tessera::test {
+void registerTestPasses() { PassRegistration<TestX86KernelsPass>(); }
+} // namespace mlir::tessera::test

@@ -1,6 +1,6 @@
 //===- AttentionKernels.cpp - x86 emitters: flash attention, KV cache -----===//
 //
-// Part of convert-tile-to-target{target=x86}: the attention layer's core.
+// Part of convert-tile-to-x86: the attention layer's core.
 //
 // Flash attention walks the keys of one query row in blocks of `blockK` with
 // an online softmax: per row a running max m, a running sum l and an f32

@@ -1,6 +1,6 @@
 //===- ConvKernels.cpp - x86 emitter: causal depthwise conv1d -------------===//
 //
-// Part of convert-tile-to-target{target=x86}: the short causal depthwise
+// Part of convert-tile-to-x86: the short causal depthwise
 // convolution of a Mamba2 mixer (kernel K = 4) over [B, S, C] activations,
 // continuing from a state of the previous K-1 inputs.
 //

@@ -1,14 +1,16 @@
-// RUN: tessera-opt %s -convert-tile-to-target -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86 -verify-diagnostics
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 -verify-diagnostics
 
-// convert-tile-to-target{target=x86} reports Tile-IR it cannot lower (valid
-// Tile-IR outside what the x86 emitters handle) and fails. The first such op
-// is reported. (Unknown targets: invalid-target.mlir.)
+// convert-tile-to-x86 reports Tile-IR it cannot lower (valid Tile-IR outside
+// what the x86 emitters handle) and fails, whether the kernels are outlined
+// or not. The first such op is reported. (Targets: invalid-target.mlir;
+// lowering configs: invalid-config.mlir.)
 
 // The x86 matmul reads B as [N, K] (the weight layout); [K, N] is not lowered.
 func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
                                  %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op x86 lowering supports B in [N, K] layout (transpose_b) only}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64}
+  tile.matmul %a, %w, %c
       : memref<?x64xf32>, memref<64x128xf32>, memref<?x128xf32>
   return
 }
@@ -18,7 +20,7 @@ func.func @matmul_not_transposed(%a: memref<?x64xf32>, %w: memref<64x128xf32>,
 func.func @matmul_accumulate_epilogue(%a: memref<?x64xf32>, %w: memref<128x64xf32>,
                                       %c: memref<?x128xf32>) {
   // expected-error @+1 {{'tile.matmul' op an accumulating matmul cannot have an epilogue}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           accumulate, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
   return
@@ -80,7 +82,7 @@ func.func @first_only(%a: memref<4x8xf32>, %n: index,
 func.func @flash_attention_dynamic_heads(%q: memref<?x?x4x16xf32>, %k: memref<?x?x?x16xf32>,
                                          %v: memref<?x?x?x16xf32>, %o: memref<?x?x4x16xf32>) {
   // expected-error @+1 {{'tile.flash_attention' op x86 lowering needs static query heads, K/V heads and head_dim, got 'memref<?x?x?x16xf32>'}}
-  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64, block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
       : memref<?x?x4x16xf32>, memref<?x?x?x16xf32>, memref<?x?x?x16xf32>, memref<?x?x4x16xf32>
   return
 }

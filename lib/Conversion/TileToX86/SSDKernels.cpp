@@ -1,6 +1,6 @@
 //===- SSDKernels.cpp - x86 emitters: Mamba2 SSD scan (chunked and decode) -===//
 //
-// Part of convert-tile-to-target{target=x86}: the selective-state-space scan
+// Part of convert-tile-to-x86: the selective-state-space scan
 // of a Mamba2 mixer in mamba_ssm's four-stage chunked form (prefill) and the
 // one-step recurrent form (decode). With a_t = dt_t * A (A < 0) and, inside a
 // chunk of Q steps, cum_i = a_0 + ... + a_i:
@@ -42,10 +42,10 @@ using namespace mlir::tessera::x86;
 
 namespace {
 
-// Register blocks: MR rows x NV vectors of accumulators (4 x 2 with 8-wide
-// AVX2 vectors: 8 accumulators, 2 row loads and a broadcast per step).
-constexpr int64_t kMR = 4, kNV = 2;
-// C.B dot-product block: rows of C x rows of B, reduced along N.
+// Register blocks of the stage 2 and 4 GEMMs: SSDTiling's rows x vectors of
+// accumulators, from the op's lowering config (default 4 x 2: with 8-wide
+// AVX2 vectors, 8 accumulators, 2 row loads and a broadcast per step).
+// C.B dot-product block (emitDotBlock): rows of C x rows of B, along N.
 constexpr int64_t kDotM = 3, kDotN = 4;
 
 // -- width-generic helpers: width 1 means plain f32 scalars ------------------
@@ -252,7 +252,9 @@ void mlir::tessera::x86::emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias,
 
 void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
                                            Value dtOut, Value dACumsum,
-                                           Value states, int64_t chunk) {
+                                           Value states, int64_t chunk,
+                                           const SSDTiling &tiling) {
+  const int64_t kMR = tiling.rows, kNV = tiling.vectors;
   ScanDims d(e, x, bMat, chunk);
   Value q = e.c(chunk), last = e.c(chunk - 1), zero = e.c(0);
   // Packed operands of the per-head GEMM states[P, N] = xs^T [P, Q] bp [Q, N]:
@@ -360,7 +362,9 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
                                           Value cMat, Value dtOut,
                                           Value dACumsum, Value statesIn,
                                           Value dSkip, Value y,
-                                          int64_t chunk) {
+                                          int64_t chunk,
+                                          const SSDTiling &tiling) {
+  const int64_t kMR = tiling.rows, kNV = tiling.vectors;
   ScanDims d(e, x, bMat, chunk);
   const int64_t vw = e.vectorWidth();
   const int64_t T = vw;                         // decay factorisation block
@@ -409,27 +413,7 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
             ci.push_back(e.iadd(i0, e.c(r)));
           for (int64_t k = 0; k < nr; ++k)
             bj.push_back(e.iadd(j0, e.c(k)));
-          auto dotStep = [&](Value n, int64_t w, ValueRange it) {
-            SmallVector<Value> cv, bv, next;
-            for (int64_t r = 0; r < mr; ++r)
-              cv.push_back(e.loadW(cp, {ci[r], n}, w));
-            for (int64_t k = 0; k < nr; ++k)
-              bv.push_back(e.loadW(bp, {bj[k], n}, w));
-            for (int64_t r = 0; r < mr; ++r)
-              for (int64_t k = 0; k < nr; ++k)
-                next.push_back(e.fma(cv[r], bv[k], it[r * nr + k]));
-            return next;
-          };
-          Value vecEnd = e.floorTo(d.stateDim, vw);
-          SmallVector<Value> sums = e.forRangeIter(
-              zero, vecEnd, e.c(vw), zeros(e, mr * nr, vw),
-              [&](Value n, ValueRange it) { return dotStep(n, vw, it); });
-          if (vw > 1)
-            for (Value &v : sums)
-              v = e.reduceAdd(v);
-          sums = e.forRangeIter(
-              vecEnd, d.stateDim, one, sums,
-              [&](Value n, ValueRange it) { return dotStep(n, 1, it); });
+          SmallVector<Value> sums = emitDotBlock(e, cp, ci, bp, bj, d.stateDim);
           for (int64_t r = 0; r < mr; ++r)
             for (int64_t k = 0; k < nr; ++k)
               e.store(sums[r * nr + k], cb, {ci[r], bj[k]});

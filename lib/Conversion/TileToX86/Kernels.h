@@ -1,6 +1,6 @@
 //===- Kernels.h - x86 kernel emitters for Tile-IR ops -----------*- C++ -*-===//
 //
-// Part of convert-tile-to-target{target=x86}. One emitter per Tile-IR
+// Part of convert-tile-to-x86. One emitter per Tile-IR
 // algorithm; each writes loop nests with vector bodies at the builder's
 // insertion point, reading and writing the given memrefs (any strided layout
 // whose last dimension has unit stride). Operands follow Tile-IR's
@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
-#define TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
+#ifndef TESSERA_LIB_CONVERSION_TILETOX86_KERNELS_H
+#define TESSERA_LIB_CONVERSION_TILETOX86_KERNELS_H
 
 #include "Emitter.h"
 
@@ -30,10 +30,24 @@ void emitRMSNorm(Emitter &e, Value x, Value w, Value out, double eps);
 /// out = a + b, all [R, H].
 void emitAdd(Emitter &e, Value a, Value b, Value out);
 
+/// The matmul's blocking (from the op's lowering config): a panel of
+/// `rowPanel` rows of A (a multiple of registerRows) per pass over the
+/// weight, registerRows x registerCols dot products in registers.
+struct MatmulTiling {
+  int64_t rowPanel = 48, registerRows = 3, registerCols = 4;
+};
+
 /// c[M, N] = epi(a[M, K] @ w[N, K]^T + bias[N]); with `accumulate`,
 /// c[M, N] += a @ w^T (+ bias) and `epi` must be None. `bias` may be null.
 void emitMatmul(Emitter &e, Value a, Value w, Value bias, Value c, Epilogue epi,
-                bool accumulate);
+                bool accumulate, const MatmulTiling &tiling = {});
+
+/// The dot-product micro-kernel shared by the matmul and the SSD chunk scan:
+/// sums[i * nr + j] = a[aRows[i], 0:len] . b[bRows[j], 0:len] (f32) for a
+/// register block of mr = aRows.size() by nr = bRows.size() accumulators,
+/// vectorised along the contiguous dimension with a scalar tail.
+SmallVector<Value> emitDotBlock(Emitter &e, Value a, ArrayRef<Value> aRows,
+                                Value b, ArrayRef<Value> bRows, Value len);
 
 /// h = y * silu(z); out = rmsnorm over each group of `groupSize` channels of
 /// h, times w. y, z, out: [R, D]; w: [D].
@@ -45,6 +59,13 @@ void emitGatedRMSNorm(Emitter &e, Value y, Value z, Value w, Value out,
 /// [B, C, K-1] receives the last K-1 inputs (from stateIn where S < K-1).
 void emitCausalConv1d(Emitter &e, Value x, Value w, Value bias, Value stateIn,
                       Value out, Value stateOut, bool silu);
+
+/// The register block of the SSD chunk-state and chunk-scan GEMMs (from the
+/// op's lowering config): `rows` output rows x `vectors` vectors of
+/// accumulators.
+struct SSDTiling {
+  int64_t rows = 4, vectors = 2;
+};
 
 /// SSD chunked scan, stage 1. dt: [B, S, H] raw; dtBias, aLog: [H].
 /// dtOut[B, S, H] = clamp(softplus(dt + dtBias), dtMin, dtMax);
@@ -59,7 +80,8 @@ void emitSSDChunkCumsum(Emitter &e, Value dt, Value dtBias, Value aLog,
 /// i of exp(dACumsum[last] - dACumsum[i]) * dtOut[i] * x[i, :] ⊗ B[i, :].
 /// x: [B, S, H, P]; bMat: [B, S, G, N] (head h reads group h / (H/G)).
 void emitSSDChunkState(Emitter &e, Value x, Value bMat, Value dtOut,
-                       Value dACumsum, Value states, int64_t chunk);
+                       Value dACumsum, Value states, int64_t chunk,
+                       const SSDTiling &tiling = {});
 
 /// Stage 3: statesIn[B, c, H, P, N] is the state entering chunk c:
 /// statesIn[0] = init (or 0); statesIn[c+1] = exp(dACumsum[c, last]) *
@@ -74,7 +96,7 @@ void emitSSDStatePassing(Emitter &e, Value states, Value dACumsum, Value init,
 /// + exp(cum[i]) * (statesIn[c] · C[i]) + D[h] * x[i].
 void emitSSDChunkScan(Emitter &e, Value x, Value bMat, Value cMat, Value dtOut,
                       Value dACumsum, Value statesIn, Value dSkip, Value y,
-                      int64_t chunk);
+                      int64_t chunk, const SSDTiling &tiling = {});
 
 /// Recurrent (decode) form for one step. x: [B, H, P]; dt: [B, H] raw;
 /// bMat, cMat: [B, G, N]; stateIn/stateOut: [B, H, P, N] (stateIn may be
@@ -103,4 +125,4 @@ void emitCopy(Emitter &e, Value src, Value dst);
 
 } // namespace mlir::tessera::x86
 
-#endif // TESSERA_LIB_CONVERSION_TILETOTARGET_X86_KERNELS_H
+#endif // TESSERA_LIB_CONVERSION_TILETOX86_KERNELS_H

@@ -1,13 +1,15 @@
-// RUN: tessera-opt %s -convert-tile-to-target -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
-// RUN: tessera-opt %s -convert-tile-to-target="target=x86" -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
-// RUN: tessera-opt %s -convert-tile-to-target="target=x86 vector-width=16" -split-input-file | FileCheck %s --check-prefix=W16
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 cpu=sandybridge features=+avx" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
+// RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 cpu=skylake-avx512 features=+avx512f,+avx2,+fma" --tessera-select-lowering-config -convert-tile-to-x86=outline-kernels=0 | FileCheck %s --check-prefix=W16
 
-// convert-tile-to-target{target=x86}: every Tile-IR op (and memref.copy)
-// becomes the x86 emitter's scf loop nest with vector bodies of
-// `vector-width` f32 lanes (default 8), sizes from memref.dim; no Tile-IR op
-// and no memref.copy is left (--implicit-check-not). Vector FMAs are
-// Target-IR's target.x86.vector_fma (math.fma before it existed). With
-// vector-width=16 the same kernels use vector<16xf32> and no 8-lane vector.
+// convert-tile-to-x86 (loops emitted in place, outline-kernels=0, to read
+// them here; outlining: outline-kernels.mlir): every Tile-IR op (and
+// memref.copy) becomes the x86 emitter's scf loop nest with vector bodies of
+// the lowering config's vector_width f32 lanes (8 for an AVX/AVX2 target),
+// sizes from memref.dim; no Tile-IR op and no memref.copy is left
+// (--implicit-check-not). Vector FMAs are Target-IR's target.x86.vector_fma.
+// For an AVX-512 target (+avx512f) tessera-select-lowering-config chooses 16
+// lanes: the same kernels use vector<16xf32> and no 8-lane vector.
 
 // Matmul (transpose_b, bias, ReLU² epilogue): register-blocked K loop of
 // vector loads of A rows and B rows with vector FMAs into vector
@@ -40,8 +42,7 @@
 // W16:           return
 func.func @matmul_relu2_bias(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>,
                              %bias: memref<128xf32>) {
-  tile.matmul %a, %w, %c bias(%bias) {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64,
-                                      transpose_b, epilogue = #tile.epilogue<relu2>}
+  tile.matmul %a, %w, %c bias(%bias) {transpose_b, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>, memref<128xf32>
   return
 }
@@ -64,7 +65,7 @@ func.func @matmul_relu2_bias(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: m
 // CHECK:         memref.store %[[SILU]], %[[C]][
 // CHECK:         return
 func.func @matmul_silu_bf16(%a: memref<?x64xf32>, %w: memref<128x64xbf16>, %c: memref<?x128xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           epilogue = #tile.epilogue<silu>}
       : memref<?x64xf32>, memref<128x64xbf16>, memref<?x128xf32>
   return
@@ -81,7 +82,7 @@ func.func @matmul_silu_bf16(%a: memref<?x64xf32>, %w: memref<128x64xbf16>, %c: m
 // CHECK:         %[[NEW:.*]] = arith.addf {{.*}}%[[OLD]]{{,| :}}
 // CHECK:         memref.store %[[NEW]], %[[C]][%[[I]], %[[J]]] : memref<?x128xf32>
 func.func @matmul_accumulate(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: memref<?x128xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b,
+  tile.matmul %a, %w, %c {transpose_b,
                           accumulate}
       : memref<?x64xf32>, memref<128x64xf32>, memref<?x128xf32>
   return
@@ -109,7 +110,7 @@ func.func @matmul_accumulate(%a: memref<?x64xf32>, %w: memref<128x64xf32>, %c: m
 // W16-NOT:       vector<8xf32>
 // W16:           return
 func.func @rmsnorm(%x: memref<?x64xf32>, %w: memref<64xf32>, %o: memref<?x64xf32>) {
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 8 : i64}
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64}
       : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
   return
 }
@@ -194,7 +195,7 @@ func.func @embedding(%t: memref<256x64xf32>, %ids: memref<?x?xi64>, %o: memref<?
 func.func @causal_conv1d(%x: memref<?x?x160xf32>, %w: memref<160x4xf32>, %b: memref<160xf32>,
                          %s0: memref<?x160x3xf32>, %y: memref<?x?x160xf32>,
                          %s1: memref<?x160x3xf32>) {
-  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu, block_channels = 64 : i64}
+  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu}
       : memref<?x?x160xf32>, memref<160x4xf32>, memref<160xf32>, memref<?x160x3xf32>,
         memref<?x?x160xf32>, memref<?x160x3xf32>
   return
@@ -344,8 +345,7 @@ func.func @ssd_state_update(%x: memref<?x8x16xf32>, %dt: memref<?x8xf32>, %dtb: 
 // CHECK:         return
 func.func @flash_attention(%q: memref<?x?x4x16xf32>, %k: memref<?x?x2x16xf32>,
                            %v: memref<?x?x2x16xf32>, %o: memref<?x?x4x16xf32>) {
-  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64, block_q = 64 : i64,
-                                       block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o {causal, scale = 0.25 : f64}
       : memref<?x?x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x?x4x16xf32>
   return
 }
@@ -390,8 +390,7 @@ func.func @kv_cache_append(%k_new: memref<?x1x2x16xf32>, %cache: memref<?x4096x2
 // CHECK:         arith.subi %[[LEN]], %{{.*}} : index
 func.func @flash_attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf32>,
                            %v: memref<?x?x2x16xf32>, %o: memref<?x1x4x16xf32>, %pos: memref<1xi64>) {
-  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64, block_q = 64 : i64,
-                                       block_k = 64 : i64}
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.25 : f64}
       : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
   return
 }
