@@ -511,9 +511,9 @@ func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
 // CHECK:         %[[Q:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
 // CHECK:         %[[K:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
 // CHECK:         %[[V:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
-// CHECK:         tile.matmul %[[XV]], %[[WQ]], %[[Q]] {tile_k
-// CHECK-NEXT:    tile.matmul %[[XV]], %[[WK]], %[[K]] {tile_k
-// CHECK-NEXT:    tile.matmul %[[XV]], %[[WV]], %[[V]] {tile_k
+// CHECK:         tile.matmul %[[XV]], %[[WQ]], %[[Q]] {{.*}}transpose_b
+// CHECK-NEXT:    tile.matmul %[[XV]], %[[WK]], %[[K]] {{.*}}transpose_b
+// CHECK-NEXT:    tile.matmul %[[XV]], %[[WV]], %[[V]] {{.*}}transpose_b
 // CHECK:         %[[KC:.*]] = memref.alloc(%[[BATCH:.*]], %[[SEQ:.*]]) {alignment = 64 : i64} : memref<?x?x2x16xf32>
 // CHECK:         %[[VC:.*]] = memref.alloc(%[[BATCH]], %[[SEQ]]) {alignment = 64 : i64} : memref<?x?x2x16xf32>
 // CHECK-NOT:     memref.copy
@@ -570,8 +570,8 @@ func.func @self_attention(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
 // CHECK-SAME:      weights = ["q", "q_bias", "k", "v", "o"]},
 // CHECK-SAME:    tessera.num_inputs = 4 : i64, tessera.num_results = 1 : i64
 // CHECK:         tile.matmul %{{.*}}, %[[WQ]], %{{.*}} bias(%[[BQ]])
-// CHECK:         tile.matmul %{{.*}}, %[[WK]], %[[K:[^ ]*]] {tile_k
-// CHECK:         tile.matmul %{{.*}}, %[[WV]], %[[V:[^ ]*]] {tile_k
+// CHECK:         tile.matmul %{{.*}}, %[[WK]], %[[K:[^ ]*]] {{.*}}transpose_b
+// CHECK:         tile.matmul %{{.*}}, %[[WV]], %[[V:[^ ]*]] {{.*}}transpose_b
 // CHECK-NOT:     memref.alloc
 // CHECK-NOT:     memref.copy
 // CHECK:         %[[KN:.*]] = memref.reinterpret_cast %[[K]] to offset: [0], sizes: [%{{.*}}, 1, 2, 16]
