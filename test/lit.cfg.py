@@ -22,4 +22,10 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 tool_dirs = [config.tessera_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["tessera-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["tessera-opt", "tessera-translate"], tool_dirs)
+
+# CUDA's assembler: the PTX tests that assemble kernels need it (CI may not
+# have a CUDA toolkit; those tests are then reported UNSUPPORTED).
+import shutil
+if shutil.which("ptxas"):
+    config.available_features.add("ptxas")

@@ -8,6 +8,12 @@
 //   tessera-target-to-llvm{target=x86}  ...       -> LLVM dialect
 //   tessera-lower-to-llvm{target=x86}   all three
 //
+// NVIDIA (its own builders, selected by target kind):
+//   tessera-tile-to-nvvm{chip=sm_90a}   Tile-IR -> host funcs + gpu.module in
+//                                       NVVM/LLVM (launch-plan exportable)
+//   tessera-nvvm-to-binary{format=bin}  gpu.module -> gpu.binary (PTX: isa,
+//                                       cubin: bin)
+//
 // The Python driver (tessera/compiler.py) runs exactly these, so every stage
 // it dumps can be replayed with `tessera-opt --<pipeline>`.
 //
@@ -32,13 +38,36 @@ struct TargetPipelineOptions
       llvm::cl::init(8)};
 };
 
+struct NVVMPipelineOptions : public PassPipelineOptions<NVVMPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA chip (sm_80, sm_86, sm_89, sm_90, sm_90a)"),
+      llvm::cl::init("sm_90a")};
+};
+
+struct NVVMBinaryOptions : public PassPipelineOptions<NVVMBinaryOptions> {
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("what gpu-module-to-binary writes: isa (PTX) or bin "
+                     "(cubin, through ptxas)"),
+      llvm::cl::init("bin")};
+};
+
 void buildGraphToTilePipeline(OpPassManager &pm);
 void buildTileToTargetPipeline(OpPassManager &pm,
                                const TargetPipelineOptions &options);
 void buildTargetToLLVMPipeline(OpPassManager &pm,
                                const TargetPipelineOptions &options);
 
-/// Registers the four pipelines above with the pass registry.
+/// Tile-IR -> kernels outlined into gpu.module @tessera_kernels, lowered to
+/// NVVM/LLVM; host functions normalised for the launch-plan export.
+void buildTileToNVVMPipeline(OpPassManager &pm,
+                             const NVVMPipelineOptions &options);
+/// gpu.module -> gpu.binary (PTX or cubin).
+void buildNVVMToBinaryPipeline(OpPassManager &pm,
+                               const NVVMBinaryOptions &options);
+
+/// Registers the pipelines above with the pass registry.
 void registerTesseraPipelines();
 
 } // namespace mlir::tessera
