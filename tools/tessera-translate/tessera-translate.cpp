@@ -3,6 +3,8 @@
 // Translations out of MLIR that Tessera adds to upstream's:
 //   tessera-translate --tessera-to-cuda-plan x.mlir   (after
 //       tessera-opt --tessera-tile-to-nvvm): the CUDA driver's plan.json
+//   tessera-translate --tessera-kernel-binary x.mlir   (after
+//       tessera-opt --tessera-nvvm-to-binary): the PTX or cubin, raw
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,24 @@ static void registerTesseraTranslations() {
         if (failed(text))
           return failure();
         os << *text << "\n";
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        tessera::registerAllDialects(registry);
+        tessera::registerAllTranslations(registry);
+      });
+  TranslateFromMLIRRegistration binary(
+      "tessera-kernel-binary",
+      "the object of gpu.binary @tessera_kernels (PTX text or cubin), raw",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a builtin.module");
+        FailureOr<std::string> bytes =
+            tessera::cuda::extractKernelBinary(module);
+        if (failed(bytes))
+          return failure();
+        os << *bytes;
         return success();
       },
       [](DialectRegistry &registry) {

@@ -53,17 +53,21 @@ KernelRecipe makeRecipe(
 // Elementwise, norms, embedding, copy
 //===----------------------------------------------------------------------===//
 
-/// tile.add on [R, H]: one thread per element, grid (ceil(H / 256), R).
+/// tile.add on [R, H]: one thread per element, grid (R, ceil(H / 256)).
+/// (Rows, which grow with batch x sequence, go on grid x: y and z stop at
+/// 65535.)
 KernelRecipe addRecipe() {
   return makeRecipe(
       kRowThreads, {},
       [](GPUEmitter &e, ValueRange ops) -> Grid {
-        return {e.ceilDiv(e.dim(ops[0], 1), kRowThreads), e.dim(ops[0], 0),
+        return {e.dim(ops[0], 0), e.ceilDiv(e.dim(ops[0], 1), kRowThreads),
                 e.c(1)};
       },
       [](GPUEmitter &e, ValueRange args, ValueRange) {
-        Value col = e.iadd(e.imul(e.blockId(), e.c(kRowThreads)), e.threadId());
-        Value row = e.blockId(gpu::Dimension::y);
+        Value col = e.iadd(e.imul(e.blockId(gpu::Dimension::y),
+                                  e.c(kRowThreads)),
+                           e.threadId());
+        Value row = e.blockId();
         e.ifThen(e.ult(col, e.dim(args[0], 1)), [&] {
           Value sum = e.add(e.load(args[0], {row, col}),
                             e.load(args[1], {row, col}));
@@ -111,13 +115,13 @@ KernelRecipe gatedRMSNormRecipe(MLIRContext *ctx, double eps,
   return makeRecipe(
       kRowThreads, {GPUEmitter::reductionScratchType(ctx)},
       [groupSize](GPUEmitter &e, ValueRange ops) -> Grid {
-        return {e.idiv(e.dim(ops[0], 1), e.c(groupSize)), e.dim(ops[0], 0),
+        return {e.dim(ops[0], 0), e.idiv(e.dim(ops[0], 1), e.c(groupSize)),
                 e.c(1)};
       },
       [eps, groupSize](GPUEmitter &e, ValueRange args, ValueRange shared) {
         Value y = args[0], z = args[1], w = args[2], out = args[3];
-        Value row = e.blockId(gpu::Dimension::y);
-        Value first = e.imul(e.blockId(), e.c(groupSize));
+        Value row = e.blockId();
+        Value first = e.imul(e.blockId(gpu::Dimension::y), e.c(groupSize));
         Value end = e.iadd(first, e.c(groupSize));
         auto gated = [&](Value ch) {
           return e.mul(e.load(y, {row, ch}), e.silu(e.load(z, {row, ch})));
@@ -167,28 +171,29 @@ KernelRecipe embeddingRecipe(int64_t idRank) {
 }
 
 /// memref.copy of rank 1-4 (any strides): the last dimension over threads
-/// and grid x, the one before over grid y, the rest flattened over grid z.
+/// and grid y, the one before over grid x, the rest flattened over grid z.
 KernelRecipe copyRecipe(int64_t rank) {
   return makeRecipe(
       kRowThreads, {},
       [rank](GPUEmitter &e, ValueRange ops) -> Grid {
         Value src = ops[0];
-        Grid g = {e.ceilDiv(e.dim(src, rank - 1), kRowThreads), e.c(1),
+        Grid g = {e.c(1), e.ceilDiv(e.dim(src, rank - 1), kRowThreads),
                   e.c(1)};
         if (rank >= 2)
-          g[1] = e.dim(src, rank - 2);
+          g[0] = e.dim(src, rank - 2);
         for (int64_t i = 0; i + 2 < rank; ++i)
           g[2] = e.imul(g[2], e.dim(src, i));
         return g;
       },
       [rank](GPUEmitter &e, ValueRange args, ValueRange) {
         Value src = args[0], dst = args[1];
-        Value last =
-            e.iadd(e.imul(e.blockId(), e.c(kRowThreads)), e.threadId());
+        Value last = e.iadd(
+            e.imul(e.blockId(gpu::Dimension::y), e.c(kRowThreads)),
+            e.threadId());
         SmallVector<Value> pos(rank);
         pos[rank - 1] = last;
         if (rank >= 2)
-          pos[rank - 2] = e.blockId(gpu::Dimension::y);
+          pos[rank - 2] = e.blockId();
         Value rest = e.blockId(gpu::Dimension::z);
         for (int64_t i = rank - 3; i >= 0; --i) {
           Value size = e.dim(src, i);

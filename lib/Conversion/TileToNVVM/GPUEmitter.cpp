@@ -19,6 +19,14 @@ Value GPUEmitter::fma(Value x, Value y, Value acc) {
   return LLVM::FMAOp::create(b, loc, x, y, acc);
 }
 
+Value GPUEmitter::max(Value x, Value y) {
+  return LLVM::MaxNumOp::create(b, loc, x, y);
+}
+
+Value GPUEmitter::min(Value x, Value y) {
+  return LLVM::MinNumOp::create(b, loc, x, y);
+}
+
 Value GPUEmitter::callIntrinsic(StringRef name, Value x) {
   return LLVM::CallIntrinsicOp::create(b, loc, f32(), b.getStringAttr(name),
                                        ValueRange{x})

@@ -12,10 +12,11 @@
 // Conventions:
 //  - Arithmetic is f32: load() extends bf16/f16 elements to f32, store()
 //    truncates to the buffer's element type.
-//  - Transcendentals (exp, log, rsqrt) are NVVM approximate intrinsics
-//    (ex2/lg2/rsqrt.approx.ftz.f32), never math ops: convert-gpu-to-nvvm
-//    would turn those into libdevice calls, which the binary step does not
-//    link. Relative error ~2^-22 before argument scaling.
+//  - No op here may become a libdevice call (__nv_*), which the binary step
+//    does not link: fma/max/min are LLVM intrinsics, and
+//    transcendentals (exp, log, rsqrt) are NVVM approximate intrinsics
+//    (ex2/lg2/rsqrt.approx.ftz.f32). Relative error ~2^-22 before argument
+//    scaling.
 //  - Reductions: warp level with gpu.shuffle xor (every lane gets the
 //    result), block level through a workgroup buffer of one f32 per warp
 //    (reductionScratchType()), declared in the recipe's `workgroup` list.
@@ -96,12 +97,10 @@ public:
   Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) {
-    return arith::MaxNumFOp::create(b, loc, x, y);
-  }
-  Value min(Value x, Value y) {
-    return arith::MinNumFOp::create(b, loc, x, y);
-  }
+  /// max/min as llvm.intr.maxnum/minnum (max.f32/min.f32): the arith
+  /// forms become libdevice calls in convert-gpu-to-nvvm.
+  Value max(Value x, Value y);
+  Value min(Value x, Value y);
   Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
   /// x * y + acc (one fma.rn.f32).
   Value fma(Value x, Value y, Value acc);

@@ -311,6 +311,33 @@ LogicalResult FunctionExporter::exportOp(Operation *op, json::Array &body,
             {"strides", mixed(r.getStaticStrides(), r.getStrides())}});
         return success();
       })
+      .Case([&](memref::CastOp c) -> LogicalResult {
+        // Same view, another static type: in the plan, the source's
+        // metadata reinterpreted (names suffixed so they stay unique).
+        auto t = dyn_cast<MemRefType>(c.getSource().getType());
+        if (!t)
+          return c.emitError("launch plan: unsupported host op 'memref.cast' "
+                             "of an unranked memref");
+        std::string r = name(c.getResult());
+        json::Array sizes, strides;
+        for (int64_t i = 0; i < t.getRank(); ++i) {
+          sizes.push_back(r + ".size" + std::to_string(i));
+          strides.push_back(r + ".stride" + std::to_string(i));
+        }
+        body.push_back(json::Object{{"op", "extract_strided_metadata"},
+                                    {"source", operand(c.getSource())},
+                                    {"base", r + ".base"},
+                                    {"offset", r + ".offset"},
+                                    {"sizes", json::Array(sizes)},
+                                    {"strides", json::Array(strides)}});
+        body.push_back(json::Object{{"op", "reinterpret_cast"},
+                                    {"result", r},
+                                    {"source", operand(c.getSource())},
+                                    {"offset", r + ".offset"},
+                                    {"sizes", std::move(sizes)},
+                                    {"strides", std::move(strides)}});
+        return success();
+      })
       .Case([&](gpu::LaunchFuncOp l) { return exportLaunch(l, body, kernels); })
       .Case([&](memref::CopyOp c) {
         body.push_back(json::Object{{"op", "copy"},
@@ -385,6 +412,47 @@ FailureOr<std::string> kernelChip(ModuleOp module) {
          << kKernelModule << " has no #nvvm.target";
 }
 
+/// The plan as JSON with one kernel, argument or instruction per line, so
+/// that it reads (and greps, and FileChecks) line by line.
+std::string printPlan(StringRef chip, json::Object &kernels,
+                      json::Object &functions) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  auto compact = [](const json::Value &v) {
+    return llvm::formatv("{0}", v).str();
+  };
+  // llvm::json::Object iterates in hash order; print keys sorted.
+  auto sortedKeys = [](const json::Object &o) {
+    SmallVector<std::string> keys;
+    for (const auto &kv : o)
+      keys.push_back(kv.first.str());
+    llvm::sort(keys);
+    return keys;
+  };
+  os << "{\n \"format\": \"tessera-cuda-plan\",\n \"version\": 1,\n"
+     << " \"chip\": " << compact(chip) << ",\n \"kernels\": {";
+  llvm::ListSeparator kernelSep(",");
+  for (const std::string &k : sortedKeys(kernels))
+    os << kernelSep << "\n  " << compact(k) << ": " << compact(*kernels.get(k));
+  os << "\n },\n \"functions\": {";
+  llvm::ListSeparator fnSep(",");
+  for (const std::string &f : sortedKeys(functions)) {
+    json::Object &fn = *functions.getObject(f);
+    os << fnSep << "\n  " << compact(f) << ": {\n   \"abi\": "
+       << compact(*fn.get("abi"));
+    for (StringRef list : {"args", "body"}) {
+      os << ",\n   \"" << list << "\": [";
+      llvm::ListSeparator sep(",");
+      for (const json::Value &v : *fn.getArray(list))
+        os << sep << "\n    " << compact(v);
+      os << "\n   ]";
+    }
+    os << "\n  }";
+  }
+  os << "\n }\n}";
+  return out;
+}
+
 } // namespace
 
 FailureOr<std::string> mlir::tessera::cuda::exportLaunchPlan(ModuleOp module) {
@@ -400,12 +468,7 @@ FailureOr<std::string> mlir::tessera::cuda::exportLaunchPlan(ModuleOp module) {
       return failure();
     functions[fn.getSymName()] = std::move(*f);
   }
-  json::Object plan{{"format", "tessera-cuda-plan"},
-                    {"version", 1},
-                    {"chip", *chip},
-                    {"kernels", std::move(kernels)},
-                    {"functions", std::move(functions)}};
-  return llvm::formatv("{0:2}", json::Value(std::move(plan))).str();
+  return printPlan(*chip, kernels, functions);
 }
 
 FailureOr<std::string>
