@@ -42,7 +42,7 @@ def test_emit_nvvm_and_ptx(tmp_path, capsys):
     assert code == 0, err
     ptx = (tmp_path / "k.ptx").read_text()
     assert ".target sm_90a" in ptx
-    assert ptx.count("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32") == 32  # 2 bf16 matmul kernels
+    assert ptx.count("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32") == 48  # 3 bf16 matmul kernels
     assert "call" not in ptx  # nothing to link (no libdevice)
     # restart from the nvvm stage
     code, _, err = run(capsys, "compile", str(tmp_path / "k.mlir"), "--target", "cuda", "--chip", "sm_90a",
@@ -63,7 +63,7 @@ def test_bundle(tmp_path, capsys):
     assert list(plan) == ["format", "version", "chip", "config", "weight_dtype", "kernels", "functions"]
     assert (plan["format"], plan["version"], plan["chip"]) == ("tessera-cuda-plan", 1, "sm_90a")
     assert plan["weight_dtype"] == "bf16" and plan["config"] == {}
-    assert sorted(plan["functions"]) == ["mm_bf16", "mm_f32", "prefill"]
+    assert sorted(plan["functions"]) == ["mm_bf16", "mm_f32", "mm_perf", "prefill"]
     prefill = plan["functions"]["prefill"]
     assert prefill["abi"] == {"num_inputs": 1, "num_results": 1,
                               "weights": ["embed", "norm", "w1", "b1", "w2", "gw"]}
