@@ -295,20 +295,31 @@ Value packBF16(GPUEmitter &e, Value lo, Value hi) {
 }
 
 /// tile[r][p] = pack(x[row0 + r, k0 + 2p], x[row0 + r, k0 + 2p + 1]) for the
-/// 64 rows of the tile, zero outside [rows, depth).
+/// 64 rows of the tile, zero outside [rows, depth). Interior tiles (the
+/// common case; the test is uniform over the block) load without guards.
 void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
            Value depth, const std::function<Value(Value, Value)> &load) {
-  Value tid = e.threadId();
-  for (int64_t i = 0; i < kBM * kPairs / kThreads; ++i) {
-    Value p = e.iadd(tid, e.c(i * kThreads));
-    Value r = e.idiv(p, e.c(kPairs));
-    Value pair = e.irem(p, e.c(kPairs));
-    Value gr = e.iadd(row0, r);
-    Value gk = e.iadd(k0, e.imul(pair, e.c(2)));
-    Value lo = loadOrZero(e, gr, gk, rows, depth, load);
-    Value hi = loadOrZero(e, gr, e.iadd(gk, e.c(1)), rows, depth, load);
-    e.storeRaw(packBF16(e, lo, hi), tile, {r, pair});
-  }
+  auto emit = [&](bool guarded) {
+    Value tid = e.threadId();
+    for (int64_t i = 0; i < kBM * kPairs / kThreads; ++i) {
+      Value p = e.iadd(tid, e.c(i * kThreads));
+      Value r = e.idiv(p, e.c(kPairs));
+      Value pair = e.irem(p, e.c(kPairs));
+      Value gr = e.iadd(row0, r);
+      Value gk = e.iadd(k0, e.imul(pair, e.c(2)));
+      Value gk1 = e.iadd(gk, e.c(1));
+      Value lo = guarded ? loadOrZero(e, gr, gk, rows, depth, load)
+                         : load(gr, gk);
+      Value hi = guarded ? loadOrZero(e, gr, gk1, rows, depth, load)
+                         : load(gr, gk1);
+      e.storeRaw(packBF16(e, lo, hi), tile, {r, pair});
+    }
+  };
+  Value interior =
+      e.andi(e.icmp(arith::CmpIPredicate::ule, e.iadd(row0, e.c(kBM)), rows),
+             e.icmp(arith::CmpIPredicate::ule, e.iadd(k0, e.c(kBK)), depth));
+  e.ifThenElse(
+      interior, [&] { emit(false); }, [&] { emit(true); });
 }
 
 /// One mma.sync.m16n8k16 (bf16 x bf16 + f32 -> f32): acc (4 f32) += a * b.
@@ -427,17 +438,27 @@ namespace simt {
 constexpr int64_t kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
 constexpr int64_t kStride = kBM + 1;
 
-/// tile[k][r] = x[row0 + r, k0 + k], zero outside [rows, depth).
+/// tile[k][r] = x[row0 + r, k0 + k], zero outside [rows, depth); interior
+/// tiles without guards.
 void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
            Value depth, const std::function<Value(Value, Value)> &load) {
-  Value tid = e.threadId();
-  for (int64_t i = 0; i < kBM * kBK / kThreads; ++i) {
-    Value p = e.iadd(tid, e.c(i * kThreads));
-    Value r = e.idiv(p, e.c(kBK));
-    Value kk = e.irem(p, e.c(kBK));
-    Value v = loadOrZero(e, e.iadd(row0, r), e.iadd(k0, kk), rows, depth, load);
-    e.storeRaw(v, tile, {kk, r});
-  }
+  auto emit = [&](bool guarded) {
+    Value tid = e.threadId();
+    for (int64_t i = 0; i < kBM * kBK / kThreads; ++i) {
+      Value p = e.iadd(tid, e.c(i * kThreads));
+      Value r = e.idiv(p, e.c(kBK));
+      Value kk = e.irem(p, e.c(kBK));
+      Value gr = e.iadd(row0, r), gk = e.iadd(k0, kk);
+      Value v = guarded ? loadOrZero(e, gr, gk, rows, depth, load)
+                        : load(gr, gk);
+      e.storeRaw(v, tile, {kk, r});
+    }
+  };
+  Value interior =
+      e.andi(e.icmp(arith::CmpIPredicate::ule, e.iadd(row0, e.c(kBM)), rows),
+             e.icmp(arith::CmpIPredicate::ule, e.iadd(k0, e.c(kBK)), depth));
+  e.ifThenElse(
+      interior, [&] { emit(false); }, [&] { emit(true); });
 }
 
 void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
