@@ -311,28 +311,45 @@ LogicalResult FunctionExporter::exportOp(Operation *op, json::Array &body,
             {"strides", mixed(r.getStaticStrides(), r.getStrides())}});
         return success();
       })
-      .Case([&](memref::CastOp c) -> LogicalResult {
-        // Same view, another static type: in the plan, the source's
-        // metadata reinterpreted (names suffixed so they stay unique).
-        auto t = dyn_cast<MemRefType>(c.getSource().getType());
+      .Case<memref::CastOp, memref::TransposeOp>([&](Operation *view)
+                                                     -> LogicalResult {
+        // memref.cast (same view, another static type) and memref.transpose
+        // (permuted sizes and strides; expand-strided-metadata keeps it):
+        // the source's metadata, reinterpreted. Names are suffixed so they
+        // stay unique.
+        Value source = view->getOperand(0);
+        auto t = dyn_cast<MemRefType>(source.getType());
         if (!t)
-          return c.emitError("launch plan: unsupported host op 'memref.cast' "
-                             "of an unranked memref");
-        std::string r = name(c.getResult());
-        json::Array sizes, strides;
+          return view->emitError("launch plan: unsupported host op '")
+                 << view->getName() << "' of an unranked memref";
+        std::string r = name(view->getResult(0));
+        SmallVector<unsigned> perm = llvm::to_vector(
+            llvm::seq<unsigned>(0, static_cast<unsigned>(t.getRank())));
+        if (auto tr = dyn_cast<memref::TransposeOp>(view)) {
+          if (!tr.getPermutation().isPermutation())
+            return tr.emitError("launch plan: memref.transpose needs a "
+                                "permutation map");
+          for (unsigned i = 0; i < perm.size(); ++i)
+            perm[i] = tr.getPermutation().getDimPosition(i);
+        }
+        json::Array metaSizes, metaStrides, sizes, strides;
         for (int64_t i = 0; i < t.getRank(); ++i) {
-          sizes.push_back(r + ".size" + std::to_string(i));
-          strides.push_back(r + ".stride" + std::to_string(i));
+          metaSizes.push_back(r + ".size" + std::to_string(i));
+          metaStrides.push_back(r + ".stride" + std::to_string(i));
+        }
+        for (unsigned p : perm) {
+          sizes.push_back(r + ".size" + std::to_string(p));
+          strides.push_back(r + ".stride" + std::to_string(p));
         }
         body.push_back(json::Object{{"op", "extract_strided_metadata"},
-                                    {"source", operand(c.getSource())},
+                                    {"source", operand(source)},
                                     {"base", r + ".base"},
                                     {"offset", r + ".offset"},
-                                    {"sizes", json::Array(sizes)},
-                                    {"strides", json::Array(strides)}});
+                                    {"sizes", std::move(metaSizes)},
+                                    {"strides", std::move(metaStrides)}});
         body.push_back(json::Object{{"op", "reinterpret_cast"},
                                     {"result", r},
-                                    {"source", operand(c.getSource())},
+                                    {"source", operand(source)},
                                     {"offset", r + ".offset"},
                                     {"sizes", std::move(sizes)},
                                     {"strides", std::move(strides)}});
