@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s --tessera-tile-to-nvvm | tessera-translate --tessera-to-cuda-plan | FileCheck %s
+// RUN: tessera-opt %s --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=isa | tessera-translate --tessera-to-cuda-plan | FileCheck %s --check-prefix=AFTER
 
 // The launch plan (plan.json) of a host function after tessera-tile-to-nvvm:
 // the kernel table from the launch sites (block sizes, memref params with
@@ -13,7 +14,8 @@
 // CHECK-NEXT: "kernels": {
 // CHECK-NEXT:  "embedding_0": {"block":[128,1,1],"params":[{"dtype":"bf16","kind":"memref","rank":2},{"dtype":"i64","kind":"memref","rank":2},{"dtype":"f32","kind":"memref","rank":3}],"shared_bytes":0},
 // CHECK-NEXT:  "matmul_0": {"block":[128,1,1],"params":[{"dtype":"f32","kind":"memref","rank":2},{"dtype":"bf16","kind":"memref","rank":2},{"dtype":"f32","kind":"memref","rank":2}],"shared_bytes":0},
-// CHECK-NEXT:  "rmsnorm_0": {"block":[256,1,1],"params":[{"dtype":"f32","kind":"memref","rank":2},{"dtype":"bf16","kind":"memref","rank":1},{"dtype":"f32","kind":"memref","rank":2}],"shared_bytes":0}
+// CHECK-NEXT:  "rmsnorm_0": {"block":[256,1,1],"params":[{"dtype":"f32","kind":"memref","rank":2},{"dtype":"bf16","kind":"memref","rank":1},{"dtype":"f32","kind":"memref","rank":2}],"shared_bytes":0},
+// CHECK-NEXT:  "rmsnorm_1": {"block":[256,1,1],"params":[{"dtype":"f32","kind":"memref","rank":2},{"dtype":"f32","kind":"memref","rank":1},{"dtype":"f32","kind":"memref","rank":2}],"shared_bytes":0}
 // CHECK-NEXT: },
 // CHECK-NEXT: "functions": {
 // CHECK-NEXT:  "prefill": {
@@ -40,6 +42,19 @@
 // CHECK:         {"op":"dealloc","source":"%alloc"},
 // CHECK-NEXT:    {"op":"return"}
 // CHECK-NEXT:   ]
+
+// memref.transpose survives expand-strided-metadata; in the plan it is the
+// source's metadata with sizes and strides permuted.
+// CHECK-LABEL:  "transposed": {
+// CHECK:         {"base":"%transpose.base","offset":"%transpose.offset","op":"extract_strided_metadata","sizes":["%transpose.size0","%transpose.size1"],"source":"%arg0","strides":["%transpose.stride0","%transpose.stride1"]},
+// CHECK-NEXT:    {"offset":"%transpose.offset","op":"reinterpret_cast","result":"%transpose","sizes":["%transpose.size1","%transpose.size0"],"source":"%arg0","strides":["%transpose.stride1","%transpose.stride0"]},
+// CHECK:         {"args":["%transpose","%arg1","%arg2"],"grid":["%{{[^"]*}}","%c1","%c1"],"kernel":"rmsnorm_1","op":"launch"},
+
+// The plan is the same after the binary step (the kernel table comes from
+// the launch sites).
+// AFTER: "chip": "sm_90a",
+// AFTER: "matmul_0": {"block":[128,1,1],
+// AFTER: "transposed": {
 module {
   func.func private @opaque(memref<?x64xf32>) -> memref<?x64xf32>
   func.func @prefill(%ids: memref<?x?xi64>, %table: memref<256x64xbf16>, %nw: memref<64xbf16>,
@@ -60,6 +75,11 @@ module {
     tile.matmul %back, %head, %l2 {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
         : memref<?x64xf32, strided<[?, 1], offset: ?>>, memref<256x64xbf16>, memref<?x256xf32>
     memref.dealloc %h : memref<?x?x64xf32>
+    return
+  }
+  func.func @transposed(%x: memref<64x?xf32>, %w: memref<64xf32>, %o: memref<?x64xf32>) {
+    %t = memref.transpose %x (d0, d1) -> (d1, d0) : memref<64x?xf32> to memref<?x64xf32, strided<[1, ?]>>
+    tile.rmsnorm %t, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32, strided<[1, ?]>>, memref<64xf32>, memref<?x64xf32>
     return
   }
 }
