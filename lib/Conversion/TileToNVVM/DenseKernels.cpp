@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -294,11 +295,48 @@ Value packBF16(GPUEmitter &e, Value lo, Value hi) {
   return arith::OrIOp::create(b, loc, bits(lo), hiBits);
 }
 
+/// Whether x[r, 2p] and x[r, 2p + 1] of a [rows, K] operand (f32 or bf16)
+/// form one aligned 8- or 4-byte word: unit inner stride, even static row
+/// stride and offset (buffers themselves are at least 64-byte aligned).
+bool pairsAligned(Type type) {
+  auto m = cast<MemRefType>(type);
+  Type elem = m.getElementType();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (!(elem.isF32() || elem.isBF16()) ||
+      failed(m.getStridesAndOffset(strides, offset)) || strides.size() != 2)
+    return false;
+  return strides[1] == 1 && !ShapedType::isDynamic(strides[0]) &&
+         strides[0] % 2 == 0 && !ShapedType::isDynamic(offset) &&
+         offset % 2 == 0;
+}
+
+/// x[r, k], x[r, k + 1] (k even, pairsAligned) as packed bf16 in one i32:
+/// one vector load (ld.global.v2.b32 / .b32), rounded by one
+/// cvt.rn.bf16x2.f32 for f32.
+Value loadPackedPair(GPUEmitter &e, Value x, Value r, Value k) {
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
+  Type elem = cast<MemRefType>(x.getType()).getElementType();
+  unsigned bytes = elem.isF32() ? 8 : 4;
+  Value v = vector::LoadOp::create(b, loc, VectorType::get({2}, elem), x,
+                                   ValueRange{r, k}, /*nontemporal=*/false,
+                                   llvm::MaybeAlign(bytes));
+  if (elem.isF32())
+    v = arith::TruncFOp::create(b, loc, VectorType::get({2}, b.getBF16Type()),
+                                v);
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), v);
+  return vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+}
+
 /// tile[r][p] = pack(x[row0 + r, k0 + 2p], x[row0 + r, k0 + 2p + 1]) for the
 /// 64 rows of the tile, zero outside [rows, depth). Interior tiles (the
-/// common case; the test is uniform over the block) load without guards.
+/// common case; the test is uniform over the block) load without guards,
+/// a pair at a time when `x` is given (pairsAligned).
 void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
-           Value depth, const std::function<Value(Value, Value)> &load) {
+           Value depth, const std::function<Value(Value, Value)> &load,
+           Value x) {
   auto emit = [&](bool guarded) {
     Value tid = e.threadId();
     for (int64_t i = 0; i < kBM * kPairs / kThreads; ++i) {
@@ -307,6 +345,10 @@ void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
       Value pair = e.irem(p, e.c(kPairs));
       Value gr = e.iadd(row0, r);
       Value gk = e.iadd(k0, e.imul(pair, e.c(2)));
+      if (!guarded && x) {
+        e.storeRaw(loadPackedPair(e, x, gr, gk), tile, {r, pair});
+        continue;
+      }
       Value gk1 = e.iadd(gk, e.c(1));
       Value lo = guarded ? loadOrZero(e, gr, gk, rows, depth, load)
                          : load(gr, gk);
@@ -367,8 +409,10 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
       [&](Value k0, ValueRange accIn) -> SmallVector<Value> {
         // Nobody may still read the previous k-tile while it is replaced.
         e.barrier();
-        stage(e, aTile, m0, k0, m, k, loadA);
-        stage(e, bTile, n0, k0, n, k, loadW);
+        stage(e, aTile, m0, k0, m, k, loadA,
+              pairsAligned(a.getType()) ? a : Value());
+        stage(e, bTile, n0, k0, n, k, loadW,
+              spec.transposeB && pairsAligned(b.getType()) ? b : Value());
         e.barrier();
         SmallVector<Value> accOut(accIn);
         for (int64_t ks = 0; ks < kBK / 16; ++ks) {
