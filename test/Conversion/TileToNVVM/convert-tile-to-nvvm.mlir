@@ -24,8 +24,17 @@
 // CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:           scf.for {{.*}} iter_args(
 // CHECK:             gpu.barrier
-// CHECK:             arith.truncf {{.*}} : f32 to bf16
-// CHECK:             memref.store {{.*}}, %[[AT]]
+// Interior tiles: aligned pairs, one vector load each (A rounded as a pair).
+// CHECK:             scf.if
+// CHECK:               vector.load %{{.*}} {alignment = 8 : i64} : memref<?x64xf32>, vector<2xf32>
+// CHECK:               arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK:               vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+// CHECK:               memref.store {{.*}}, %[[AT]]
+// Edge tiles: guarded scalar loads, zero outside.
+// CHECK:             } else {
+// CHECK:               arith.truncf {{.*}} : f32 to bf16
+// CHECK:               memref.store {{.*}}, %[[AT]]
+// CHECK:             vector.load %{{.*}} {alignment = 4 : i64} : memref<96x64xbf16>, vector<2xbf16>
 // CHECK:             memref.store {{.*}}, %[[BT]]
 // CHECK:             gpu.barrier
 // CHECK:             memref.load %[[AT]]
