@@ -114,6 +114,7 @@ def test_tiny_model_tile_stage(tmp_path, capsys):
     (["--emit", "obj"], "--emit obj: target cuda emits one of graph, tile, nvvm, ptx, cubin, bundle"),
     (["--emit", "bundle"], "--emit bundle needs -o DIR"),
     (["--emit", "ptx"], "--emit ptx needs -o FILE"),
+    (["-o", "/nonexistent-dir/b", "--weight-dtype", "fp16"], "CUDA bundles take bf16 or fp32 weights, got 'fp16'"),
 ])
 def test_cuda_usage_errors(capsys, argv, fragment):
     code, _, err = run(capsys, "compile", str(DENSE), "--target", "cuda", *argv)
