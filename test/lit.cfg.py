@@ -12,7 +12,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tessera_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "python"]  # lib/: test passes; python/: pytest and its fixtures
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%tessera_src", config.tessera_src_root))
 
@@ -28,3 +28,9 @@ llvm_config.add_tool_substitutions(["llvm-nm"], [config.llvm_tools_dir])
 # The Python that runs lit has the tessera package installed (scripts/setup.sh):
 # tests of the Python driver run `%python -m tessera ...`.
 config.substitutions.append(("%python", sys.executable))
+
+# CUDA's assembler: the PTX tests that assemble kernels need it (CI may not
+# have a CUDA toolkit; those tests are then reported UNSUPPORTED).
+import shutil
+if shutil.which("ptxas"):
+    config.available_features.add("ptxas")

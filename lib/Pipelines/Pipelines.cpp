@@ -11,6 +11,9 @@
 #include "tessera/Dialect/Tessera/IR/Tessera.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -138,6 +141,38 @@ void mlir::tessera::buildTargetToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(std::make_unique<TargetDispatchPass>(Stage::TargetToLLVM));
 }
 
+void mlir::tessera::buildTileToNVVMPipeline(
+    OpPassManager &pm, const NVVMPipelineOptions &options) {
+  ConvertTileToNVVMOptions convert;
+  convert.chip = options.chip;
+  pm.addPass(createConvertTileToNVVM(convert));
+  // Kernels: structured control flow and nvgpu first, then gpu/arith/memref
+  // to NVVM + LLVM in one conversion.
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertNVGPUToNVVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createConvertNVVMToLLVMPass());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // Host functions: every view made explicit (extract_strided_metadata +
+  // reinterpret_cast) and affine maps as arith, the form the launch plan
+  // exports op by op.
+  OpPassManager &host = pm.nest<func::FuncOp>();
+  host.addPass(memref::createExpandStridedMetadataPass());
+  host.addPass(createLowerAffinePass());
+  host.addPass(createCanonicalizerPass());
+  host.addPass(createCSEPass());
+}
+
+void mlir::tessera::buildNVVMToBinaryPipeline(
+    OpPassManager &pm, const NVVMBinaryOptions &options) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 void mlir::tessera::registerTesseraPipelines() {
   PassPipelineRegistration<>(
       "tessera-graph-to-tile",
@@ -170,4 +205,14 @@ void mlir::tessera::registerTesseraPipelines() {
       "tessera-x86-to-llvm",
       "x86 only: the x86 target stage to the LLVM dialect, checked",
       [](OpPassManager &pm) { buildX86ToLLVMPipeline(pm); });
+  PassPipelineRegistration<NVVMPipelineOptions>(
+      "tessera-tile-to-nvvm",
+      "Tile-IR to kernels in a gpu.module lowered to NVVM, launched from "
+      "normalised host functions (NVIDIA)",
+      buildTileToNVVMPipeline);
+  PassPipelineRegistration<NVVMBinaryOptions>(
+      "tessera-nvvm-to-binary",
+      "the NVIDIA kernels' gpu.module to PTX (format=isa) or a cubin "
+      "(format=bin)",
+      buildNVVMToBinaryPipeline);
 }

@@ -1,6 +1,7 @@
 //===- Registration.cpp - Everything Tessera's tools register -------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Target/CUDA/LaunchPlan.h"
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
 #include "tessera/Conversion/Passes.h"
 #include "tessera/Pipelines/Pipelines.h"
@@ -36,4 +37,5 @@ void mlir::tessera::registerAllTranslations(DialectRegistry &registry) {
 
 void mlir::tessera::registerTesseraTranslations() {
   registerToX86ObjectTranslation();
+  cuda::registerCUDATranslations();
 }

@@ -23,6 +23,7 @@
 
 #include "tessera/InitAllDialects.h"
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
+#include "tessera/Target/CUDA/LaunchPlan.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -590,6 +591,30 @@ PYBIND11_MODULE(_tessera, m) {
            py::arg("cpu") = "", py::arg("features") = "",
            "Compiles a module in the LLVM dialect to an object file (bytes) "
            "for this machine's CPU, or for `cpu`/`features` when given.")
+      .def(
+          "export_launch_plan",
+          [](ModuleHandle &self) {
+            DiagnosticCollector diags(self.context->get());
+            FailureOr<std::string> plan =
+                tessera::cuda::exportLaunchPlan(*self.module);
+            if (failed(plan))
+              diags.raise("launch plan export failed");
+            return *plan;
+          },
+          "The CUDA launch plan (plan.json text) of a module after "
+          "tessera-tile-to-nvvm.")
+      .def(
+          "kernel_binary",
+          [](ModuleHandle &self) {
+            DiagnosticCollector diags(self.context->get());
+            FailureOr<std::string> bytes =
+                tessera::cuda::extractKernelBinary(*self.module);
+            if (failed(bytes))
+              diags.raise("no kernel binary");
+            return py::bytes(*bytes);
+          },
+          "The PTX text or cubin (bytes) of gpu.binary @tessera_kernels, "
+          "after tessera-nvvm-to-binary.")
       .def(
           "clone",
           [](ModuleHandle &self) {

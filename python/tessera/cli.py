@@ -3,6 +3,7 @@
     tessera convert --hf SRC --out ART [--dtype bf16|fp32] [--force]
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
+    tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|ptx|cubin|bundle] -o OUT
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
@@ -83,15 +84,19 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="SOURCE",
                    help="artifact directory, config file (YAML / config.json), built-in config name, "
                         "or a .mlir file of any stage (restarts the pipeline there)")
-    p.add_argument("--target", default="x86", help="code generation target (default: x86)")
+    p.add_argument("--target", default="x86", help="code generation target: x86 or cuda (default: x86)")
     p.add_argument("--cpu", default=None,
                    help="x86: LLVM CPU name to compile for (default: this machine's)")
     p.add_argument("--features", default=None,
                    help="x86: LLVM feature string, e.g. +avx2,+fma (default: this machine's, or "
                         "those of --cpu)")
-    p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj"), default="obj",
-                   help="stop after this stage and write its output (default: obj)")
-    p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm"), default=None,
+    p.add_argument("--chip", default=None,
+                   help="cuda: NVIDIA chip (default: sm_90a; sm_80, sm_86, sm_89, sm_90, sm_90a)")
+    p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj", "nvvm", "ptx", "cubin", "bundle"),
+                   default=None,
+                   help="stop after this stage and write its output (default: obj for x86, bundle for cuda; "
+                        "x86: graph|tile|target|llvm|obj, cuda: graph|tile|nvvm|ptx|cubin|bundle)")
+    p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm", "nvvm"), default=None,
                    help="stage of a .mlir SOURCE (default: guessed from its ops)")
     p.add_argument("--weight-dtype", choices=("fp32", "bf16", "fp16"), default=None,
                    help="storage dtype of the weights (default: the artifact's, else fp32)")
@@ -112,18 +117,28 @@ def _source_module(args):
             text = path.read_text()
         except OSError as e:
             raise TesseraError(f"cannot read {path}: {e.strerror}") from None
-        stage = args.from_stage or detect_stage(text)
+        stage = args.from_stage or ("nvvm" if "gpu.module @tessera_kernels" in text else detect_stage(text))
         return Context().parse(text, str(path)), stage
     if args.from_stage:
         raise TesseraError("--from-stage only applies to a .mlir SOURCE")
     config, art_dtype, _ = _resolve(args.source)
     dtype = args.weight_dtype or (art_dtype if art_dtype not in (None, "mixed") else "fp32")
+    args.model_config, args.model_weight_dtype = config, dtype
     return build_graph(config, weight_dtype=dtype), "graph"
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
     from tessera.compiler import STAGES, lower, write_atomically
 
+    if args.target == "cuda":
+        return _compile_cuda(args)
+    if args.target != "x86":
+        raise TesseraError(f"unknown target {args.target!r}: expected x86 or cuda")
+    if args.chip is not None:
+        raise TesseraError("--chip only applies to --target cuda")
+    args.emit = args.emit or "obj"
+    if args.emit not in STAGES:
+        raise TesseraError(f"--emit {args.emit}: target {args.target} emits one of {', '.join(STAGES)}")
     module, stage = _source_module(args)
     if STAGES.index(args.emit) < STAGES.index(stage):
         raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
@@ -134,6 +149,42 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.output:
         write_atomically(Path(args.output), data)
         print(f"wrote {args.output} ({args.emit} stage, target {args.target})", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode())
+    return EXIT_OK
+
+
+def _compile_cuda(args: argparse.Namespace) -> int:
+    """--target cuda: the NVIDIA stages (tessera.compiler.lower_cuda)."""
+    from tessera.compiler import (CUDA_STAGES, DEFAULT_CHIP, check_chip, cuda_bundle_files,
+                                  lower_cuda, write_atomically, write_directory_atomically)
+
+    if args.cpu is not None or args.features is not None:
+        raise TesseraError("--cpu and --features only apply to --target x86 (cuda takes --chip)")
+    chip = args.chip or DEFAULT_CHIP
+    check_chip(chip)
+    args.emit = args.emit or "bundle"
+    if args.emit not in CUDA_STAGES:
+        raise TesseraError(f"--emit {args.emit}: target cuda emits one of {', '.join(CUDA_STAGES)}")
+    if args.emit in ("ptx", "cubin", "bundle") and not args.output:
+        raise TesseraError(f"--emit {args.emit} needs -o {'DIR' if args.emit == 'bundle' else 'FILE'}")
+    args.model_config = args.model_weight_dtype = None
+    module, stage = _source_module(args)
+    if stage not in CUDA_STAGES[:3]:
+        raise TesseraError(f"--target cuda: cannot start from the {stage} stage (graph, tile or nvvm)")
+    if CUDA_STAGES.index(args.emit) < CUDA_STAGES.index(stage):
+        raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
+    result = lower_cuda(module, stage, args.emit, chip)
+    if args.emit == "bundle":
+        files = cuda_bundle_files(result.module, args.model_config,
+                                  args.weight_dtype or args.model_weight_dtype)
+        write_directory_atomically(Path(args.output), files)
+        print(f"wrote {args.output} (kernels.cubin, kernels.ptx, plan.json; chip {chip})", file=sys.stderr)
+        return EXIT_OK
+    data = result.module if args.emit in ("ptx", "cubin") else str(result.module).encode()
+    if args.output:
+        write_atomically(Path(args.output), data)
+        print(f"wrote {args.output} ({args.emit} stage, target cuda, chip {chip})", file=sys.stderr)
     else:
         sys.stdout.write(data.decode())
     return EXIT_OK

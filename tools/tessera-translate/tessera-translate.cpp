@@ -5,6 +5,10 @@
 // mlir::tessera::registerTesseraTranslations():
 //   tessera-opt m.mlir --tessera-lower-to-llvm | \
 //     tessera-translate --tessera-to-x86-object -o m.o
+//   tessera-translate --tessera-to-cuda-plan x.mlir   (after
+//       tessera-opt --tessera-tile-to-nvvm): the CUDA driver's plan.json
+//   tessera-translate --tessera-kernel-binary x.mlir   (after
+//       tessera-opt --tessera-nvvm-to-binary): the PTX or cubin, raw
 //
 //===----------------------------------------------------------------------===//
 

@@ -12,6 +12,12 @@
 // without one is reported by name, never lowered as another target. A
 // target plugs in with one row in getTargetBackends().
 //
+// NVIDIA (its own builders, selected by target kind):
+//   tessera-tile-to-nvvm{chip=sm_90a}   Tile-IR -> host funcs + gpu.module in
+//                                       NVVM/LLVM (launch-plan exportable)
+//   tessera-nvvm-to-binary{format=bin}  gpu.module -> gpu.binary (PTX: isa,
+//                                       cubin: bin)
+//
 // The Python driver (tessera/compiler.py) runs exactly these, so every stage
 // it dumps can be replayed with `tessera-opt --<pipeline>`.
 //
@@ -21,6 +27,7 @@
 #define TESSERA_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace mlir::tessera {
 
@@ -48,6 +55,29 @@ void buildX86ToLLVMPipeline(OpPassManager &pm);
 /// Dispatch on the module's target to its backend's pipeline.
 void buildTileToTargetPipeline(OpPassManager &pm);
 void buildTargetToLLVMPipeline(OpPassManager &pm);
+
+struct NVVMPipelineOptions : public PassPipelineOptions<NVVMPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA chip (sm_80, sm_86, sm_89, sm_90, sm_90a)"),
+      llvm::cl::init("sm_90a")};
+};
+
+struct NVVMBinaryOptions : public PassPipelineOptions<NVVMBinaryOptions> {
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("what gpu-module-to-binary writes: isa (PTX) or bin "
+                     "(cubin, through ptxas)"),
+      llvm::cl::init("bin")};
+};
+
+/// Tile-IR -> kernels outlined into gpu.module @tessera_kernels, lowered to
+/// NVVM/LLVM; host functions normalised for the launch-plan export.
+void buildTileToNVVMPipeline(OpPassManager &pm,
+                             const NVVMPipelineOptions &options);
+/// gpu.module -> gpu.binary (PTX or cubin).
+void buildNVVMToBinaryPipeline(OpPassManager &pm,
+                               const NVVMBinaryOptions &options);
 
 /// Registers the pipelines above with the pass registry.
 void registerTesseraPipelines();
