@@ -9,7 +9,7 @@ same computation: the chunked SSD scan, the recurrent step, the conv).
 
 Two steps, because the GPU machine has no LLVM/MLIR:
 
-  build DIR   here (tessera-opt, CUDA libdevice and ptxas): one .cubin (and
+  build DIR   here (tessera-opt and ptxas): one .cubin (and
               .ptx) per module in DIR
   run DIR     on the GPU machine (numpy + libcuda.so.1 through ctypes):
               launches every case, prints max|gpu - ref| / max|ref| per
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import math
-import os
 import re
 import subprocess
 import sys
@@ -143,7 +142,7 @@ func.func @f(%new: memref<?x?x3x40xf32>, %cache: memref<?x3x16x40xbf16>, %pos: i
 """
 
 PIPELINE = ("builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,"
-            "canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{{format=isa toolkit={tk}}})")
+            "canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})")
 
 
 def _unescape_mlir(s: str) -> str:
@@ -163,17 +162,17 @@ def _unescape_mlir(s: str) -> str:
     return "".join(out)
 
 
-def build(outdir: Path, toolkit: str) -> None:
+def build(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     for name, text in MODULES.items():
-        res = subprocess.run(["tessera-opt", "-", f"--pass-pipeline={PIPELINE.format(tk=toolkit)}"],
+        res = subprocess.run(["tessera-opt", "-", f"--pass-pipeline={PIPELINE}"],
                              input=text, capture_output=True, text=True)
         if res.returncode:
             sys.exit(f"{name}: tessera-opt failed:\n{res.stderr}")
         m = re.search(r'assembly = "((?:[^"\\]|\\.)*)"', res.stdout)
         ptx = _unescape_mlir(m.group(1))
         if "__nv_" in ptx:
-            sys.exit(f"{name}: libdevice was not linked (unresolved __nv_ calls); pass --toolkit")
+            sys.exit(f"{name}: the PTX calls libdevice (__nv_*), which is not linked")
         (outdir / f"{name}.ptx").write_text(ptx)
         cubin = outdir / f"{name}.cubin"
         subprocess.run(["ptxas", "-arch=sm_90a", str(outdir / f"{name}.ptx"), "-o", str(cubin)],
@@ -532,15 +531,13 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build")
     b.add_argument("dir", type=Path)
-    b.add_argument("--toolkit", default=os.environ.get("CUDA_HOME", "/usr/local/cuda"),
-                   help="CUDA toolkit with nvvm/libdevice (for exp, log1p, fma)")
     r = sub.add_parser("run")
     r.add_argument("dir", type=Path)
     r.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
     r.add_argument("--dry", action="store_true", help="no GPU: exercise the script only")
     a = ap.parse_args()
     if a.cmd == "build":
-        build(a.dir, a.toolkit)
+        build(a.dir)
     else:
         sys.exit(run(a.dir, a.repo, a.dry))
 

@@ -51,11 +51,11 @@ constexpr int64_t kRowsPerBlock = 16;
 
 /// Keys attended to by the queries of flash_attention's kernel `args`
 /// (q, k, v, out): all of k.
-Value validKeys(KB &e, ValueRange args) { return e.dim(args[1], 1); }
+Value validKeys(GPUEmitter &e, ValueRange args) { return e.dim(args[1], 1); }
 
 /// Where kv_cache_append's kernel `args` (cache, update, position) write the
 /// first new position.
-Value appendPosition(KB &, ValueRange args) { return args[2]; }
+Value appendPosition(GPUEmitter &, ValueRange args) { return args[2]; }
 
 struct AttnShape {
   int64_t group;      // G = Hq / Hkv
@@ -92,22 +92,22 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
   const int64_t D = sh.headDim, Tk = sh.keys;
   r.workgroup = {sharedF32(ctx, Tk * D), sharedF32(ctx, Tk * D)};
   r.grid = [=](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
+    GPUEmitter h(hb, loc);
     Value hkv = h.dim(ops[1], 2);
     return SmallVector<Value, 3>{
-        h.ceilDiv(h.dim(ops[0], 1), h.c(sh.queries)),
+        h.ceilDiv(h.dim(ops[0], 1), sh.queries),
         h.imul(hkv, h.c(sh.headTiles)), h.dim(ops[0], 0)};
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args,
                ValueRange shared) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value q = args[0], k = args[1], v = args[2], out = args[3];
     Value ks = shared[0], vs = shared[1];
     Value zero = e.c(0), one = e.c(1), cD = e.c(D);
-    Value tid = e.tid(), warp = e.idiv(tid, e.c(kWarpSize)),
+    Value tid = e.threadId(), warp = e.idiv(tid, e.c(kWarpSize)),
           lane = e.irem(tid, e.c(kWarpSize));
-    Value q0 = e.imul(e.bid(gpu::Dimension::x), e.c(sh.queries));
-    Value yb = e.bid(gpu::Dimension::y), b = e.bid(gpu::Dimension::z);
+    Value q0 = e.imul(e.blockId(gpu::Dimension::x), e.c(sh.queries));
+    Value yb = e.blockId(gpu::Dimension::y), b = e.blockId(gpu::Dimension::z);
     Value kvHead = e.idiv(yb, e.c(sh.headTiles));
     Value head0 = e.iadd(e.imul(kvHead, e.c(sh.group)),
                          e.imul(e.irem(yb, e.c(sh.headTiles)),
@@ -134,7 +134,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
       Value rr = e.iadd(e.imul(warp, e.c(sh.rowsPerWarp)), e.c(i));
       Value pos = e.iadd(q0, e.idiv(rr, e.c(sh.headsPerBlock)));
       Value head = e.iadd(head0, e.irem(rr, e.c(sh.headsPerBlock)));
-      row.active = e.land(e.land(e.ult(rr, e.c(sh.rows)), e.ult(pos, seq)),
+      row.active = e.andi(e.andi(e.ult(rr, e.c(sh.rows)), e.ult(pos, seq)),
                           e.ult(head, headEnd));
       // Clamped so that inactive rows read valid memory (never stored).
       row.pos = e.imin(pos, e.isub(seq, one));
@@ -162,7 +162,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
     }
     Value cTk = e.c(Tk);
     Value headCol = kvHead;
-    SmallVector<Value> state = e.forIter(
+    SmallVector<Value> state = e.forRangeIter(
         zero, kEnd, cTk, init,
         [&](Value k0, ValueRange it) -> SmallVector<Value> {
           Value nk = e.imin(cTk, e.isub(kEnd, k0));
@@ -173,7 +173,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
             e.store(e.load(v, {b, j, headCol, d}), vs, {el});
           });
           e.barrier();
-          return e.forIter(
+          return e.forRangeIter(
               zero, nk, one, it,
               [&](Value kk, ValueRange st) -> SmallVector<Value> {
                 Value j = e.iadd(k0, kk);
@@ -190,7 +190,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
                   Value part = e.f(0.0);
                   for (int64_t t = 0; t < sh.lanesD; ++t)
                     part = e.fma(rows[i].qv[t], kv[t], part);
-                  Value s = e.mul(e.warpAllReduce(part), e.f(scale));
+                  Value s = e.mul(e.warpReduceSum(part), e.f(scale));
                   Value m = cur[0], l = cur[1];
                   Value mNew = e.max(m, s);
                   Value alpha = e.exp(e.sub(m, mNew));
@@ -215,7 +215,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
       for (int64_t t = 0; t < sh.lanesD; ++t) {
         Value ok = rows[i].active;
         if (D % kWarpSize)
-          ok = e.land(ok, dOk[t]);
+          ok = e.andi(ok, dOk[t]);
         e.ifThen(ok, [&] {
           e.store(e.mul(state[i * perRow + 2 + t], inv), out,
                   {b, rows[i].pos, rows[i].head, dIdx[t]});
@@ -233,16 +233,17 @@ KernelRecipe appendRecipe() {
   r.block = {T, 1, 1};
   // cache [B, Hkv, M, D], update [B, S, Hkv, D], position.
   r.grid = [](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
+    GPUEmitter h(hb, loc);
     Value n = h.imul(h.dim(ops[1], 1), h.dim(ops[1], 3));
-    return SmallVector<Value, 3>{h.ceilDiv(n, h.c(T)), h.dim(ops[1], 2),
+    return SmallVector<Value, 3>{h.ceilDiv(n, T), h.dim(ops[1], 2),
                                  h.dim(ops[1], 0)};
   };
   r.body = [](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value cache = args[0], update = args[1];
-    Value o = e.iadd(e.imul(e.bid(gpu::Dimension::x), e.c(T)), e.tid());
-    Value h = e.bid(gpu::Dimension::y), b = e.bid(gpu::Dimension::z);
+    Value o =
+        e.iadd(e.imul(e.blockId(gpu::Dimension::x), e.c(T)), e.threadId());
+    Value h = e.blockId(gpu::Dimension::y), b = e.blockId(gpu::Dimension::z);
     Value D = e.dim(update, 3);
     Value n = e.imul(e.dim(update, 1), D);
     e.ifThen(e.ult(o, n), [&] {

@@ -40,17 +40,17 @@ KernelRecipe convRecipe(int64_t taps, bool hasBias, bool hasState, bool silu) {
   KernelRecipe r;
   r.block = {kThreads, 1, 1};
   r.grid = [](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
-    return SmallVector<Value, 3>{h.ceilDiv(h.dim(ops[0], 2), h.c(kThreads)),
+    GPUEmitter h(hb, loc);
+    return SmallVector<Value, 3>{h.ceilDiv(h.dim(ops[0], 2), kThreads),
                                  h.dim(ops[0], 0), h.c(1)};
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value x = args[0], w = args[1], out = args[iOut],
           stateOut = args[iStateOut];
-    Value chan = e.iadd(e.imul(e.bid(gpu::Dimension::x), e.c(kThreads)),
-                        e.tid());
-    Value batch = e.bid(gpu::Dimension::y);
+    Value chan = e.iadd(e.imul(e.blockId(gpu::Dimension::x), e.c(kThreads)),
+                        e.threadId());
+    Value batch = e.blockId(gpu::Dimension::y);
     Value seq = e.dim(x, 1), chans = e.dim(x, 2);
     e.ifThen(e.ult(chan, chans), [&] {
       SmallVector<Value> wk, win;
@@ -60,7 +60,7 @@ KernelRecipe convRecipe(int64_t taps, bool hasBias, bool hasState, bool silu) {
       for (int64_t j = 0; j + 1 < taps; ++j)
         win.push_back(hasState ? e.load(args[iStateIn], {batch, chan, e.c(j)})
                                : e.f(0.0));
-      win = e.forIter(e.c(0), seq, e.c(1), win,
+      win = e.forRangeIter(e.c(0), seq, e.c(1), win,
                       [&](Value t, ValueRange it) -> SmallVector<Value> {
                         Value xt = e.load(x, {batch, t, chan});
                         Value acc = bias;

@@ -23,10 +23,12 @@
 //   5. ssd_state_update: one block per (head, batch), one warp per row p of
 //      the state, lanes along N; y is a warp reduction (gpu.shuffle).
 //
-// exp(cum_i - cum_j) is only formed for j <= i, where it is <= 1. All state
-// and arithmetic is f32; x, B, C, dt may be narrower and are extended on
-// load. P, N (and the chunk size) must be static and at most 256: the tile
-// sizes are chosen at compile time to keep shared memory under 48 KiB.
+// exp(cum_i - cum_j) is only kept for j <= i, where it is <= 1 (a select
+// drops the rest). exp and the log of softplus are GPUEmitter's ex2/lg2
+// approximations (no libdevice). All state and arithmetic is f32; x, B, C, dt
+// may be narrower and are extended on load. P, N (and the chunk size) must
+// be static and at most 256: the tile sizes are chosen at compile time to
+// keep shared memory under 48 KiB.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +36,8 @@
 #include "Kernels.h"
 
 #include "tessera/Dialect/Tile/IR/Tile.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::tessera;
@@ -46,16 +50,35 @@ constexpr int64_t kScanThreads = 256;
 /// Outputs per thread per pass of the chunk-state kernel.
 constexpr int64_t kStateOutsPerThread = 8;
 
-Value ix(KB &e, gpu::Dimension d) { return e.bid(d); }
+Value ix(GPUEmitter &e, gpu::Dimension d) { return e.blockId(d); }
+
+/// clamp(softplus(raw + bias), lo, hi); infinite bounds are left out.
+Value timeStep(GPUEmitter &e, Value raw, Value bias, double lo, double hi) {
+  Value dt = e.softplus(e.add(raw, bias));
+  if (!std::isinf(lo))
+    dt = e.max(dt, e.f(lo));
+  if (!std::isinf(hi))
+    dt = e.min(dt, e.f(hi));
+  return dt;
+}
+
+/// cond ? thenFn() : elseFn() for one f32 (only the taken side runs: used
+/// to keep loads in bounds).
+Value ifElse(GPUEmitter &e, Value cond, const std::function<Value()> &thenFn,
+             const std::function<Value()> &elseFn) {
+  return e.ifThenElse(
+      cond, {e.f32()}, [&]() -> SmallVector<Value> { return {thenFn()}; },
+      [&]() -> SmallVector<Value> { return {elseFn()}; })[0];
+}
 
 /// The grid (heads, chunks, batch) of the per-chunk stages; `seqOperand`
 /// is [B, S, ...], `headsOperand`/`headsDim` give H.
 SmallVector<Value, 3> chunkGrid(OpBuilder &hb, Location loc, Value seqOperand,
                                 Value headsOperand, int64_t headsDim,
                                 int64_t chunk) {
-  KB h(hb, loc);
+  GPUEmitter h(hb, loc);
   return {h.dim(headsOperand, headsDim),
-          h.ceilDiv(h.dim(seqOperand, 1), h.c(chunk)), h.dim(seqOperand, 0)};
+          h.ceilDiv(h.dim(seqOperand, 1), chunk), h.dim(seqOperand, 0)};
 }
 
 //===----------------------------------------------------------------------===//
@@ -67,18 +90,18 @@ KernelRecipe cumsumRecipe(int64_t chunk, double dtMin, double dtMax) {
   KernelRecipe r;
   r.block = {kThreads, 1, 1};
   r.grid = [=](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
-    return SmallVector<Value, 3>{h.ceilDiv(h.dim(ops[0], 2), h.c(kThreads)),
-                                 h.ceilDiv(h.dim(ops[0], 1), h.c(chunk)),
+    GPUEmitter h(hb, loc);
+    return SmallVector<Value, 3>{h.ceilDiv(h.dim(ops[0], 2), kThreads),
+                                 h.ceilDiv(h.dim(ops[0], 1), chunk),
                                  h.dim(ops[0], 0)};
   };
   // dt, dt_bias, A_log, dt_out, dA_cumsum.
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value dt = args[0], dtBias = args[1], aLog = args[2], dtOut = args[3],
           cumOut = args[4];
     Value head =
-        e.iadd(e.imul(ix(e, gpu::Dimension::x), e.c(kThreads)), e.tid());
+        e.iadd(e.imul(ix(e, gpu::Dimension::x), e.c(kThreads)), e.threadId());
     Value c = ix(e, gpu::Dimension::y), b = ix(e, gpu::Dimension::z);
     Value seq = e.dim(dt, 1), heads = e.dim(dt, 2);
     e.ifThen(e.ult(head, heads), [&] {
@@ -87,10 +110,10 @@ KernelRecipe cumsumRecipe(int64_t chunk, double dtMin, double dtMax) {
       Value q = e.c(chunk), s0 = e.imul(c, q);
       Value len = e.imin(q, e.isub(seq, s0));
       Value cum =
-          e.forIter(e.c(0), len, e.c(1), {e.f(0.0)},
+          e.forRangeIter(e.c(0), len, e.c(1), {e.f(0.0)},
                     [&](Value i, ValueRange it) -> SmallVector<Value> {
                       Value s = e.iadd(s0, i);
-                      Value d = e.timeStep(e.load(dt, {b, s, head}), bias,
+                      Value d = timeStep(e, e.load(dt, {b, s, head}), bias,
                                            dtMin, dtMax);
                       e.store(d, dtOut, {b, s, head});
                       Value next = e.fma(d, a, it[0]);
@@ -99,7 +122,8 @@ KernelRecipe cumsumRecipe(int64_t chunk, double dtMin, double dtMax) {
                     })[0];
       // Past the end of the sequence: the last valid value (stages 2-4 read
       // position Q-1 as the chunk's last).
-      e.forRange(len, q, [&](Value i) { e.store(cum, cumOut, {b, head, c, i}); });
+      e.forRange(len, q,
+                 [&](Value i) { e.store(cum, cumOut, {b, head, c, i}); });
     });
     return success();
   };
@@ -127,12 +151,12 @@ KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args,
                ValueRange shared) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value x = args[0], bMat = args[1], dt = args[2], cum = args[3],
           states = args[4];
     Value scale = shared[0], xs = shared[1], bs = shared[2];
     Value h = ix(e, gpu::Dimension::x), c = ix(e, gpu::Dimension::y),
-          b = ix(e, gpu::Dimension::z), tid = e.tid();
+          b = ix(e, gpu::Dimension::z), tid = e.threadId();
     Value seq = e.dim(x, 1), heads = e.dim(x, 2), groups = e.dim(bMat, 2);
     Value g = e.idiv(h, e.idiv(heads, groups));
     Value q = e.c(chunk), s0 = e.imul(c, q);
@@ -157,7 +181,7 @@ KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
         pr.push_back(e.idiv(oc, cN));
         nr.push_back(e.irem(oc, cN));
       }
-      SmallVector<Value> acc = e.forIter(
+      SmallVector<Value> acc = e.forRangeIter(
           e.c(0), len, cLt, SmallVector<Value>(R, e.f(0.0)),
           [&](Value l0, ValueRange it) -> SmallVector<Value> {
             Value rows = e.imin(cLt, e.isub(len, l0));
@@ -175,7 +199,7 @@ KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
                       {el});
             });
             e.barrier();
-            return e.forIter(
+            return e.forRangeIter(
                 e.c(0), rows, e.c(1), it,
                 [&](Value li, ValueRange a) -> SmallVector<Value> {
                   SmallVector<Value> next;
@@ -206,23 +230,23 @@ KernelRecipe statePassingRecipe(int64_t chunk, bool hasInit) {
   KernelRecipe r;
   r.block = {T, 1, 1};
   r.grid = [](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
+    GPUEmitter h(hb, loc);
     Value pn = h.imul(h.dim(ops[0], 3), h.dim(ops[0], 4));
-    return SmallVector<Value, 3>{h.ceilDiv(pn, h.c(T)), h.dim(ops[0], 2),
+    return SmallVector<Value, 3>{h.ceilDiv(pn, T), h.dim(ops[0], 2),
                                  h.dim(ops[0], 0)};
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value states = args[0], cum = args[1], statesOut = args[iOut],
           finalState = args[iFinal];
-    Value o = e.iadd(e.imul(ix(e, gpu::Dimension::x), e.c(T)), e.tid());
+    Value o = e.iadd(e.imul(ix(e, gpu::Dimension::x), e.c(T)), e.threadId());
     Value h = ix(e, gpu::Dimension::y), b = ix(e, gpu::Dimension::z);
     Value nChunks = e.dim(states, 1), N = e.dim(states, 4);
     Value pn = e.imul(e.dim(states, 3), N);
     e.ifThen(e.ult(o, pn), [&] {
       Value p = e.idiv(o, N), n = e.irem(o, N);
       Value s = hasInit ? e.load(args[iInit], {b, h, p, n}) : e.f(0.0);
-      s = e.forIter(e.c(0), nChunks, e.c(1), {s},
+      s = e.forRangeIter(e.c(0), nChunks, e.c(1), {s},
                     [&](Value c, ValueRange it) -> SmallVector<Value> {
                       // Read before writing: states_out may alias states.
                       Value own = e.load(states, {b, c, h, p, n});
@@ -251,7 +275,7 @@ int64_t scanSharedBytes(ScanTiles t, int64_t P, int64_t N) {
 }
 
 ScanTiles chooseScanTiles(int64_t P, int64_t N) {
-  for (ScanTiles t : {ScanTiles{32, 32}, ScanTiles{16, 32}, ScanTiles{16, 16},
+  for (ScanTiles t : {ScanTiles{16, 32}, ScanTiles{16, 16},
                       ScanTiles{8, 16}, ScanTiles{8, 8}})
     if (scanSharedBytes(t, P, N) <= kSharedBudgetBytes)
       return t;
@@ -276,13 +300,13 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args,
                ValueRange shared) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value x = args[0], cMat = args[1], bMat = args[2], dt = args[3],
           cum = args[4], states = args[5], dSkip = args[6], y = args[7];
     Value cs = shared[0], bs = shared[1], xs = shared[2], m = shared[3],
           cumI = shared[4], cumJ = shared[5], dtJ = shared[6];
     Value h = ix(e, gpu::Dimension::x), c = ix(e, gpu::Dimension::y),
-          b = ix(e, gpu::Dimension::z), tid = e.tid();
+          b = ix(e, gpu::Dimension::z), tid = e.threadId();
     Value seq = e.dim(x, 1), heads = e.dim(x, 2), groups = e.dim(bMat, 2);
     Value g = e.idiv(h, e.idiv(heads, groups));
     Value q = e.c(chunk), s0 = e.imul(c, q), last = e.c(chunk - 1);
@@ -296,7 +320,7 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
       e.barrier(); // the previous row tile is done with cs/cumI
       e.forRange(tid, e.c(ti * N), cT, [&](Value el) {
         Value i = e.iadd(i0, e.idiv(el, cN)), n = e.irem(el, cN);
-        Value v = e.ifElse(
+        Value v = ifElse(e, 
             e.ult(i, len),
             [&] { return e.load(cMat, {b, e.iadd(s0, i), g, n}); },
             [&] { return e.f(0.0); });
@@ -315,12 +339,12 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
         Value oc = e.imin(o, e.c(ti * P - 1));
         iir.push_back(e.idiv(oc, cP));
         pr.push_back(e.irem(oc, cP));
-        valid.push_back(e.land(e.ult(o, e.c(ti * P)),
+        valid.push_back(e.andi(e.ult(o, e.c(ti * P)),
                                e.ult(e.iadd(i0, iir.back()), len)));
       }
 
       // -- carried-in state: exp(cum_i) * (C_i . state[p, :]) ---------------
-      SmallVector<Value> acc = e.forIter(
+      SmallVector<Value> acc = e.forRangeIter(
           zero, cN, one, SmallVector<Value>(R, e.f(0.0)),
           [&](Value n, ValueRange a) -> SmallVector<Value> {
             SmallVector<Value> next;
@@ -335,13 +359,13 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
 
       // -- intra-chunk: sum_{j <= i} (C_i.B_j) exp(cum_i - cum_j) dt_j x_j ---
       Value jEnd = e.imin(e.iadd(i0, cTi), len);
-      acc = e.forIter(
+      acc = e.forRangeIter(
           zero, jEnd, cTj, acc,
           [&](Value j0, ValueRange a) -> SmallVector<Value> {
             e.barrier(); // the previous column tile is consumed
             e.forRange(tid, e.c(tj * N), cT, [&](Value el) {
               Value j = e.iadd(j0, e.idiv(el, cN)), n = e.irem(el, cN);
-              Value v = e.ifElse(
+              Value v = ifElse(e, 
                   e.ult(j, len),
                   [&] { return e.load(bMat, {b, e.iadd(s0, j), g, n}); },
                   [&] { return e.f(0.0); });
@@ -349,7 +373,7 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
             });
             e.forRange(tid, e.c(tj * P), cT, [&](Value el) {
               Value j = e.iadd(j0, e.idiv(el, cP)), p = e.irem(el, cP);
-              Value v = e.ifElse(
+              Value v = ifElse(e, 
                   e.ult(j, len),
                   [&] { return e.load(x, {b, e.iadd(s0, j), h, p}); },
                   [&] { return e.f(0.0); });
@@ -358,7 +382,7 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
             e.forRange(tid, cTj, cT, [&](Value jj) {
               Value j = e.iadd(j0, jj);
               e.store(e.load(cum, {b, h, c, e.imin(j, last)}), cumJ, {jj});
-              Value d = e.ifElse(
+              Value d = ifElse(e, 
                   e.ult(j, len),
                   [&] { return e.load(dt, {b, e.iadd(s0, j), h}); },
                   [&] { return e.f(0.0); });
@@ -368,20 +392,22 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
             // m[ii, jj] = (C_i . B_j) exp(cum_i - cum_j) dt_j for j <= i.
             e.forRange(tid, e.c(ti * tj), cT, [&](Value el) {
               Value ii = e.idiv(el, cTj), jj = e.irem(el, cTj);
-              Value dot = e.forIter(
+              Value dot = e.forRangeIter(
                   zero, cN, one, {e.f(0.0)},
                   [&](Value n, ValueRange d) -> SmallVector<Value> {
                     return {e.fma(e.load(cs, {e.iadd(e.imul(ii, cN), n)}),
                                   e.load(bs, {e.iadd(e.imul(jj, cN), n)}),
                                   d[0])};
                   })[0];
-              Value causal = e.ule(e.iadd(j0, jj), e.iadd(i0, ii));
-              Value decay = e.exp(e.sub(e.load(cumI, {ii}), e.load(cumJ, {jj})));
+              Value causal = e.icmp(arith::CmpIPredicate::ule,
+                                    e.iadd(j0, jj), e.iadd(i0, ii));
+              Value decay =
+                  e.exp(e.sub(e.load(cumI, {ii}), e.load(cumJ, {jj})));
               Value v = e.mul(e.mul(dot, decay), e.load(dtJ, {jj}));
               e.store(e.select(causal, v, e.f(0.0)), m, {el});
             });
             e.barrier();
-            return e.forIter(
+            return e.forRangeIter(
                 zero, cTj, one, a,
                 [&](Value jj, ValueRange a2) -> SmallVector<Value> {
                   SmallVector<Value> next;
@@ -416,22 +442,22 @@ KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
   r.block = {T, 1, 1};
   // x, dt, dt_bias, A_log, B, C, D, state, y.
   r.grid = [](OpBuilder &hb, Location loc, ValueRange ops) {
-    KB h(hb, loc);
+    GPUEmitter h(hb, loc);
     return SmallVector<Value, 3>{h.dim(ops[0], 1), h.dim(ops[0], 0), h.c(1)};
   };
   r.body = [=](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
-    KB e(ob, loc);
+    GPUEmitter e(ob, loc);
     Value x = args[0], dt = args[1], dtBias = args[2], aLog = args[3],
           bMat = args[4], cMat = args[5], dSkip = args[6], state = args[7],
           y = args[8];
     Value h = ix(e, gpu::Dimension::x), b = ix(e, gpu::Dimension::y);
-    Value tid = e.tid(), warp = e.idiv(tid, e.c(kWarpSize)),
+    Value tid = e.threadId(), warp = e.idiv(tid, e.c(kWarpSize)),
           lane = e.irem(tid, e.c(kWarpSize));
     Value heads = e.dim(x, 1), headDim = e.dim(x, 2);
     Value groups = e.dim(bMat, 1), stateDim = e.dim(bMat, 2);
     Value g = e.idiv(h, e.idiv(heads, groups));
     Value delta =
-        e.timeStep(e.load(dt, {b, h}), e.load(dtBias, {h}), dtMin, dtMax);
+        timeStep(e, e.load(dt, {b, h}), e.load(dtBias, {h}), dtMin, dtMax);
     Value decay = e.exp(e.mul(delta, e.neg(e.exp(e.load(aLog, {h})))));
     Value dh = e.load(dSkip, {h});
     // state' = decay * state + dt x B^T (in place); y = state' C + D x.
@@ -439,14 +465,14 @@ KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
       Value xp = e.load(x, {b, h, p});
       Value xdt = e.mul(xp, delta);
       Value part =
-          e.forIter(lane, stateDim, e.c(kWarpSize), {e.f(0.0)},
+          e.forRangeIter(lane, stateDim, e.c(kWarpSize), {e.f(0.0)},
                     [&](Value n, ValueRange it) -> SmallVector<Value> {
                       Value upd = e.fma(decay, e.load(state, {b, h, p, n}),
                                         e.mul(xdt, e.load(bMat, {b, g, n})));
                       e.store(upd, state, {b, h, p, n});
                       return {e.fma(upd, e.load(cMat, {b, g, n}), it[0])};
                     })[0];
-      Value sum = e.warpAllReduce(part);
+      Value sum = e.warpReduceSum(part);
       e.ifThen(e.icmp(arith::CmpIPredicate::eq, lane, e.c(0)),
                [&] { e.store(e.fma(dh, xp, sum), y, {b, h, p}); });
     });

@@ -1,5 +1,5 @@
 // RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file | FileCheck %s --implicit-check-not="tile."
-// RUN: tessera-opt %s -split-input-file --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX
+// RUN: tessera-opt %s -split-input-file --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
 
 // Attention on NVIDIA. flash_attention: a block of 4 warps owns Tq query
 // positions x the G query heads of one K/V head (the 12B's 40 query heads
@@ -30,9 +30,9 @@
 // CHECK:               memref.load %[[KS]]
 // CHECK:               memref.load %[[VS]]
 // CHECK-COUNT-5:       gpu.shuffle  xor
-// CHECK:               arith.maximumf
-// CHECK:               math.exp
-// CHECK:               math.exp
+// CHECK:               llvm.intr.maxnum
+// CHECK:               llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:               llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:               arith.cmpi ult
 // CHECK:               arith.select
 // CHECK:           arith.divf

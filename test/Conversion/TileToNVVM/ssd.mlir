@@ -1,5 +1,5 @@
 // RUN: tessera-opt %s -convert-tile-to-nvvm | FileCheck %s --implicit-check-not="tile."
-// RUN: tessera-opt %s --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX
+// RUN: tessera-opt %s --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
 
 // The SSD chunked scan stages and the recurrent decode step on NVIDIA, with
 // the 12B model's head dim 80, state 128 and chunk 128 (8 heads, 2 groups);
@@ -90,18 +90,18 @@ func.func @ssd_state_update(%x: memref<?x8x80xf32>, %dt: memref<?x8xf32>, %dtb: 
 // The kernels (one gpu.module, one gpu.func per op).
 // CHECK:       gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a"
 // CHECK:         gpu.func @ssd_chunk_cumsum_0({{.*}} kernel attributes {known_block_size = array<i32: 128, 1, 1>}
-// CHECK:           math.exp
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (f32)
-// CHECK:             math.log1p
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"
 // CHECK:             memref.store {{.*}} : memref<?x?x8xf32>
-// CHECK:             math.fma
+// CHECK:             llvm.intr.fma
 // CHECK:             memref.store {{.*}} : memref<?x8x?x128xf32>
 // CHECK:           scf.for
 // CHECK:             memref.store {{.*}} : memref<?x8x?x128xf32>
 // Stage 2: scale [chunk], x tile [32 x 80] and B tile [32 x 128] in shared
 // memory; 8 outputs per thread per pass over the 80 x 128 state.
 // CHECK:         gpu.func @ssd_chunk_state_0({{.*}}) workgroup(%[[SC:.*]] : memref<128xf32, #gpu.address_space<workgroup>>, %[[XS:.*]] : memref<2560xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<4096xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
-// CHECK:           math.exp
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:           memref.store {{.*}}, %[[SC]]
 // CHECK:           scf.for {{.*}} = %c0{{.*}} to %c10240 step %c2048
 // CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
@@ -110,49 +110,52 @@ func.func @ssd_state_update(%x: memref<?x8x80xf32>, %dt: memref<?x8xf32>, %dtb: 
 // CHECK:               memref.store {{.*}}, %[[XS]]
 // CHECK:               memref.store {{.*}}, %[[BS]]
 // CHECK:               gpu.barrier
-// CHECK-COUNT-8:         math.fma
+// CHECK-COUNT-8:         llvm.intr.fma
 // CHECK-COUNT-8:     memref.store {{.*}} : memref<?x?x8x80x128xf32>
 // CHECK:         gpu.func @ssd_state_passing_0({{.*}} kernel attributes {known_block_size = array<i32: 256, 1, 1>}
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (f32)
 // CHECK:             memref.load %arg0
 // CHECK:             memref.store {{.*}}, %arg3
-// CHECK:             math.exp
-// CHECK:             math.fma
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:             llvm.intr.fma
 // CHECK:           memref.store {{.*}}, %arg4
-// Stage 4: C rows [32 x 128], B rows [32 x 128], x rows [32 x 80], the
-// 32 x 32 intra-chunk matrix and the cumsum/dt vectors in shared memory;
-// 10 outputs (of 32 x 80) per thread per row tile.
-// CHECK:         gpu.func @ssd_chunk_scan_0({{.*}}) workgroup({{.*}} : memref<4096xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<4096xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<2560xf32, #gpu.address_space<workgroup>>, %[[M:.*]] : memref<1024xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>) kernel
+// Stage 4: C rows [16 x 128], B rows [32 x 128], x rows [32 x 80], the
+// 16 x 32 intra-chunk matrix and the cumsum/dt vectors in shared memory;
+// 5 outputs (of 16 x 80) per thread per row tile.
+// CHECK:         gpu.func @ssd_chunk_scan_0({{.*}}) workgroup({{.*}} : memref<2048xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<4096xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<2560xf32, #gpu.address_space<workgroup>>, %[[M:.*]] : memref<512xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:           scf.for
 // CHECK:             gpu.barrier
 // CHECK:             gpu.barrier
-// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK-COUNT-10:      math.fma
-// CHECK:             math.exp
-// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32)
+// CHECK-COUNT-5:       llvm.intr.fma
+// CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32, f32)
 // CHECK:               gpu.barrier
 // CHECK:               gpu.barrier
 // CHECK:               arith.cmpi ule
-// CHECK:               math.exp
+// CHECK:               llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:               arith.select
 // CHECK:               memref.store {{.*}}, %[[M]]
 // CHECK:               gpu.barrier
-// CHECK-COUNT-10:        math.fma
+// CHECK-COUNT-5:         llvm.intr.fma
 // CHECK:             arith.truncf {{.*}} : f32 to bf16
 // CHECK:         gpu.func @ssd_state_update_0({{.*}} kernel attributes {known_block_size = array<i32: 256, 1, 1>}
-// CHECK:           math.log1p
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.lg2.approx.ftz.f"
 // CHECK:           scf.for
 // CHECK:             scf.for {{.*}} -> (f32)
 // CHECK:               memref.store {{.*}}, %arg7
 // CHECK:             gpu.shuffle  xor {{.*}}, %c16_i32, %c32_i32 : f32
-// CHECK:             gpu.shuffle  xor {{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK:             gpu.shuffle  xor {{.*}}, %c1_i32, %c32_i32{{.*}} : f32
 // CHECK:             scf.if
 // CHECK:               memref.store {{.*}}, %arg8
 
-// All five lower to PTX for sm_90a (the warp reduction is shfl.sync.bfly,
-// the shared tiles bar.sync-separated, bf16 loads cvt.f32.bf16).
+// All five lower to PTX for sm_90a without libdevice (exp and the log of
+// softplus are ex2/lg2.approx; the warp reduction is shfl.sync.bfly, the
+// shared tiles bar.sync-separated, bf16 loads cvt.f32.bf16).
 // PTX: .target sm_90a
 // PTX: .visible .entry ssd_chunk_cumsum_0(
+// PTX: ex2.approx.ftz.f32
+// PTX: lg2.approx.ftz.f32
 // PTX: .visible .entry ssd_chunk_state_0(
 // PTX: bar.sync
 // PTX: cvt.f32.bf16
