@@ -19,7 +19,8 @@
 // and finally out = acc / l. Causal masking is bottom-right aligned: query
 // i sees keys j <= i + kv_len - seq; the block's key loop stops at its last
 // query's bound, earlier rows mask the rest with a select. Decode (seq = 1)
-// is the same kernel.
+// is the same kernel. The op's block_q/block_k are not used here: the tiles
+// follow from the head counts and the head dim (attnShape).
 //
 // KV cache append: one thread per written element (position, d), grid
 // (ceil(S * D / 128), Hkv, B); writes past the cache's capacity are dropped.

@@ -13,7 +13,8 @@
 // as the incoming state (or zeros) and ends as the outgoing one, so S < K-1
 // needs no special case, and since every element of x, out, state_in and
 // state_out belongs to exactly one thread which reads before it writes, the
-// kernel is safe in place (out == x, state_out == state_in).
+// kernel is safe in place (out == x, state_out == state_in). The op's
+// block_channels is not used: a block is always 128 channels.
 //
 //===----------------------------------------------------------------------===//
 
