@@ -26,8 +26,11 @@
 // (ceil(S * D / 128), Hkv, B); writes past the cache's capacity are dropped.
 //
 // The number of valid keys and the append position each come from one
-// function (validKeys, appendPosition), the places to change when they are
-// read from a device buffer instead.
+// function (validKeys, appendPosition). Besides today's operands they read
+// the run-time position (`memref<1xi64>`) of the capacity-cache form of the
+// ops (a fifth flash_attention operand; kv_cache_append's position as a
+// memref or absent, with a [B, capacity, Hkv, D] cache); that form has no
+// test here until the ops carry it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,13 +53,30 @@ constexpr int64_t kAttnThreads = kAttnWarps * kWarpSize;
 /// Rows (query position, head) per block.
 constexpr int64_t kRowsPerBlock = 16;
 
-/// Keys attended to by the queries of flash_attention's kernel `args`
-/// (q, k, v, out): all of k.
-Value validKeys(GPUEmitter &e, ValueRange args) { return e.dim(args[1], 1); }
+/// A run-time position (`memref<1xi64>`) as an index.
+Value loadPosition(GPUEmitter &e, Value position) {
+  return e.indexCast(e.loadRaw(position, {e.c(0)}));
+}
 
-/// Where kv_cache_append's kernel `args` (cache, update, position) write the
-/// first new position.
-Value appendPosition(GPUEmitter &, ValueRange args) { return args[2]; }
+/// Keys attended to by the queries of flash_attention's kernel `args`
+/// (q, k, v, out[, position]): all of k, or with a position operand (the
+/// capacity caches of the run-time-position ABI) position[0] + seq.
+Value validKeys(GPUEmitter &e, ValueRange args) {
+  if (args.size() > 4)
+    return e.iadd(loadPosition(e, args[4]), e.dim(args[0], 1));
+  return e.dim(args[1], 1);
+}
+
+/// Where kv_cache_append's kernel `args` (cache, update[, position]) write
+/// the first new position: an index operand, a run-time `memref<1xi64>`, or
+/// 0 when absent.
+Value appendPosition(GPUEmitter &e, ValueRange args) {
+  if (args.size() < 3)
+    return e.c(0);
+  if (args[2].getType().isIndex())
+    return args[2];
+  return loadPosition(e, args[2]);
+}
 
 struct AttnShape {
   int64_t group;      // G = Hq / Hkv
@@ -228,18 +248,21 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
   return r;
 }
 
-KernelRecipe appendRecipe() {
+/// `seqMajor`: the cache is [B, capacity, Hkv, D] (the run-time-position
+/// form, whose position is a memref or absent), else [B, Hkv, M, D] (the
+/// form with an index position).
+KernelRecipe appendRecipe(bool seqMajor) {
   constexpr int64_t T = 128;
   KernelRecipe r;
   r.block = {T, 1, 1};
-  // cache [B, Hkv, M, D], update [B, S, Hkv, D], position.
+  // cache, update [B, S, Hkv, D], position.
   r.grid = [](OpBuilder &hb, Location loc, ValueRange ops) {
     GPUEmitter h(hb, loc);
     Value n = h.imul(h.dim(ops[1], 1), h.dim(ops[1], 3));
     return SmallVector<Value, 3>{h.ceilDiv(n, T), h.dim(ops[1], 2),
                                  h.dim(ops[1], 0)};
   };
-  r.body = [](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
+  r.body = [=](OpBuilder &ob, Location loc, ValueRange args, ValueRange) {
     GPUEmitter e(ob, loc);
     Value cache = args[0], update = args[1];
     Value o =
@@ -250,8 +273,10 @@ KernelRecipe appendRecipe() {
     e.ifThen(e.ult(o, n), [&] {
       Value s = e.idiv(o, D), d = e.irem(o, D);
       Value pos = e.iadd(appendPosition(e, args), s);
-      e.ifThen(e.ult(pos, e.dim(cache, 2)), [&] {
-        e.store(e.load(update, {b, s, h, d}), cache, {b, h, pos, d});
+      e.ifThen(e.ult(pos, e.dim(cache, seqMajor ? 1 : 2)), [&] {
+        SmallVector<Value> at = seqMajor ? SmallVector<Value>{b, pos, h, d}
+                                         : SmallVector<Value>{b, h, pos, d};
+        e.store(e.load(update, {b, s, h, d}), cache, at);
       });
     });
     return success();
@@ -282,7 +307,10 @@ FailureOr<KernelRecipe> nvidia::getAttentionRecipe(Operation *op,
     return flashRecipe(op->getContext(), attnShape(*hq, *hkv, *d),
                        fa.getCausal(), fa.getScale().convertToDouble());
   }
-  if (isa<tile::KVCacheAppendOp>(op))
-    return appendRecipe();
+  if (isa<tile::KVCacheAppendOp>(op)) {
+    bool indexPosition = op->getNumOperands() == 3 &&
+                         op->getOperand(2).getType().isIndex();
+    return appendRecipe(/*seqMajor=*/!indexPosition);
+  }
   return op->emitOpError("has no NVIDIA lowering");
 }
