@@ -61,21 +61,28 @@ Value loadPosition(GPUEmitter &e, Value position) {
 /// Keys attended to by the queries of flash_attention's kernel `args`
 /// (q, k, v, out[, position]): all of k, or with a position operand (the
 /// capacity caches of the run-time-position ABI) position[0] + seq.
-Value validKeys(GPUEmitter &e, ValueRange args) {
-  if (args.size() > 4)
+Value validKeys(GPUEmitter &e, ValueRange args, bool hasPosition) {
+  if (hasPosition)
     return e.iadd(loadPosition(e, args[4]), e.dim(args[0], 1));
   return e.dim(args[1], 1);
 }
 
+/// How kv_cache_append gets its position.
+enum class PositionKind { Index, Memref, None };
+
 /// Where kv_cache_append's kernel `args` (cache, update[, position]) write
 /// the first new position: an index operand, a run-time `memref<1xi64>`, or
 /// 0 when absent.
-Value appendPosition(GPUEmitter &e, ValueRange args) {
-  if (args.size() < 3)
-    return e.c(0);
-  if (args[2].getType().isIndex())
+Value appendPosition(GPUEmitter &e, ValueRange args, PositionKind kind) {
+  switch (kind) {
+  case PositionKind::Index:
     return args[2];
-  return loadPosition(e, args[2]);
+  case PositionKind::Memref:
+    return loadPosition(e, args[2]);
+  case PositionKind::None:
+    break;
+  }
+  return e.c(0);
 }
 
 struct AttnShape {
@@ -107,7 +114,7 @@ AttnShape attnShape(int64_t hq, int64_t hkv, int64_t d) {
 }
 
 KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
-                         double scale) {
+                         double scale, bool hasPosition) {
   KernelRecipe r;
   r.block = {kAttnThreads, 1, 1};
   const int64_t D = sh.headDim, Tk = sh.keys;
@@ -134,7 +141,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
                          e.imul(e.irem(yb, e.c(sh.headTiles)),
                                 e.c(sh.headsPerBlock)));
     Value headEnd = e.imul(e.iadd(kvHead, one), e.c(sh.group));
-    Value seq = e.dim(q, 1), kvLen = validKeys(e, args);
+    Value seq = e.dim(q, 1), kvLen = validKeys(e, args, hasPosition);
     Value offset = e.isub(kvLen, seq); // causal alignment (kv_len >= seq)
 
     // This lane's head-dim elements d_t = lane + 32 t (clamped for loads).
@@ -248,10 +255,11 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
   return r;
 }
 
-/// `seqMajor`: the cache is [B, capacity, Hkv, D] (the run-time-position
-/// form, whose position is a memref or absent), else [B, Hkv, M, D] (the
-/// form with an index position).
-KernelRecipe appendRecipe(bool seqMajor) {
+/// With an index position the cache is [B, Hkv, M, D]; in the
+/// run-time-position form (position a memref or absent) [B, capacity, Hkv,
+/// D].
+KernelRecipe appendRecipe(PositionKind kind) {
+  const bool seqMajor = kind != PositionKind::Index;
   constexpr int64_t T = 128;
   KernelRecipe r;
   r.block = {T, 1, 1};
@@ -272,7 +280,7 @@ KernelRecipe appendRecipe(bool seqMajor) {
     Value n = e.imul(e.dim(update, 1), D);
     e.ifThen(e.ult(o, n), [&] {
       Value s = e.idiv(o, D), d = e.irem(o, D);
-      Value pos = e.iadd(appendPosition(e, args), s);
+      Value pos = e.iadd(appendPosition(e, args, kind), s);
       e.ifThen(e.ult(pos, e.dim(cache, seqMajor ? 1 : 2)), [&] {
         SmallVector<Value> at = seqMajor ? SmallVector<Value>{b, pos, h, d}
                                          : SmallVector<Value>{b, h, pos, d};
@@ -305,12 +313,15 @@ FailureOr<KernelRecipe> nvidia::getAttentionRecipe(Operation *op,
       return fa.emitOpError("query heads (")
              << *hq << ") must be a multiple of K/V heads (" << *hkv << ")";
     return flashRecipe(op->getContext(), attnShape(*hq, *hkv, *d),
-                       fa.getCausal(), fa.getScale().convertToDouble());
+                       fa.getCausal(), fa.getScale().convertToDouble(),
+                       /*hasPosition=*/op->getNumOperands() > 4);
   }
   if (isa<tile::KVCacheAppendOp>(op)) {
-    bool indexPosition = op->getNumOperands() == 3 &&
-                         op->getOperand(2).getType().isIndex();
-    return appendRecipe(/*seqMajor=*/!indexPosition);
+    PositionKind kind = PositionKind::None;
+    if (op->getNumOperands() > 2)
+      kind = op->getOperand(2).getType().isIndex() ? PositionKind::Index
+                                                   : PositionKind::Memref;
+    return appendRecipe(kind);
   }
   return op->emitOpError("has no NVIDIA lowering");
 }
