@@ -141,6 +141,41 @@ func.func @f(%new: memref<?x?x3x40xf32>, %cache: memref<?x3x16x40xbf16>, %pos: i
 }
 """
 
+# Nemotron-H 12B sizes, for --time (no reference: the shapes per head are
+# those checked above): 128 SSM heads of 80, 8 groups of state 128, chunk 128;
+# conv over 128*80 + 2*8*128 = 12288 channels; attention 40 query heads over
+# 8 K/V heads of 128.
+MODULES["ssd_12b"] = ssd_module(128, 8, 80, 128, 128, "bf16", True)
+MODULES["conv_12b"] = """
+func.func @f(%x: memref<?x?x12288xbf16>, %w: memref<12288x4xbf16>, %b: memref<12288xbf16>,
+             %s0: memref<?x12288x3xf32>, %y: memref<?x?x12288xbf16>, %s1: memref<?x12288x3xf32>) {
+  tile.causal_conv1d %x, %w bias(%b) state_in(%s0) -> %y, %s1 {silu, block_channels = 64 : i64}
+      : memref<?x?x12288xbf16>, memref<12288x4xbf16>, memref<12288xbf16>, memref<?x12288x3xf32>,
+        memref<?x?x12288xbf16>, memref<?x12288x3xf32>
+  return
+}
+"""
+MODULES["attn_12b"] = f"""
+func.func @f(%q: memref<?x?x40x128xbf16>, %k: memref<?x?x8x128xbf16>, %v: memref<?x?x8x128xbf16>,
+             %o: memref<?x?x40x128xbf16>) {{
+  tile.flash_attention %q, %k, %v, %o {{causal, scale = {1 / math.sqrt(128)!r} : f64, block_q = 64 : i64, block_k = 64 : i64}}
+      : memref<?x?x40x128xbf16>, memref<?x?x8x128xbf16>, memref<?x?x8x128xbf16>, memref<?x?x40x128xbf16>
+  return
+}}
+"""
+MODULES["ssd_update_12b"] = """
+func.func @f(%x: memref<?x128x80xbf16>, %dt: memref<?x128xbf16>, %dtb: memref<128xf32>, %alog: memref<128xf32>,
+             %B: memref<?x8x128xbf16>, %C: memref<?x8x128xbf16>, %D: memref<128xf32>,
+             %s: memref<?x128x80x128xf32>, %y: memref<?x128x80xbf16>) {
+  tile.ssd_state_update %x, %dt, %dtb, %alog, %B, %C, %D inout(%s) -> %y
+      {dt_min = 0.0 : f64, dt_max = 0x7FF0000000000000 : f64}
+      : memref<?x128x80xbf16>, memref<?x128xbf16>, memref<128xf32>, memref<128xf32>,
+        memref<?x8x128xbf16>, memref<?x8x128xbf16>, memref<128xf32>,
+        memref<?x128x80x128xf32>, memref<?x128x80xbf16>
+  return
+}
+"""
+
 PIPELINE = ("builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,"
             "canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})")
 
@@ -227,6 +262,24 @@ class Cuda:
         self.check(self.lib.cuMemcpyDtoH_v2(arr.ctypes.data_as(ctypes.c_void_p), ctypes.c_uint64(ptr),
                                             ctypes.c_size_t(arr.nbytes)), "DtoH")
 
+    def time_ms(self, fn, grid, block, params: list[int], what: str, reps: int = 10) -> float:
+        """Mean time of `reps` back-to-back launches (after one warm-up)."""
+        vals = [ctypes.c_uint64(v & 0xFFFFFFFFFFFFFFFF) for v in params]
+        arr = (ctypes.c_void_p * len(vals))(*[ctypes.addressof(v) for v in vals])
+        g, b = [int(x) for x in grid], [int(x) for x in block]
+        ev = [ctypes.c_void_p(), ctypes.c_void_p()]
+        for e in ev:
+            self.check(self.lib.cuEventCreate(ctypes.byref(e), 0), "cuEventCreate")
+        self.check(self.lib.cuLaunchKernel(fn, *g, *b, 0, None, arr, None), f"launch {what}")
+        self.check(self.lib.cuEventRecord(ev[0], None), "cuEventRecord")
+        for _ in range(reps):
+            self.check(self.lib.cuLaunchKernel(fn, *g, *b, 0, None, arr, None), f"launch {what}")
+        self.check(self.lib.cuEventRecord(ev[1], None), "cuEventRecord")
+        self.check(self.lib.cuEventSynchronize(ev[1]), f"sync {what}")
+        ms = ctypes.c_float()
+        self.check(self.lib.cuEventElapsedTime(ctypes.byref(ms), ev[0], ev[1]), "cuEventElapsedTime")
+        return ms.value / reps
+
     def launch(self, fn, grid, block, params: list[int], what: str) -> None:
         vals = [ctypes.c_uint64(v & 0xFFFFFFFFFFFFFFFF) for v in params]
         arr = (ctypes.c_void_p * len(vals))(*[ctypes.addressof(v) for v in vals])
@@ -261,6 +314,9 @@ class FakeCuda(Cuda):
 
     def launch(self, fn, grid, block, params, what):
         pass
+
+    def time_ms(self, fn, grid, block, params, what, reps=10):
+        return 0.0
 
 
 def to_bf16_bits(a: np.ndarray) -> np.ndarray:
@@ -506,7 +562,68 @@ def run_kv_append(cu: Cuda, d: Path, rng) -> None:
     compare("kv_cache_append f32 -> bf16 cache (pos 5, then 14 past capacity)", bc.get(), ref, 0.0)
 
 
-def run(outdir: Path, repo: Path, dry: bool = False) -> int:
+def time_12b(cu: Cuda, d: Path, rng) -> dict:
+    """Kernel times at the 12B model's sizes (prefill of 2048 tokens, decode
+    at batch 1 and 16 over 2048 cached keys). Inputs are random; no check."""
+    times = {}
+
+    def rnd(*shape, scale=1.0, ty="bf16"):
+        return Buf(cu, rng.standard_normal(shape) * scale, ty)
+
+    B, S, H, G, P, N, Q = 1, 2048, 128, 8, 80, 128, 128
+    nc = S // Q
+    dt, dtb, alog = rnd(B, S, H, ty="f32"), rnd(H, ty="f32"), Buf(cu, np.log(rng.uniform(1, 8, H)))
+    dt2, cs = rnd(B, S, H, ty="f32"), rnd(B, H, nc, Q, ty="f32")
+    x, Bm, Cm = rnd(B, S, H, P), rnd(B, S, G, N, scale=0.3), rnd(B, S, G, N, scale=0.3)
+    st, sin = rnd(B, nc, H, P, N, ty="f32"), rnd(B, nc, H, P, N, ty="f32")
+    s0, s1, D, y = rnd(B, H, P, N, ty="f32"), rnd(B, H, P, N, ty="f32"), rnd(H, ty="f32"), rnd(B, S, H, P, ty="f32")
+    m = "ssd_12b"
+    times["ssd_chunk_cumsum S=2048"] = cu.time_ms(
+        cu.function(m, "ssd_chunk_cumsum_0", d), (1, nc, B), (128, 1, 1),
+        dt.desc() + dtb.desc() + alog.desc() + dt2.desc() + cs.desc(), "cumsum")
+    times["ssd_chunk_state S=2048"] = cu.time_ms(
+        cu.function(m, "ssd_chunk_state_0", d), (H, nc, B), (256, 1, 1),
+        x.desc() + Bm.desc() + dt2.desc() + cs.desc() + st.desc(), "chunk_state")
+    times["ssd_state_passing S=2048"] = cu.time_ms(
+        cu.function(m, "ssd_state_passing_0", d), (cdiv(P * N, 256), H, B), (256, 1, 1),
+        st.desc() + cs.desc() + s0.desc() + sin.desc() + s1.desc(), "state_passing")
+    times["ssd_chunk_scan S=2048"] = cu.time_ms(
+        cu.function(m, "ssd_chunk_scan_0", d), (H, nc, B), (256, 1, 1),
+        x.desc() + Cm.desc() + Bm.desc() + dt2.desc() + cs.desc() + sin.desc() + D.desc() + y.desc(), "chunk_scan")
+
+    C = 12288
+    fn = cu.function("conv_12b", "causal_conv1d_0", d)
+    w, bias = rnd(C, 4, scale=0.5), rnd(C, scale=0.1)
+    for b_, s_ in ((1, 2048), (1, 1), (16, 1)):
+        xc, yc = rnd(b_, s_, C), rnd(b_, s_, C)
+        c0, c1 = rnd(b_, C, 3, ty="f32"), rnd(b_, C, 3, ty="f32")
+        times[f"causal_conv1d B={b_} S={s_}"] = cu.time_ms(
+            fn, (cdiv(C, 128), b_, 1), (128, 1, 1),
+            xc.desc() + w.desc() + bias.desc() + c0.desc() + yc.desc() + c1.desc(), "conv")
+
+    fn = cu.function("ssd_update_12b", "ssd_state_update_0", d)
+    for b_ in (1, 16):
+        args = [rnd(b_, H, P), rnd(b_, H), rnd(H, ty="f32"), Buf(cu, np.log(rng.uniform(1, 8, H))),
+                rnd(b_, G, N), rnd(b_, G, N), rnd(H, ty="f32"), rnd(b_, H, P, N, ty="f32"), rnd(b_, H, P)]
+        times[f"ssd_state_update B={b_}"] = cu.time_ms(fn, (H, b_, 1), (256, 1, 1),
+                                                       sum((a.desc() for a in args), []), "update")
+
+    fn = cu.function("attn_12b", "flash_attention_0", d)
+    Hq, Hkv, Dh = 40, 8, 128
+    gt = Hq // Hkv
+    tq = 16 // gt
+    for b_, s_, t_ in ((1, 2048, 2048), (1, 1, 2048), (16, 1, 2048)):
+        q, o = rnd(b_, s_, Hq, Dh), rnd(b_, s_, Hq, Dh)
+        k, v = rnd(b_, t_, Hkv, Dh), rnd(b_, t_, Hkv, Dh)
+        times[f"flash_attention B={b_} S={s_} T={t_}"] = cu.time_ms(
+            fn, (cdiv(s_, tq), Hkv, b_), (128, 1, 1), q.desc() + k.desc() + v.desc() + o.desc(), "attn")
+    for k_, v_ in times.items():
+        print(f"time {k_:40s} {v_ * 1000:10.1f} us", flush=True)
+    return times
+
+
+def run(outdir: Path, repo: Path, dry: bool = False, timing: bool = False,
+        timing_json: str | None = None) -> int:
     sys.path.insert(0, str(repo / "python"))
     from tessera import reference  # noqa: E402
 
@@ -522,7 +639,15 @@ def run(outdir: Path, repo: Path, dry: bool = False) -> int:
             RESULTS.append((repr(exc), float("inf"), 0.0))
             print("FAIL", repr(exc), flush=True)
     bad = [r for r in RESULTS if not r[1] <= r[2]]
-    print(f"{len(RESULTS) - len(bad)}/{len(RESULTS)} checks passed")
+    print(f"{len(RESULTS) - len(bad)}/{len(RESULTS)} checks passed", flush=True)
+    if timing:
+        import json
+        try:
+            result = {"device": cu.device, "kernel_ms": time_12b(cu, outdir, rng)}
+            if timing_json:
+                Path(timing_json).write_text(json.dumps(result, indent=1))
+        except Exception as exc:
+            print("timing failed:", repr(exc), flush=True)
     return 1 if bad else 0
 
 
@@ -535,11 +660,13 @@ def main() -> None:
     r.add_argument("dir", type=Path)
     r.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
     r.add_argument("--dry", action="store_true", help="no GPU: exercise the script only")
+    r.add_argument("--time", metavar="JSON", nargs="?", const="", default=None,
+                   help="then time the kernels at the 12B sizes (optionally writing JSON)")
     a = ap.parse_args()
     if a.cmd == "build":
         build(a.dir)
     else:
-        sys.exit(run(a.dir, a.repo, a.dry))
+        sys.exit(run(a.dir, a.repo, a.dry, a.time is not None, a.time or None))
 
 
 if __name__ == "__main__":
