@@ -127,6 +127,16 @@ void GPUEmitter::ifThen(Value cond, const std::function<void()> &then) {
   then();
 }
 
+void GPUEmitter::ifThenElse(Value cond, const std::function<void()> &then,
+                            const std::function<void()> &otherwise) {
+  auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  then();
+  b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+  otherwise();
+}
+
 SmallVector<Value>
 GPUEmitter::ifThenElse(Value cond, TypeRange types,
                        const std::function<SmallVector<Value>()> &then,

@@ -161,6 +161,9 @@ public:
                                         ValueRange init, const IterBody &body);
   /// Emits `then` only when `cond` holds.
   void ifThen(Value cond, const std::function<void()> &then);
+  /// Emits `then` when `cond` holds, else `otherwise`.
+  void ifThenElse(Value cond, const std::function<void()> &then,
+                  const std::function<void()> &otherwise);
   /// cond ? then() : otherwise(), both returning values of `types`.
   SmallVector<Value> ifThenElse(Value cond, TypeRange types,
                                 const std::function<SmallVector<Value>()> &then,
