@@ -22,6 +22,7 @@ and the one-line ``tessera-opt`` command that reproduces the failure.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
