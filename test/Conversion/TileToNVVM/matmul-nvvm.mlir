@@ -6,7 +6,8 @@
 // aligned ptr, offset, sizes, strides), the host function normalised
 // (collapse_shape -> extract_strided_metadata + reinterpret_cast) around
 // gpu.launch_func. bf16 weights: nvvm.mma.sync m16n8k16 bf16 x bf16 -> f32
-// (16 per K tile: 2 k-steps x 2x4 tiles per warp), SiLU through ex2.approx;
+// (32 per K tile: 2 k-steps x 2x4 tiles per warp x hi/lo parts of the f32
+// activations), SiLU through ex2.approx;
 // f32 weights: f32 FMAs, no mma. Nothing becomes a libdevice call (the
 // binary step links none).
 
@@ -19,7 +20,7 @@
 // CHECK-NOT:     llvm.func @__nv_
 // CHECK-LABEL:   llvm.func @matmul_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr,
 // CHECK-SAME:      attributes {gpu.kernel, gpu.known_block_size = array<i32: 128, 1, 1>, nvvm.kernel, nvvm.maxntid = array<i32: 128, 1, 1>}
-// CHECK-COUNT-16:  nvvm.mma.sync A[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]  B[%{{.*}}, %{{.*}}]  C[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-COUNT-32:  nvvm.mma.sync A[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]  B[%{{.*}}, %{{.*}}]  C[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK-NOT:       llvm.call @
 // CHECK-LABEL:   llvm.func @matmul_1(

@@ -16,7 +16,7 @@
 // CHECK: bar.sync 0
 // CHECK: rsqrt.approx.ftz.f32
 // CHECK-LABEL: .visible .entry matmul_0(
-// CHECK-COUNT-16: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// CHECK-COUNT-32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK-NOT: call
 
 // BIN: gpu.binary @tessera_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, {{.*}}bin = "\7FELF
