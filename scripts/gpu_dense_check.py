@@ -12,9 +12,10 @@ evaluation, parameter packing, launches) and compares with float64 numpy:
   tiles (K odd), for several M, with SiLU / relu² epilogues;
 * ``mm_perf``: a 5120x5120 bf16 projection, timed (TFLOP/s; no target).
 
-The bf16 tensor-core kernels round the f32 activations to bf16 when they
-stage them; the references do the same (``*_bf16in``), so those errors measure
-the kernels alone; errors against the unrounded f32 math are reported too.
+The bf16 tensor-core kernels take f32 activations as hi + lo bf16 parts, so
+their reference is f32 math on the bf16 weights (``rel_err_bf16w``); the
+distance to the same math with activations rounded to bf16
+(``info_vs_bf16_activations``, not checked) shows what the split buys.
 Exit code 1 when a check is over its tolerance.
 """
 
@@ -30,9 +31,7 @@ import numpy as np
 from tessera.cuda.driver import Device, run_launches
 from tessera.cuda.plan import Plan, evaluate
 
-# bf16in: the prefill chain can round a normalised value to the other bf16
-# neighbour than float64 numpy does (one bf16 ulp on a few inputs).
-TOL = {"f32": 1e-5, "bf16in": 2e-3, "vs_f32": 2e-2}
+TOL = {"f32": 1e-5, "bf16w": 1e-4}
 
 
 def to_bf16_bits(x: np.ndarray) -> np.ndarray:
@@ -121,8 +120,8 @@ def check_prefill(r: Runner, rng, batch: int, seq: int) -> dict:
         o = 2.0 * (u2 @ w2.T.astype(np.float64)) + h
         return o.reshape(batch, seq, 64)
 
-    return {"check": f"prefill B={batch} S={seq}", "rel_err_bf16in": rel(got, reference(True)),
-            "rel_err_vs_f32": rel(got, reference(False))}
+    return {"check": f"prefill B={batch} S={seq}", "rel_err_bf16w": rel(got, reference(False)),
+            "info_vs_bf16_activations": rel(got, reference(True))}
 
 
 def check_matmuls(r: Runner, rng, m: int) -> list[dict]:
@@ -136,7 +135,7 @@ def check_matmuls(r: Runner, rng, m: int) -> list[dict]:
     ref_in = silu(round_bf16(a).astype(np.float64) @ wb.T + biasf)
     ref_f32 = silu(a.astype(np.float64) @ wb.T + biasf)
     rows = [{"check": f"mm_bf16 (tensor cores, silu) M={m} N=200 K=77",
-             "rel_err_bf16in": rel(got, ref_in), "rel_err_vs_f32": rel(got, ref_f32),
+             "rel_err_bf16w": rel(got, ref_f32), "info_vs_bf16_activations": rel(got, ref_in),
              "nan": int(np.isnan(got).sum())}]
     got32, _ = r.run("mm_f32", [a, w, np.full((m, 200), np.nan, np.float32)], 2)
     ref = np.maximum(a.astype(np.float64) @ w.T.astype(np.float64), 0.0) ** 2
@@ -150,8 +149,8 @@ def check_perf(r: Runner, rng, m: int) -> dict:
     w = to_bf16_bits((rng.normal(size=(5120, 5120)) / 70).astype(np.float32))
     got, ms = r.run("mm_perf", [a, w, np.zeros((m, 5120), np.float32)], 2, timed=10)
     sample = rng.choice(m, size=min(m, 64), replace=False)
-    ref = round_bf16(a[sample]).astype(np.float64) @ from_bf16_bits(w).T.astype(np.float64)
-    return {"check": f"mm_perf M={m} N=K=5120", "rel_err_bf16in": rel(got[sample], ref), "ms": ms,
+    ref = a[sample].astype(np.float64) @ from_bf16_bits(w).T.astype(np.float64)
+    return {"check": f"mm_perf M={m} N=K=5120", "rel_err_bf16w": rel(got[sample], ref), "ms": ms,
             "tflops": 2.0 * m * 5120 * 5120 / (ms * 1e-3) / 1e12}
 
 
