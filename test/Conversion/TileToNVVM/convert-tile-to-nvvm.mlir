@@ -20,7 +20,8 @@
 // CHECK-SAME:      args(%[[A]] : memref<?x64xf32>, %[[W]] : memref<96x64xbf16>, %[[C]] : memref<?x96xf32>, %[[BIAS]] : memref<96xf32>)
 // CHECK:       gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
 // CHECK:         gpu.func @matmul_0(%{{.*}}: memref<?x64xf32>, %{{.*}}: memref<96x64xbf16>, %{{.*}}: memref<?x96xf32>, %{{.*}}: memref<96xf32>)
-// CHECK-SAME:      workgroup(%[[AT:.*]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<64x20xi32, #gpu.address_space<workgroup>>)
+// f32 activations: bf16 hi (AT) and lo (ALO) tiles, weights (BT).
+// CHECK-SAME:      workgroup(%[[AT:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[BT:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[ALO:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>)
 // CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:           scf.for {{.*}} iter_args(
 // CHECK:             gpu.barrier
@@ -28,17 +29,25 @@
 // CHECK:             scf.if
 // CHECK:               vector.load %{{.*}} {alignment = 8 : i64} : memref<?x64xf32>, vector<2xf32>
 // CHECK:               arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK:               arith.subf %{{.*}} : vector<2xf32>
 // CHECK:               vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
 // CHECK:               memref.store {{.*}}, %[[AT]]
+// CHECK:               memref.store {{.*}}, %[[ALO]]
 // Edge tiles: guarded scalar loads, zero outside.
 // CHECK:             } else {
 // CHECK:               arith.truncf {{.*}} : f32 to bf16
 // CHECK:               memref.store {{.*}}, %[[AT]]
+// CHECK:               arith.subf {{.*}} : f32
+// CHECK:               memref.store {{.*}}, %[[ALO]]
 // CHECK:             vector.load %{{.*}} {alignment = 4 : i64} : memref<96x64xbf16>, vector<2xbf16>
 // CHECK:             memref.store {{.*}}, %[[BT]]
 // CHECK:             gpu.barrier
 // CHECK:             memref.load %[[AT]]
-// CHECK:             nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:             memref.load %[[ALO]]
+// hi * w, then lo * w into the same accumulators.
+// CHECK:             %[[HI:.*]] = nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:             llvm.extractvalue %[[HI]][3]
+// CHECK-NEXT:        nvvm.mma.sync
 // CHECK:           scf.if
 // CHECK:             memref.load %{{.*}}[%{{.*}}] : memref<96xf32>
 // CHECK:             llvm.intr.maxnum
