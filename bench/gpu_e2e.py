@@ -183,6 +183,8 @@ def main() -> None:
 
     accuracy = check_accuracy(model, hf, ids, args.decode_steps, hf_device)
     print(json.dumps({"accuracy": accuracy}), flush=True)
+    if hf_device == "cuda":  # torch's cache would keep the float32 copy's memory from us
+        torch.cuda.empty_cache()
     rel = accuracy["prefill"]
 
     def hf_prefill(_):
@@ -245,6 +247,8 @@ def main() -> None:
                     pos += 1
             sync()
 
+        if hf_device == "cuda":
+            torch.cuda.empty_cache()
         ours_ms = median_ms(tessera_decode, args.repeats, setup=tessera_setup) / args.decode_steps
         hf_ms = median_ms(hf_decode, args.repeats, setup=fresh_cache) / args.decode_steps
         result["decode_ms_per_token"][f"batch_{batch}"] = {"tessera": ours_ms, "hf_torch": hf_ms}
