@@ -164,21 +164,27 @@ def main() -> None:
     rng = np.random.default_rng(1)
     ids = rng.integers(0, config.vocab_size, (1, args.prefill)).astype(np.int64)
     tids = torch.as_tensor(ids, device=hf_device)
+    # K/V caches are allocated once at this capacity (max_position_embeddings,
+    # 131072 for the 12B, would take ~100 GB of fp32 caches at batch 16).
+    capacity = max(args.prefill, args.decode_prompt) + args.decode_steps + 1
     t = time.perf_counter()
     if args.weights == "hf-random":
         hf = random_hf_on_device(config, plan.weight_dtype, hf_device)
-        model = load_bundle(plan).load_weights(tessera_weights_of(hf, config), source="HF random init")
+        model = load_bundle(plan, max_seq_len=capacity).load_weights(tessera_weights_of(hf, config),
+                                                                     source="HF random init")
     else:
         work = Path(tempfile.mkdtemp(prefix="tessera-gpu-bench-"))
         ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=plan.weight_dtype, seed=0)
         art = convert_checkpoint(ckpt, work / "art", progress=False)
-        model = load_bundle(plan).load(art)
+        model = load_bundle(plan, max_seq_len=capacity).load(art)
         hf = load_hf(ckpt, plan.weight_dtype, hf_device)
     load_s = time.perf_counter() - t
     print(f"weights on the device after {load_s:.1f} s", flush=True)
 
     accuracy = check_accuracy(model, hf, ids, args.decode_steps, hf_device)
     print(json.dumps({"accuracy": accuracy}), flush=True)
+    if hf_device == "cuda":  # torch's cache would keep the float32 copy's memory from us
+        torch.cuda.empty_cache()
     rel = accuracy["prefill"]
 
     def hf_prefill(_):
@@ -241,6 +247,8 @@ def main() -> None:
                     pos += 1
             sync()
 
+        if hf_device == "cuda":
+            torch.cuda.empty_cache()
         ours_ms = median_ms(tessera_decode, args.repeats, setup=tessera_setup) / args.decode_steps
         hf_ms = median_ms(hf_decode, args.repeats, setup=fresh_cache) / args.decode_steps
         result["decode_ms_per_token"][f"batch_{batch}"] = {"tessera": ours_ms, "hf_torch": hf_ms}

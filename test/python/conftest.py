@@ -99,5 +99,9 @@ PARITY_CONFIGS = {
         {k: v for k, v in _TINY.to_hf_dict().items() if k not in MAMBA_FIELDS},
         vocab_size=80, hidden_size=32, hybrid_override_pattern="*-*-", num_hidden_layers=4,
         num_attention_heads=4, num_key_value_heads=2, head_dim=8, intermediate_size=64)), 2, 13),
+    # no attention layer at all (Mamba + MLP), 1 group, chunk 8; batch 3 x 29
+    "mamba-mlp-only": (_TINY.replace(
+        vocab_size=72, hybrid_override_pattern="M-MM-", mamba_num_heads=4, mamba_head_dim=16,
+        n_groups=1, chunk_size=8), 3, 29),
 }
 FAMILY_PARITY = ("nano9b-kind", "h4b-kind", "attention-mlp-only")

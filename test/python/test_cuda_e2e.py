@@ -84,6 +84,9 @@ def _check(bundle, work):
 
     batch, seq = _shape_for(load_config(Plan.load(bundle).config))
     r = check.hf_parity(bundle, work, batch=batch, seq=seq, steps=DECODE_STEPS)
+    # The measured errors, for the run's log (pytest -s shows them).
+    print(f"\nparity {Path(bundle).name} {batch}x{seq}: " + " ".join(
+        f"{k} {r[k]:.2e}" for k in ("prefill", "decode", "chunked", "tol") if k in r))
     assert r["ok"], {k: r[k] for k in ("prefill", "decode", "chunked", "tol") if k in r}
 
 

@@ -87,6 +87,7 @@ def test_arena_places_each_allocation_on_its_alignment():
         {"op": "alloc", "result": "%b", "dtype": "i64", "shape": [3], "alignment": 512},
         {"op": "alloc", "result": "%c", "dtype": "bf16", "shape": [0]},
         {"op": "alloc", "result": "%d", "dtype": "bf16", "shape": [2, 3]},
+        *[{"op": "dim", "result": f"%n{x}", "source": f"%{x}", "index": 0} for x in "abcd"],  # all live
         {"op": "dealloc", "source": "%a"}, {"op": "return"}]}}
     launches = evaluate(Plan.from_json(raw), "f", [])
     assert launches.allocations == [(0, 40), (512, 24), (768, 0), (768, 12)]
@@ -272,21 +273,44 @@ def test_arena_reuses_the_bytes_of_freed_intermediates():
     allocated after a dealloc takes the freed bytes (first fit, aligned),
     neighbouring free blocks merge, and a double free is an error."""
     raw = raw_plan()
+    uses = iter(range(100))
+    use = lambda x: {"op": "dim", "result": f"%n{next(uses)}", "source": f"%{x}", "index": 0}  # noqa: E731
     raw["functions"] = {"f": {"abi": {}, "args": [], "body": [
         {"op": "alloc", "result": "%a", "dtype": "f32", "shape": [256]},   # 1024 B at 0
         {"op": "alloc", "result": "%b", "dtype": "f32", "shape": [64]},    # 256 B at 1024
         {"op": "alloc", "result": "%c", "dtype": "f32", "shape": [64]},    # 256 B at 1280
+        use("a"), use("b"), use("c"),
         {"op": "dealloc", "source": "%a"},
         {"op": "alloc", "result": "%d", "dtype": "f32", "shape": [128]},   # 512 B at 0 (reused)
+        use("d"), use("b"),
         {"op": "dealloc", "source": "%b"}, {"op": "dealloc", "source": "%d"},
         {"op": "alloc", "result": "%e", "dtype": "f32", "shape": [320]},   # 1280 B at 0: 0..1280 merged
+        use("c"), use("e"),
         {"op": "dealloc", "source": "%c"}, {"op": "dealloc", "source": "%e"}, {"op": "return"}]}}
     launches = evaluate(Plan.from_json(raw), "f", [])
     assert launches.allocations == [(0, 1024), (1024, 256), (1280, 256), (0, 512), (0, 1280)]
     assert launches.arena_bytes == 1536
-    raw["functions"]["f"]["body"].insert(4, {"op": "dealloc", "source": "%a"})
-    with pytest.raises(BundleError, match=r"instruction 4 \(dealloc\): %a is freed twice"):
+    raw["functions"]["f"]["body"].insert(7, {"op": "dealloc", "source": "%a"})
+    with pytest.raises(BundleError, match=r"instruction 7 \(dealloc\): %a is freed twice"):
         evaluate(Plan.from_json(raw), "f", [])
+
+
+def test_intermediates_are_given_back_after_their_last_use():
+    """convert-graph-to-tile frees intermediates only before the return; the
+    arena still holds just what is live: an allocation whose views are read
+    for the last time gives its bytes to the next one, before its dealloc."""
+    raw = raw_plan()
+    raw["functions"] = {"f": {"abi": {}, "args": [], "body": [
+        {"op": "alloc", "result": "%a", "dtype": "f32", "shape": [256]},   # 1024 B at 0
+        {"op": "extract_strided_metadata", "source": "%a", "base": "%ab", "offset": "%ao",
+         "sizes": ["%as"], "strides": ["%at"]},
+        {"op": "reinterpret_cast", "result": "%av", "source": "%ab", "offset": 0, "sizes": [16], "strides": [1]},
+        {"op": "dim", "result": "%n", "source": "%av", "index": 0},        # last read of %a (through a view)
+        {"op": "alloc", "result": "%b", "dtype": "f32", "shape": [256]},   # takes %a's bytes
+        {"op": "dim", "result": "%m", "source": "%b", "index": 0},
+        {"op": "dealloc", "source": "%a"}, {"op": "dealloc", "source": "%b"}, {"op": "return"}]}}
+    launches = evaluate(Plan.from_json(raw), "f", [])
+    assert launches.allocations == [(0, 1024), (0, 1024)] and launches.arena_bytes == 1024
 
 
 def test_strided_copy_becomes_contiguous_runs():

@@ -269,7 +269,13 @@ Grid matmulGrid(GPUEmitter &e, ValueRange ops, int64_t bm, int64_t bn) {
 //
 // C tile 64x64 per block of 128 threads (4 warps, 2x2, each 32x32 =
 // 2x4 mma.sync.m16n8k16 tiles), K in steps of 32. A (f32 activations) and B
-// (bf16 weights) are staged as bf16 in shared memory, two k-consecutive
+// (bf16 weights) are staged as bf16 in shared memory. f32 activations are
+// split in two bf16 tiles, hi = bf16(a) and lo = bf16(a - hi), and each
+// fragment is multiplied twice (hi*w + lo*w): the product then carries ~16
+// bits of the activation instead of 8, so bf16 weights give f32-accurate
+// matmuls (rounding activations to bf16 alone was measured on the H200 at up
+// to 6e-2 relative error on tiny models' logits) for twice the tensor-core
+// work. bf16 activations are staged once. Two k-consecutive
 // values packed per 32-bit word (the register format of mma.sync's bf16
 // fragments), rows padded by 4 words so the fragment loads of a warp hit 32
 // distinct banks. f32 accumulators stay in registers; bias, accumulation and
@@ -295,6 +301,19 @@ Value packBF16(GPUEmitter &e, Value lo, Value hi) {
   return arith::OrIOp::create(b, loc, bits(lo), hiBits);
 }
 
+/// f32 `v` minus its bf16 rounding: the part a bf16 `hi` tile loses.
+Value bf16Residual(GPUEmitter &e, Value v) {
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
+  Type f32 = v.getType();
+  Type bf16 = b.getBF16Type();
+  if (auto vt = dyn_cast<VectorType>(f32))
+    bf16 = VectorType::get(vt.getShape(), b.getBF16Type());
+  Value truncated = arith::TruncFOp::create(b, loc, bf16, v);
+  Value rounded = arith::ExtFOp::create(b, loc, f32, truncated);
+  return arith::SubFOp::create(b, loc, v, rounded);
+}
+
 /// Whether x[r, 2p] and x[r, 2p + 1] of a [rows, K] operand (f32 or bf16)
 /// form one aligned 8- or 4-byte word: unit inner stride, even static row
 /// stride and offset (buffers themselves are at least 64-byte aligned).
@@ -311,61 +330,41 @@ bool pairsAligned(Type type) {
          offset % 2 == 0;
 }
 
-/// x[r, k], x[r, k + 1] (k even, pairsAligned) as packed bf16 words: one
-/// vector load (ld.global.v2.b32 / .b32), rounded by cvt.rn.bf16x2.f32 for
-/// f32; with `split`, a second word holds the rounding remainders (see
-/// packPair).
-SmallVector<Value, 2> loadPackedPair(GPUEmitter &e, Value x, Value r, Value k,
-                                     bool split) {
+/// x[r, k], x[r, k + 1] (k even, pairsAligned) as packed bf16 in one i32:
+/// one vector load (ld.global.v2.b32 / .b32), rounded by one
+/// cvt.rn.bf16x2.f32 for f32.
+/// With `residual`, also the packed bf16 of what rounding lost (f32 only).
+Value loadPackedPair(GPUEmitter &e, Value x, Value r, Value k,
+                     Value *residual = nullptr) {
   OpBuilder &b = e.builder();
   Location loc = e.location();
   Type elem = cast<MemRefType>(x.getType()).getElementType();
   unsigned bytes = elem.isF32() ? 8 : 4;
-  auto bf16x2 = VectorType::get({2}, b.getBF16Type());
-  auto f32x2 = VectorType::get({2}, b.getF32Type());
-  auto word = [&](Value v) -> Value {
-    Value w = vector::BitCastOp::create(
-        b, loc, VectorType::get({1}, b.getI32Type()), v);
-    return vector::ExtractOp::create(b, loc, w, ArrayRef<int64_t>{0});
-  };
   Value v = vector::LoadOp::create(b, loc, VectorType::get({2}, elem), x,
                                    ValueRange{r, k}, /*nontemporal=*/false,
                                    llvm::MaybeAlign(bytes));
-  if (!elem.isF32())
-    return {word(v)};
-  Value hi = arith::TruncFOp::create(b, loc, bf16x2, v);
-  if (!split)
-    return {word(hi)};
-  Value rest =
-      e.sub(v, arith::ExtFOp::create(b, loc, f32x2, hi).getResult());
-  return {word(hi), word(arith::TruncFOp::create(b, loc, bf16x2, rest))};
-}
-
-/// Two f32 values as packed bf16 words: {pack(round(v0), round(v1))}, and
-/// with `split` also the remainders {pack(round(v0 - round(v0)), ...)}: the
-/// f32 value is then hi + lo to ~16 significant bits, and two mma.sync
-/// (hi and lo against the same bf16 weights) keep activations near f32.
-SmallVector<Value, 2> packPair(GPUEmitter &e, Value v0, Value v1, bool split) {
-  Value hi = packBF16(e, v0, v1);
-  if (!split)
-    return {hi};
-  OpBuilder &b = e.builder();
-  auto rest = [&](Value v) -> Value {
-    Value h = arith::TruncFOp::create(b, e.location(), b.getBF16Type(), v);
-    return e.sub(v, e.toF32(h));
+  auto pack = [&](Value pair) -> Value {
+    if (elem.isF32())
+      pair = arith::TruncFOp::create(
+          b, loc, VectorType::get({2}, b.getBF16Type()), pair);
+    Value word = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, b.getI32Type()), pair);
+    return vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
   };
-  return {hi, packBF16(e, rest(v0), rest(v1))};
+  if (residual)
+    *residual = pack(bf16Residual(e, v));
+  return pack(v);
 }
 
-/// tiles[j][r][p] = word j of packPair(x[row0 + r, k0 + 2p],
-/// x[row0 + r, k0 + 2p + 1]) for the 64 rows of the tile, zero outside
-/// [rows, depth); two tiles (hi, lo) when splitting. Interior tiles (the
-/// common case; the test is uniform over the block) load without guards, a
-/// pair at a time when `x` is given (pairsAligned).
-void stage(GPUEmitter &e, ValueRange tiles, Value row0, Value k0, Value rows,
+/// tile[r][p] = pack(x[row0 + r, k0 + 2p], x[row0 + r, k0 + 2p + 1]) for the
+/// 64 rows of the tile, zero outside [rows, depth). Interior tiles (the
+/// common case; the test is uniform over the block) load without guards,
+/// a pair at a time when `x` is given (pairsAligned).
+/// With `residualTile`, the f32 operand's rounding residuals go there (the
+/// hi/lo split above).
+void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
            Value depth, const std::function<Value(Value, Value)> &load,
-           Value x) {
-  bool split = tiles.size() == 2;
+           Value x, Value residualTile = Value()) {
   auto emit = [&](bool guarded) {
     Value tid = e.threadId();
     for (int64_t i = 0; i < kBM * kPairs / kThreads; ++i) {
@@ -374,19 +373,24 @@ void stage(GPUEmitter &e, ValueRange tiles, Value row0, Value k0, Value rows,
       Value pair = e.irem(p, e.c(kPairs));
       Value gr = e.iadd(row0, r);
       Value gk = e.iadd(k0, e.imul(pair, e.c(2)));
-      SmallVector<Value, 2> words;
       if (!guarded && x) {
-        words = loadPackedPair(e, x, gr, gk, split);
-      } else {
-        Value gk1 = e.iadd(gk, e.c(1));
-        Value v0 = guarded ? loadOrZero(e, gr, gk, rows, depth, load)
-                           : load(gr, gk);
-        Value v1 = guarded ? loadOrZero(e, gr, gk1, rows, depth, load)
-                           : load(gr, gk1);
-        words = packPair(e, v0, v1, split);
+        Value residual;
+        e.storeRaw(loadPackedPair(e, x, gr, gk,
+                                  residualTile ? &residual : nullptr),
+                   tile, {r, pair});
+        if (residualTile)
+          e.storeRaw(residual, residualTile, {r, pair});
+        continue;
       }
-      for (auto [tile, w] : llvm::zip_equal(tiles, words))
-        e.storeRaw(w, tile, {r, pair});
+      Value gk1 = e.iadd(gk, e.c(1));
+      Value lo = guarded ? loadOrZero(e, gr, gk, rows, depth, load)
+                         : load(gr, gk);
+      Value hi = guarded ? loadOrZero(e, gr, gk1, rows, depth, load)
+                         : load(gr, gk1);
+      e.storeRaw(packBF16(e, lo, hi), tile, {r, pair});
+      if (residualTile)
+        e.storeRaw(packBF16(e, bf16Residual(e, lo), bf16Residual(e, hi)),
+                   residualTile, {r, pair});
     }
   };
   Value interior =
@@ -420,9 +424,9 @@ SmallVector<Value> mmaSync(GPUEmitter &e, ArrayRef<Value> a, ArrayRef<Value> b,
 void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
           ValueRange shared) {
   Value a = args[0], b = args[1], c = args[2];
-  // shared: the B tile, then the A tile(s): hi (and lo when splitting).
-  Value bTile = shared[0];
-  ValueRange aTiles = shared.drop_front();
+  Value aTile = shared[0], bTile = shared[1];
+  // f32 activations: a second tile with the bf16 residuals (hi/lo split).
+  Value aLoTile = shared.size() > 2 ? shared[2] : Value();
   Value m = e.dim(c, 0), n = e.dim(c, 1), k = e.dim(a, 1);
   Value m0 = e.imul(e.blockId(gpu::Dimension::y), e.c(kBM));
   Value n0 = e.imul(e.blockId(), e.c(kBN));
@@ -443,8 +447,8 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
       [&](Value k0, ValueRange accIn) -> SmallVector<Value> {
         // Nobody may still read the previous k-tile while it is replaced.
         e.barrier();
-        stage(e, aTiles, m0, k0, m, k, loadA,
-              pairsAligned(a.getType()) ? a : Value());
+        stage(e, aTile, m0, k0, m, k, loadA,
+              pairsAligned(a.getType()) ? a : Value(), aLoTile);
         stage(e, bTile, n0, k0, n, k, loadW,
               spec.transposeB && pairsAligned(b.getType()) ? b : Value());
         e.barrier();
@@ -452,17 +456,17 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
         for (int64_t ks = 0; ks < kBK / 16; ++ks) {
           Value lo = e.iadd(quad, e.c(ks * 8)); // word of k = 16ks + 2q
           Value hi = e.iadd(lo, e.c(4));        // word of k = 16ks + 2q + 8
-          // aFrag[mt][j]: fragment of m-tile mt from A tile j (hi, lo).
-          SmallVector<SmallVector<SmallVector<Value>>> aFrag;
-          SmallVector<SmallVector<Value>> bFrag;
+          SmallVector<SmallVector<Value>> aFrag, aLoFrag, bFrag;
           for (int64_t mt = 0; mt < kMTiles; ++mt) {
             Value r = e.iadd(warpRow, e.iadd(group, e.c(mt * 16)));
             Value r8 = e.iadd(r, e.c(8));
-            aFrag.emplace_back();
-            for (Value aTile : aTiles)
-              aFrag.back().push_back(
-                  {e.loadRaw(aTile, {r, lo}), e.loadRaw(aTile, {r8, lo}),
-                   e.loadRaw(aTile, {r, hi}), e.loadRaw(aTile, {r8, hi})});
+            auto fragment = [&](Value tile) -> SmallVector<Value> {
+              return {e.loadRaw(tile, {r, lo}), e.loadRaw(tile, {r8, lo}),
+                      e.loadRaw(tile, {r, hi}), e.loadRaw(tile, {r8, hi})};
+            };
+            aFrag.push_back(fragment(aTile));
+            if (aLoTile)
+              aLoFrag.push_back(fragment(aLoTile));
           }
           for (int64_t nt = 0; nt < kNTiles; ++nt) {
             Value col = e.iadd(warpCol, e.iadd(group, e.c(nt * 8)));
@@ -472,13 +476,12 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
           for (int64_t mt = 0; mt < kMTiles; ++mt)
             for (int64_t nt = 0; nt < kNTiles; ++nt) {
               int64_t base = (mt * kNTiles + nt) * 4;
-              // The lo part first: it is the smaller addend.
-              for (const SmallVector<Value> &frag : llvm::reverse(aFrag[mt])) {
-                SmallVector<Value> d =
-                    mmaSync(e, frag, bFrag[nt],
-                            ArrayRef<Value>(accOut).slice(base, 4));
-                std::copy(d.begin(), d.end(), accOut.begin() + base);
-              }
+              SmallVector<Value> d =
+                  mmaSync(e, aFrag[mt], bFrag[nt],
+                          ArrayRef<Value>(accOut).slice(base, 4));
+              if (aLoTile)
+                d = mmaSync(e, aLoFrag[mt], bFrag[nt], d);
+              std::copy(d.begin(), d.end(), accOut.begin() + base);
             }
         }
         return accOut;
@@ -499,16 +502,19 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
 }
 } // namespace mma
 
-/// `splitA`: f32 activations go through the tensor cores as hi + lo bf16
-/// parts (two mma.sync per tile), so that bf16 mode loses precision only in
-/// the weights, as the reference does.
-KernelRecipe matmulMmaRecipe(MLIRContext *ctx, MatmulSpec spec, bool splitA) {
+/// `splitActivations`: A is f32, staged as bf16 hi and lo tiles (a third
+/// workgroup buffer) and multiplied twice.
+KernelRecipe matmulMmaRecipe(MLIRContext *ctx, MatmulSpec spec,
+                             bool splitActivations) {
   Type i32 = IntegerType::get(ctx, 32);
-  SmallVector<MemRefType> tiles(
-      splitA ? 3 : 2,
-      GPUEmitter::workgroupType(ctx, {mma::kBM, mma::kStride}, i32));
+  SmallVector<MemRefType> shared{
+      GPUEmitter::workgroupType(ctx, {mma::kBM, mma::kStride}, i32),
+      GPUEmitter::workgroupType(ctx, {mma::kBN, mma::kStride}, i32)};
+  if (splitActivations)
+    shared.push_back(
+        GPUEmitter::workgroupType(ctx, {mma::kBM, mma::kStride}, i32));
   return makeRecipe(
-      mma::kThreads, tiles,
+      mma::kThreads, std::move(shared),
       [](GPUEmitter &e, ValueRange ops) {
         return matmulGrid(e, ops, mma::kBM, mma::kBN);
       },
@@ -554,6 +560,8 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
           ValueRange shared) {
   Value a = args[0], b = args[1], c = args[2];
   Value aTile = shared[0], bTile = shared[1];
+  // f32 activations: a second tile with the bf16 residuals (hi/lo split).
+  Value aLoTile = shared.size() > 2 ? shared[2] : Value();
   Value m = e.dim(c, 0), n = e.dim(c, 1), k = e.dim(a, 1);
   Value m0 = e.imul(e.blockId(gpu::Dimension::y), e.c(kBM));
   Value n0 = e.imul(e.blockId(), e.c(kBN));
@@ -620,10 +628,10 @@ FailureOr<KernelRecipe> matmulRecipe(tile::MatmulOp op, const ChipInfo &chip) {
   Type wType = cast<MemRefType>(op.getB().getType()).getElementType();
   // Tensor cores for bf16 weights (mma.sync needs sm_80+); f32 weights keep
   // f32 products so that fp32 mode matches the reference to 1e-3.
-  if (wType.isBF16() && chip.smVersion() >= 80) {
-    bool splitA = !cast<MemRefType>(op.getA().getType()).getElementType().isBF16();
-    return matmulMmaRecipe(op.getContext(), spec, splitA);
-  }
+  if (wType.isBF16() && chip.smVersion() >= 80)
+    return matmulMmaRecipe(
+        op.getContext(), spec,
+        cast<MemRefType>(op.getA().getType()).getElementType().isF32());
   return matmulSimtRecipe(op.getContext(), spec);
 }
 

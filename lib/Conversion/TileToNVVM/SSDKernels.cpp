@@ -271,7 +271,8 @@ struct ScanTiles {
 };
 
 int64_t scanSharedBytes(ScanTiles t, int64_t P, int64_t N) {
-  return 4 * (t.ti * N + t.tj * N + t.tj * P + t.ti * t.tj + t.ti + 2 * t.tj);
+  return 4 * (t.ti * N + t.tj * (N + 1) + t.tj * P + t.ti * t.tj + t.ti +
+              2 * t.tj);
 }
 
 ScanTiles chooseScanTiles(int64_t P, int64_t N) {
@@ -290,7 +291,10 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
   const int64_t R = (ti * P + T - 1) / T; // outputs per thread per row tile
   KernelRecipe r;
   r.block = {T, 1, 1};
-  r.workgroup = {sharedF32(ctx, ti * N), sharedF32(ctx, tj * N),
+  // B rows padded to N + 1: the C.B products read B[jj, n] with jj along
+  // the warp, which would otherwise hit one shared-memory bank 32 times.
+  const int64_t ldB = N + 1;
+  r.workgroup = {sharedF32(ctx, ti * N), sharedF32(ctx, tj * ldB),
                  sharedF32(ctx, tj * P), sharedF32(ctx, ti * tj),
                  sharedF32(ctx, ti),     sharedF32(ctx, tj),
                  sharedF32(ctx, tj)};
@@ -320,8 +324,8 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
       e.barrier(); // the previous row tile is done with cs/cumI
       e.forRange(tid, e.c(ti * N), cT, [&](Value el) {
         Value i = e.iadd(i0, e.idiv(el, cN)), n = e.irem(el, cN);
-        Value v = ifElse(e, 
-            e.ult(i, len),
+        Value v = ifElse(
+            e, e.ult(i, len),
             [&] { return e.load(cMat, {b, e.iadd(s0, i), g, n}); },
             [&] { return e.f(0.0); });
         e.store(v, cs, {el});
@@ -364,17 +368,18 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
           [&](Value j0, ValueRange a) -> SmallVector<Value> {
             e.barrier(); // the previous column tile is consumed
             e.forRange(tid, e.c(tj * N), cT, [&](Value el) {
-              Value j = e.iadd(j0, e.idiv(el, cN)), n = e.irem(el, cN);
-              Value v = ifElse(e, 
-                  e.ult(j, len),
+              Value jj = e.idiv(el, cN), n = e.irem(el, cN);
+              Value j = e.iadd(j0, jj);
+              Value v = ifElse(
+                  e, e.ult(j, len),
                   [&] { return e.load(bMat, {b, e.iadd(s0, j), g, n}); },
                   [&] { return e.f(0.0); });
-              e.store(v, bs, {el});
+              e.store(v, bs, {e.iadd(e.imul(jj, e.c(ldB)), n)});
             });
             e.forRange(tid, e.c(tj * P), cT, [&](Value el) {
               Value j = e.iadd(j0, e.idiv(el, cP)), p = e.irem(el, cP);
-              Value v = ifElse(e, 
-                  e.ult(j, len),
+              Value v = ifElse(
+                  e, e.ult(j, len),
                   [&] { return e.load(x, {b, e.iadd(s0, j), h, p}); },
                   [&] { return e.f(0.0); });
               e.store(v, xs, {el});
@@ -382,8 +387,8 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
             e.forRange(tid, cTj, cT, [&](Value jj) {
               Value j = e.iadd(j0, jj);
               e.store(e.load(cum, {b, h, c, e.imin(j, last)}), cumJ, {jj});
-              Value d = ifElse(e, 
-                  e.ult(j, len),
+              Value d = ifElse(
+                  e, e.ult(j, len),
                   [&] { return e.load(dt, {b, e.iadd(s0, j), h}); },
                   [&] { return e.f(0.0); });
               e.store(d, dtJ, {jj});
@@ -396,7 +401,7 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
                   zero, cN, one, {e.f(0.0)},
                   [&](Value n, ValueRange d) -> SmallVector<Value> {
                     return {e.fma(e.load(cs, {e.iadd(e.imul(ii, cN), n)}),
-                                  e.load(bs, {e.iadd(e.imul(jj, cN), n)}),
+                                  e.load(bs, {e.iadd(e.imul(jj, e.c(ldB)), n)}),
                                   d[0])};
                   })[0];
               Value causal = e.icmp(arith::CmpIPredicate::ule,

@@ -158,7 +158,9 @@ struct ConvertTileToNVVMPass
         OpBuilder body = OpBuilder::atBlockEnd(&entry);
         auto ret = gpu::ReturnOp::create(body, loc);
         body.setInsertionPoint(ret);
-        if (failed(recipe->body(body, loc, kernel.getArguments(),
+        if (failed(recipe->body(body, loc,
+                                kernel.getArguments().take_front(
+                                    op->getNumOperands()),
                                 kernel.getWorkgroupAttributions())))
           return signalPassFailure();
         byKey[key] = kernel;

@@ -62,6 +62,12 @@ json::Value attrToJSON(Attribute a) {
       out.push_back(attrToJSON(e));
     return out;
   }
+  if (auto ints = dyn_cast<DenseI64ArrayAttr>(a)) {
+    json::Array out;
+    for (int64_t v : ints.asArrayRef())
+      out.push_back(v);
+    return out;
+  }
   if (auto dict = dyn_cast<DictionaryAttr>(a)) {
     json::Object out;
     for (NamedAttribute n : dict)

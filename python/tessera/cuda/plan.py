@@ -590,6 +590,37 @@ def _scalar_slot(value, kind: str) -> int:
     return _u(value)
 
 
+def _lifetimes(fn) -> tuple[dict, dict]:
+    """(root, frees): the allocation each value views (alloc results, and the
+    views made from them through extract_strided_metadata and
+    reinterpret_cast), and for each instruction index the allocations read
+    there for the last time. convert-graph-to-tile frees every intermediate
+    just before the return; freeing each at its last use instead keeps the
+    arena at the peak of what is live (one layer's intermediates, not the
+    whole model's)."""
+    root: dict[str, str] = {}
+    last: dict[str, int] = {}
+    for index, ins in enumerate(fn.body):
+        op = ins["op"]
+        fields, lists, _ = _OPS[op]
+        if op != "dealloc":
+            reads = [ins.get(f) for f in fields] + [v for f in lists for v in ins.get(f, ())]
+            for name in reads:
+                if isinstance(name, str) and name in root:
+                    last[root[name]] = index
+        if op == "alloc":
+            root[ins["result"]] = ins["result"]
+            last.setdefault(ins["result"], index)
+        elif op == "extract_strided_metadata" and ins["source"] in root:
+            root[ins["base"]] = root[ins["source"]]
+        elif op == "reinterpret_cast" and ins["source"] in root:
+            root[ins["result"]] = root[ins["source"]]
+    frees: dict[int, list] = {}
+    for name, index in last.items():
+        frees.setdefault(index, []).append(name)
+    return root, frees
+
+
 def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
     """Evaluates ``function``'s body. ``arg_values``: for each argument, the
     concrete shape (tuple) of a memref or the int value of a scalar."""
@@ -614,8 +645,15 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
             env[spec.name] = int(value)
 
     shapes = [list(v) if isinstance(v, (tuple, list)) else v for v in arg_values]
+    root, frees = _lifetimes(fn)
+    released: set = set()  # allocations given back after their last use
     for index, ins in enumerate(fn.body):
         op = ins["op"]
+        # Safe to reuse: the steps run in order on one stream.
+        for name in frees.get(index - 1, ()):
+            if name in env and name not in released:
+                out._arena.release(env[name].base)
+                released.add(name)
 
         def fail(msg: str) -> BundleError:
             return BundleError(f"plan.json: function {function!r}, instruction {index} ({op}): {msg} "
@@ -701,8 +739,14 @@ def evaluate(plan: Plan, function: str, arg_values: Sequence) -> LaunchList:
                 v = env[ins["source"]]
                 if v.ref != len(fn.args):
                     raise fail(f"{ins['source']} is a function argument, not an allocation of this function")
-                if not out._arena.release(v.base):
+                name = root.get(ins["source"])
+                if name in released:
+                    released.discard(name)  # given back at its last use already
+                    released.add(("dealloc", name))
+                elif ("dealloc", name) in released or not out._arena.release(v.base):
                     raise fail(f"{ins['source']} is freed twice")
+                else:
+                    released.add(("dealloc", name))
             elif op == "return":
                 break
         except ZeroDivisionError:

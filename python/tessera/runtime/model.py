@@ -260,13 +260,50 @@ def _resolve(config_or_artifacts) -> tuple[NemotronHConfig, str | None, Artifact
     return load_config(path), None, None
 
 
+def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len):
+    import json
+    import tempfile
+
+    from tessera import compiler
+    from tessera.cuda import load_bundle
+    from tessera.graph_builder import FUNCTIONS, build_graph
+
+    config, art_dtype, art = _resolve(config_or_artifacts)
+    wdtype = weight_dtype or art_dtype or "bf16"
+    if wdtype not in ("bf16", "fp32"):
+        raise CompileError(f"weight dtype {wdtype!r}: the CUDA target takes bf16 or fp32")
+    module = build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS)
+    result = compiler.lower_cuda(module, "graph", "bundle")
+    files = compiler.cuda_bundle_files(result.module, config, wdtype)
+    root = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="tessera-cuda-"))
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(config.to_hf_dict(json_safe=True), sort_keys=True).encode()
+                            + wdtype.encode()).hexdigest()[:16]
+    bundle = root / f"cuda-{digest}"
+    compiler.write_directory_atomically(bundle, files)
+    model = load_bundle(bundle, max_seq_len=max_seq_len)
+    if art is not None:
+        model.load(art)
+    return model
+
+
 def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | None = None,
             cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
             max_seq_len: int | None = None) -> CompiledModel:
     """Compiles a model (config object, config file, built-in config name or
     artifact directory) for ``target``. An artifact also fixes the weight dtype
     and is bound right away. ``max_seq_len`` (default
-    ``max_position_embeddings``) is the K/V capacity of the states it makes."""
+    ``max_position_embeddings``) is the K/V capacity of the states it makes.
+
+    ``target="cuda"`` compiles a CUDA bundle (kernels.cubin + plan.json) into
+    ``cache_dir`` (or a temporary directory) and returns a
+    :class:`tessera.cuda.CudaModel` on this machine's GPU, with the same
+    prefill/decode/generate interface; a bundle made here can also be carried
+    to a GPU machine without the compiler (``tessera.cuda.load_bundle``)."""
+    if target == "cuda":
+        return _compile_cuda(config_or_artifacts, weight_dtype=weight_dtype, cache_dir=cache_dir,
+                             max_seq_len=max_seq_len)
     from tessera import compiler
     from tessera.graph_builder import FUNCTIONS, build_graph
     from tessera.runtime.cache import CompileCache, cache_key, host_target

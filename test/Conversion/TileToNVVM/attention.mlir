@@ -78,24 +78,47 @@ func.func @attention_mqa(%q: memref<?x?x32x80xf32>, %k: memref<?x?x1x80xf32>,
 // -----
 
 // kv_cache_append: one thread per written (position, d), grid
-// (ceil(S * D / 128), Hkv, B); the f32 update is rounded to the bf16 cache;
-// positions past the capacity are not written.
+// (ceil(S * D / 128), Hkv, B); the cache is [B, capacity, Hkv, D] and the
+// position is read from device memory (a memref<1xi64>) inside the kernel, so
+// the launch does not depend on it; the f32 update is rounded to the bf16
+// cache; positions past the capacity are not written.
 // CHECK-LABEL: func.func @append(
-// CHECK-SAME:    %[[NEW:[a-z0-9_]+]]: memref<?x?x8x128xf32>, %[[CACHE:[a-z0-9_]+]]: memref<?x8x4096x128xbf16>, %[[POS:[a-z0-9_]+]]: index
+// CHECK-SAME:    %[[NEW:[a-z0-9_]+]]: memref<?x?x8x128xf32>, %[[CACHE:[a-z0-9_]+]]: memref<?x4096x8x128xbf16>, %[[POS:[a-z0-9_]+]]: memref<1xi64>
 // CHECK:         gpu.launch_func @tessera_kernels::@kv_cache_append_0 blocks in ({{.*}}) threads in (%c128
-// CHECK-SAME:      args(%[[CACHE]] : memref<?x8x4096x128xbf16>, %[[NEW]] : memref<?x?x8x128xf32>, %[[POS]] : index)
-// CHECK:         gpu.func @kv_cache_append_0(%[[C:.*]]: memref<?x8x4096x128xbf16>, %[[U:.*]]: memref<?x?x8x128xf32>, %[[P:.*]]: index) kernel
+// CHECK-SAME:      args(%[[CACHE]] : memref<?x4096x8x128xbf16>, %[[NEW]] : memref<?x?x8x128xf32>, %[[POS]] : memref<1xi64>)
+// CHECK:         gpu.func @kv_cache_append_0(%[[C:.*]]: memref<?x4096x8x128xbf16>, %[[U:.*]]: memref<?x?x8x128xf32>, %[[P:.*]]: memref<1xi64>) kernel
 // CHECK:           scf.if
-// CHECK:             %[[AT:.*]] = arith.addi %[[P]]
+// CHECK:             %[[PV:.*]] = memref.load %[[P]][%{{.*}}] : memref<1xi64>
+// CHECK:             %[[PI:.*]] = arith.index_cast %[[PV]] : i64 to index
+// CHECK:             %[[AT:.*]] = arith.addi %[[PI]]
 // CHECK:             arith.cmpi ult, %[[AT]], %{{.*}} : index
 // CHECK:             scf.if
 // CHECK:               memref.load %[[U]]
 // CHECK:               arith.truncf {{.*}} : f32 to bf16
-// CHECK:               memref.store {{.*}}, %[[C]][{{.*}}, {{.*}}, %[[AT]], {{.*}}]
+// CHECK:               memref.store {{.*}}, %[[C]][{{.*}}, %[[AT]], {{.*}}, {{.*}}]
 // PTX-LABEL: gpu.binary @tessera_kernels
 // PTX:         .visible .entry kv_cache_append_0(
 // PTX:         cvt.rn.bf16.f32
-func.func @append(%kn: memref<?x?x8x128xf32>, %cache: memref<?x8x4096x128xbf16>, %pos: index) {
-  tile.kv_cache_append %kn -> %cache[%pos] : memref<?x?x8x128xf32> -> memref<?x8x4096x128xbf16>
+func.func @append(%kn: memref<?x?x8x128xf32>, %cache: memref<?x4096x8x128xbf16>, %pos: memref<1xi64>) {
+  tile.kv_cache_append %kn -> %cache[%pos] : memref<?x?x8x128xf32> -> memref<?x4096x8x128xbf16>, memref<1xi64>
+  return
+}
+
+// -----
+
+// flash_attention over a fixed-capacity cache at a run-time position (the
+// decode step): the kernel reads the position from device memory and attends
+// to keys [0, position + seq) -- the capacity (4096) is never a loop bound and
+// the launch grid does not depend on the position (a CUDA graph replays it).
+// CHECK-LABEL: func.func @attention_at_position(
+// CHECK:         gpu.launch_func @tessera_kernels::@flash_attention_0
+// CHECK-SAME:      %{{.*}} : memref<1xi64>)
+// CHECK:         gpu.func @flash_attention_0({{.*}}, %[[P:[a-z0-9_]+]]: memref<1xi64>)
+// CHECK:           %[[PV:.*]] = memref.load %[[P]][%{{.*}}] : memref<1xi64>
+// CHECK:           %[[PI:.*]] = arith.index_cast %[[PV]] : i64 to index
+// CHECK:           %[[KEYS:.*]] = arith.addi %[[PI]], %{{.*}} : index
+// CHECK:           scf.for %{{.*}} = %c0 to %{{.*}} step %c64
+func.func @attention_at_position(%q: memref<?x1x8x64xf32>, %k: memref<?x4096x2x64xf32>, %v: memref<?x4096x2x64xf32>, %o: memref<?x1x8x64xf32>, %pos: memref<1xi64>) {
+  tile.flash_attention %q, %k, %v, %o at %pos {causal, scale = 0.125 : f64} : memref<?x1x8x64xf32>, memref<?x4096x2x64xf32>, memref<?x4096x2x64xf32>, memref<?x1x8x64xf32>, memref<1xi64>
   return
 }

@@ -7,12 +7,10 @@
 // memref.dim, the block size is the kernel's known_block_size. No Tile-IR op
 // and no memref.copy is left (--implicit-check-not).
 
-// Matmul with bf16 weights: tensor cores. 128 threads (4 warps), B and A
-// staged as packed bf16 pairs (i32) in padded workgroup tiles; f32
-// activations are split into hi + lo bf16 parts (two A tiles), so the K loop
-// carrying 32 f32 accumulators issues mma.sync m16n8k16 bf16 x bf16 -> f32
-// for lo then hi; bias and the relu² epilogue are applied on the registers
-// before the guarded store.
+// Matmul with bf16 weights: tensor cores. 128 threads (4 warps), A and B
+// staged as packed bf16 pairs (i32) in two padded workgroup tiles, a K loop
+// carrying 32 f32 accumulators, mma.sync m16n8k16 bf16 x bf16 -> f32, then
+// bias and the relu² epilogue on the registers before the guarded store.
 // CHECK-LABEL: func.func @matmul_bf16(
 // CHECK-SAME:    %[[A:[a-z0-9_]+]]: memref<?x64xf32>, %[[W:[a-z0-9_]+]]: memref<96x64xbf16>,
 // CHECK-SAME:    %[[C:[a-z0-9_]+]]: memref<?x96xf32>, %[[BIAS:[a-z0-9_]+]]: memref<96xf32>)
@@ -22,31 +20,34 @@
 // CHECK-SAME:      args(%[[A]] : memref<?x64xf32>, %[[W]] : memref<96x64xbf16>, %[[C]] : memref<?x96xf32>, %[[BIAS]] : memref<96xf32>)
 // CHECK:       gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">]
 // CHECK:         gpu.func @matmul_0(%{{.*}}: memref<?x64xf32>, %{{.*}}: memref<96x64xbf16>, %{{.*}}: memref<?x96xf32>, %{{.*}}: memref<96xf32>)
-// CHECK-SAME:      workgroup(%[[BT:.*]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[AH:.*]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[AL:.*]] : memref<64x20xi32, #gpu.address_space<workgroup>>)
+// f32 activations: bf16 hi (AT) and lo (ALO) tiles, weights (BT).
+// CHECK-SAME:      workgroup(%[[AT:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[BT:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>, %[[ALO:[a-z0-9_]+]] : memref<64x20xi32, #gpu.address_space<workgroup>>)
 // CHECK-SAME:      kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK:           scf.for {{.*}} iter_args(
 // CHECK:             gpu.barrier
-// Interior tiles: aligned pairs, one vector load each; hi = round(a),
-// lo = round(a - hi).
+// Interior tiles: aligned pairs, one vector load each (A rounded as a pair).
 // CHECK:             scf.if
-// CHECK:               %[[V:.*]] = vector.load %{{.*}} {alignment = 8 : i64} : memref<?x64xf32>, vector<2xf32>
-// CHECK:               %[[HI:.*]] = arith.truncf %[[V]] : vector<2xf32> to vector<2xbf16>
-// CHECK:               %[[HIF:.*]] = arith.extf %[[HI]] : vector<2xbf16> to vector<2xf32>
-// CHECK:               %[[REST:.*]] = arith.subf %[[V]], %[[HIF]] : vector<2xf32>
-// CHECK:               arith.truncf %[[REST]] : vector<2xf32> to vector<2xbf16>
-// CHECK:               memref.store {{.*}}, %[[AH]]
-// CHECK:               memref.store {{.*}}, %[[AL]]
+// CHECK:               vector.load %{{.*}} {alignment = 8 : i64} : memref<?x64xf32>, vector<2xf32>
+// CHECK:               arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
+// CHECK:               arith.subf %{{.*}} : vector<2xf32>
+// CHECK:               vector.bitcast %{{.*}} : vector<2xbf16> to vector<1xi32>
+// CHECK:               memref.store {{.*}}, %[[AT]]
+// CHECK:               memref.store {{.*}}, %[[ALO]]
 // Edge tiles: guarded scalar loads, zero outside.
 // CHECK:             } else {
 // CHECK:               arith.truncf {{.*}} : f32 to bf16
-// CHECK:               memref.store {{.*}}, %[[AH]]
-// CHECK:               memref.store {{.*}}, %[[AL]]
+// CHECK:               memref.store {{.*}}, %[[AT]]
+// CHECK:               arith.subf {{.*}} : f32
+// CHECK:               memref.store {{.*}}, %[[ALO]]
 // CHECK:             vector.load %{{.*}} {alignment = 4 : i64} : memref<96x64xbf16>, vector<2xbf16>
 // CHECK:             memref.store {{.*}}, %[[BT]]
 // CHECK:             gpu.barrier
-// CHECK:             memref.load %[[AH]]
-// CHECK:             memref.load %[[AL]]
-// CHECK:             nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:             memref.load %[[AT]]
+// CHECK:             memref.load %[[ALO]]
+// hi * w, then lo * w into the same accumulators.
+// CHECK:             %[[HI:.*]] = nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK:             llvm.extractvalue %[[HI]][3]
+// CHECK-NEXT:        nvvm.mma.sync
 // CHECK:           scf.if
 // CHECK:             memref.load %{{.*}}[%{{.*}}] : memref<96xf32>
 // CHECK:             llvm.intr.maxnum
@@ -57,22 +58,6 @@
 func.func @matmul_bf16(%a: memref<?x64xf32>, %w: memref<96x64xbf16>, %c: memref<?x96xf32>, %bias: memref<96xf32>) {
   tile.matmul %a, %w, %c bias(%bias) {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<96x64xbf16>, memref<?x96xf32>, memref<96xf32>
-  return
-}
-
-// -----
-
-// bf16 activations need no lo part: one A tile, one mma.sync per tile pair.
-// CHECK-LABEL: func.func @matmul_bf16_activations(
-// CHECK:       gpu.func @matmul_0(
-// CHECK-SAME:      workgroup(%{{.*}} : memref<64x20xi32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x20xi32, #gpu.address_space<workgroup>>)
-// CHECK-SAME:      kernel
-// CHECK-NOT:       arith.subf
-// CHECK:           nvvm.mma.sync
-// CHECK:           gpu.return
-func.func @matmul_bf16_activations(%a: memref<?x64xbf16>, %w: memref<96x64xbf16>, %c: memref<?x96xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
-      : memref<?x64xbf16>, memref<96x64xbf16>, memref<?x96xf32>
   return
 }
 

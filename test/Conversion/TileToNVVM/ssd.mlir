@@ -119,10 +119,10 @@ func.func @ssd_state_update(%x: memref<?x8x80xf32>, %dt: memref<?x8xf32>, %dtb: 
 // CHECK:             llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // CHECK:             llvm.intr.fma
 // CHECK:           memref.store {{.*}}, %arg4
-// Stage 4: C rows [16 x 128], B rows [32 x 128], x rows [32 x 80], the
+// Stage 4: C rows [16 x 128], B rows [32 x 128, padded to 129], x rows [32 x 80], the
 // 16 x 32 intra-chunk matrix and the cumsum/dt vectors in shared memory;
 // 5 outputs (of 16 x 80) per thread per row tile.
-// CHECK:         gpu.func @ssd_chunk_scan_0({{.*}}) workgroup({{.*}} : memref<2048xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<4096xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<2560xf32, #gpu.address_space<workgroup>>, %[[M:.*]] : memref<512xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK:         gpu.func @ssd_chunk_scan_0({{.*}}) workgroup({{.*}} : memref<2048xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<4128xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<2560xf32, #gpu.address_space<workgroup>>, %[[M:.*]] : memref<512xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<32xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:           scf.for
 // CHECK:             gpu.barrier
 // CHECK:             gpu.barrier

@@ -46,13 +46,13 @@ func.func @bf16_dot(%acc: vector<16xf32>, %a: vector<32xbf16>) -> vector<16xf32>
   return %r : vector<16xf32>
 }
 
-// NVIDIA and AMD ops are left for their own lowerings.
-// CHECK-LABEL: func.func @gpu_untouched
-func.func @gpu_untouched(%a: vector<4xf16>, %c: vector<4xf32>) -> vector<4xf32> {
+// AMD ops are left for their own lowering.
+// CHECK-LABEL: func.func @amd_untouched
+func.func @amd_untouched(%a: vector<4xf16>, %c: vector<4xf32>) -> vector<4xf32> {
   // CHECK: target.amd.mfma
   %d = target.amd.mfma %a, %a, %c {m = 16 : i32, n = 16 : i32, k = 16 : i32}
       : vector<4xf16>, vector<4xf16>, vector<4xf32>
-  // CHECK: target.nvidia.barrier
-  target.nvidia.barrier
+  // CHECK: target.amd.lds_barrier
+  target.amd.lds_barrier
   return %d : vector<4xf32>
 }

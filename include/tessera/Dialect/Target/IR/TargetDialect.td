@@ -3,13 +3,15 @@
 // Target-IR is the third stage of the Tessera pipeline:
 //
 //   Graph-IR --convert-graph-to-tile--> Tile-IR
-//            --convert-tile-to-x86 (NVIDIA/AMD conversions planned)-->
+//            --convert-tile-to-x86 (AMD conversion planned)-->
 //   Target-IR (this) + upstream dialects
 //            --convert-target-to-upstream + upstream conversions-->
-//   LLVM dialect / NVVM / ROCDL
+//   LLVM dialect (ROCDL for AMD planned)
 //
 // It holds the per-target primitives (one hardware instruction or one
 // instruction group each) that Tile-IR's tiled algorithms are built from.
+// NVIDIA kernels do not pass through it: convert-tile-to-nvvm writes them
+// with upstream gpu/nvgpu/nvvm ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,25 +27,27 @@ def Target_Dialect : Dialect {
     Target-IR is where Tessera commits to a machine. Its ops are named by
     target prefix and each is one hardware primitive:
 
-    - `target.nvidia.*` (Hopper, sm_90a): warpgroup MMA, TMA bulk tensor
-      loads, `mma.sync`, mbarriers and named barriers;
     - `target.amd.*` (CDNA): MFMA and the LDS barrier;
     - `target.x86.*`: FMA on SSE/AVX2/AVX-512 vectors, AVX-512 VNNI int8
       dot products and AVX-512 BF16 dot products.
 
-    Each op's description names the upstream op it lowers to (nvgpu/nvvm,
-    amdgpu/rocdl, vector/x86vector/llvm). What exists today: the x86 ops are
-    written by `convert-tile-to-x86` and lowered by
-    `convert-target-to-upstream`. The NVIDIA and AMD ops parse and verify,
-    but nothing writes them yet and their lowerings to upstream are planned
-    (`convert-target-to-upstream` leaves them unchanged). The ops exist so
-    that a target's conversion can state, and the verifiers can check, the
-    shape and type rules of the instruction before the upstream dialects
-    spell it out. Verifiers report the rule, the expected and the actual
-    value. Operands that live in shared memory / LDS are expected in the GPU
-    workgroup address space (`#gpu.address_space<workgroup>` or `3`); memory
-    spaces are not verified, so Tile-IR's `#tile.memory_space<shared>` is
-    accepted during progressive lowering.
+    NVIDIA has no ops here: its kernels are written with upstream
+    `gpu`/`nvgpu`/`nvvm` ops (`lib/Conversion/TileToNVVM`), which already
+    state the instructions one to one (`nvgpu.mma.sync`,
+    `nvgpu.warpgroup.mma`, `nvgpu.tma.async.load`, `nvgpu.mbarrier.*`,
+    `gpu.barrier`). A `target.nvidia.*` op will be added only where it adds
+    something over upstream, e.g. a warpgroup GEMM tile that bundles TMA,
+    mbarriers and wgmma (planned).
+
+    Each op's description names the upstream op it lowers to (amdgpu/rocdl,
+    vector/x86vector/llvm). What exists today: the x86 ops are written by
+    `convert-tile-to-x86` and lowered by `convert-target-to-upstream`. The
+    AMD ops parse and verify, but nothing writes them yet and their lowering
+    to upstream is planned (`convert-target-to-upstream` leaves them
+    unchanged). The ops exist so that a target's conversion can state, and
+    the verifiers can check, the shape and type rules of the instruction
+    before the upstream dialects spell it out. Verifiers report the rule,
+    the expected and the actual value.
   }];
   let cppNamespace = "::mlir::tessera::target";
 }

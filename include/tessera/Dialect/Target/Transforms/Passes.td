@@ -26,8 +26,8 @@ def ConvertTargetToUpstream : Pass<"convert-target-to-upstream"> {
       "llvm.x86.avx512.vpdpbusd.{128,256,512}"` (x86vector has no
       unsigned x signed int8 dot)
 
-    NVIDIA and AMD ops are left unchanged (their lowerings come later); the
-    pass fails if an x86 op cannot be rewritten.
+    AMD ops are left unchanged (their lowering is planned); the pass fails
+    if an x86 op cannot be rewritten.
   }];
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::x86vector::X86VectorDialect",

@@ -69,7 +69,7 @@ def Tile_LoadOp : Tile_Op<"load"> {
     special case. Data moves toward the compute units: `dst` must be in a
     nearer memory space than `src` (`global` < `shared` < `register`).
     No target lowers it yet (the x86 lowering reports it; the x86 kernels
-    manage their own scratch). Planned: TMA (`target.nvidia.tma_load`) or
+    manage their own scratch). Planned: TMA (`nvgpu.tma.async.load`) or
     per-thread copies on NVIDIA, global loads into LDS on AMD.
 
     ```mlir
@@ -115,8 +115,7 @@ def Tile_BarrierOp : Tile_Op<"barrier"> {
     buffers (a CUDA thread block, an AMD workgroup) waits here until all have
     arrived, and their earlier `shared` writes are visible to all afterwards.
     On x86 it lowers to nothing: one thread runs the whole tile. Planned:
-    `target.nvidia.barrier` (`nvvm.barrier0`) on NVIDIA,
-    `target.amd.lds_barrier` on AMD.
+    `gpu.barrier` on NVIDIA, `target.amd.lds_barrier` on AMD.
 
     ```mlir
     tile.barrier
