@@ -133,7 +133,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.target == "cuda":
         return _compile_cuda(args)
     if args.target != "x86":
-        raise TesseraError(f"unknown target {args.target!r}: expected one of x86, cuda")
+        raise TesseraError(f"unknown target {args.target!r}: expected x86 or cuda")
     if args.chip is not None:
         raise TesseraError("--chip only applies to --target cuda")
     args.emit = args.emit or "obj"
