@@ -67,10 +67,14 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
 //===----------------------------------------------------------------------===//
 
 ArrayRef<TargetBackend> mlir::tessera::getTargetBackends() {
-  // One row per target with a lowering. NVIDIA (convert-tile-to-nvvm) and
-  // AMD plug in here; until then their modules get "no lowering for target".
+  // One row per target with a lowering; AMD plugs in here (until then its
+  // modules get "no lowering for target").
   static const TargetBackend backends[] = {
       {"x86", buildTileToX86Pipeline, buildX86ToLLVMPipeline},
+      // NVIDIA's host functions are not lowered to LLVM: they become a launch
+      // plan (tessera-translate --tessera-to-cuda-plan) and its kernels a
+      // binary (tessera-nvvm-to-binary), so it has no target-to-LLVM stage.
+      {"nvidia", buildTileToNVVMPipeline, nullptr},
   };
   return backends;
 }
@@ -90,11 +94,15 @@ struct TargetDispatchPass
     return stage == Stage::TileToTarget ? "tessera-tile-to-target"
                                         : "tessera-target-to-llvm";
   }
+  /// The backend's builder for this stage (null: the target has no such
+  /// stage).
+  void (*builder(const TargetBackend &backend) const)(OpPassManager &) {
+    return stage == Stage::TileToTarget ? backend.buildTileToTarget
+                                        : backend.buildTargetToLLVM;
+  }
   void build(const TargetBackend &backend, OpPassManager &pm) const {
-    if (stage == Stage::TileToTarget)
-      backend.buildTileToTarget(pm);
-    else
-      backend.buildTargetToLLVM(pm);
+    if (auto fn = builder(backend))
+      fn(pm);
   }
 
   void getDependentDialects(DialectRegistry &registry) const override {
@@ -114,6 +122,14 @@ struct TargetDispatchPass
     for (const TargetBackend &backend : getTargetBackends()) {
       if (backend.kind != target->getKind())
         continue;
+      if (!builder(backend)) {
+        module.emitError()
+            << "target '" << target->getKind() << "' has no " << pipelineName()
+            << " stage: its host functions become a launch plan "
+               "(tessera-translate --tessera-to-cuda-plan) and its kernels a "
+               "binary (tessera-nvvm-to-binary)";
+        return signalPassFailure();
+      }
       OpPassManager pm(ModuleOp::getOperationName());
       build(backend, pm);
       if (failed(runPipeline(pm, module)))
@@ -141,11 +157,9 @@ void mlir::tessera::buildTargetToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(std::make_unique<TargetDispatchPass>(Stage::TargetToLLVM));
 }
 
-void mlir::tessera::buildTileToNVVMPipeline(
-    OpPassManager &pm, const NVVMPipelineOptions &options) {
-  ConvertTileToNVVMOptions convert;
-  convert.chip = options.chip;
-  pm.addPass(createConvertTileToNVVM(convert));
+void mlir::tessera::buildTileToNVVMPipeline(OpPassManager &pm) {
+  // The chip is the module's #tessera.target (tessera-attach-target).
+  pm.addPass(createConvertTileToNVVM());
   // Kernels: structured control flow and nvgpu first, then gpu/arith/memref
   // to NVVM + LLVM in one conversion.
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
@@ -205,11 +219,12 @@ void mlir::tessera::registerTesseraPipelines() {
       "tessera-x86-to-llvm",
       "x86 only: the x86 target stage to the LLVM dialect, checked",
       [](OpPassManager &pm) { buildX86ToLLVMPipeline(pm); });
-  PassPipelineRegistration<NVVMPipelineOptions>(
+  PassPipelineRegistration<>(
       "tessera-tile-to-nvvm",
       "Tile-IR to kernels in a gpu.module lowered to NVVM, launched from "
-      "normalised host functions (NVIDIA)",
-      buildTileToNVVMPipeline);
+      "normalised host functions (NVIDIA; chip from the module's "
+      "#tessera.target)",
+      [](OpPassManager &pm) { buildTileToNVVMPipeline(pm); });
   PassPipelineRegistration<NVVMBinaryOptions>(
       "tessera-nvvm-to-binary",
       "the NVIDIA kernels' gpu.module to PTX (format=isa) or a cubin "

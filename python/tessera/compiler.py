@@ -244,7 +244,8 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 # ---------------------------------------------------------------------------- NVIDIA (CUDA)
 #
-#   graph --tessera-graph-to-tile--> tile --tessera-tile-to-nvvm{chip=C}--> nvvm
+#   graph --tessera-graph-to-tile--> tile --(attach #tessera.target<"nvidia", chip=C>)
+#         --tessera-tile-to-nvvm--> nvvm
 #   nvvm --tessera-nvvm-to-binary{format=isa}--> ptx   (text of gpu.binary)
 #   nvvm --tessera-nvvm-to-binary{format=bin}--> cubin (ptxas)
 #   nvvm --> bundle: kernels.cubin + kernels.ptx + plan.json (launch plan of the
@@ -284,10 +285,23 @@ def lower_cuda(module, from_stage: str, to_stage: str, chip: str = DEFAULT_CHIP,
         _run_stage(module, "graph", _PIPELINES["graph"], failure_dir)
         from_stage = "tile"
     if from_stage == "tile" and to_stage not in ("graph", "tile"):
-        _run_stage(module, "tile", f"tessera-tile-to-nvvm{{chip={chip}}}", failure_dir)
+        _attach_nvidia_target(module, chip)
+        _run_stage(module, "tile", "tessera-tile-to-nvvm", failure_dir)
     if to_stage in ("ptx", "cubin"):
         return StageResult(to_stage, kernel_binary(module, to_stage, failure_dir))
     return StageResult(min(to_stage, "nvvm", key=CUDA_STAGES.index), module)
+
+
+def _attach_nvidia_target(module, chip: str) -> None:
+    """Gives the module `#tessera.target<"nvidia", chip = C>` (the NVIDIA
+    passes read the chip from it); a module that names another target, or
+    another chip, is an error rather than silently retargeted."""
+    present = module_target(module)
+    if present is None:
+        module.run_pipeline(f"tessera-attach-target{{kind=nvidia chip={chip}}}")
+        return
+    if not present.startswith('#tessera.target<"nvidia"') or f'chip = "{chip}"' not in present:
+        raise CompileError(f"the module's target is {present}, not nvidia chip {chip}")
 
 
 def kernel_binary(module, kind: str, failure_dir=None) -> bytes:

@@ -1,15 +1,18 @@
 // RUN: tessera-opt %s -split-input-file --tessera-attach-target="kind=x86 features=+avx2,+fma" --tessera-tile-to-target -verify-diagnostics
-// RUN: not tessera-opt %s -split-input-file --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-target 2>&1 | FileCheck %s --check-prefix=NVIDIA
+// RUN: not tessera-opt %s -split-input-file --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-target 2>&1 | FileCheck %s --check-prefix=NVIDIA-TILE
 // RUN: not tessera-opt %tessera_src/graph_examples/nemotron_2L_graph.mlir --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-lower-to-llvm 2>&1 | FileCheck %s --check-prefix=NVIDIA
 // RUN: not tessera-opt %s -split-input-file --tessera-attach-target="kind=amd chip=gfx942" --tessera-tile-to-target 2>&1 | FileCheck %s --check-prefix=AMD
 // RUN: not tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_70" 2>&1 | FileCheck %s --check-prefix=CHIP
 
 // tessera-tile-to-target (and tessera-lower-to-llvm) report Tile-IR without
-// an x86 lowering, and a module whose target has no lowering yet (named,
-// never lowered as x86). tessera-attach-target checks the target it writes.
+// a lowering for the module's target, and a module whose target has no
+// lowering yet (named, never lowered as x86). NVIDIA has a tile-to-target
+// stage (convert-tile-to-nvvm) but no target-to-LLVM one (its host functions
+// become a launch plan). tessera-attach-target checks the target it writes.
 
-// NVIDIA: error: no lowering for target 'nvidia' in tessera-tile-to-target (available: x86)
-// AMD: error: no lowering for target 'amd' in tessera-tile-to-target (available: x86)
+// NVIDIA-TILE: error: 'tile.alloc' op has no NVIDIA lowering
+// NVIDIA: error: target 'nvidia' has no tessera-target-to-llvm stage: its host functions become a launch plan
+// AMD: error: no lowering for target 'amd' in tessera-tile-to-target (available: x86, nvidia)
 // CHIP: error: tessera-attach-target: unsupported nvidia chip 'sm_70': expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 
 func.func @alloc(%n: index) {

@@ -5,7 +5,7 @@
 // naming the target, and is never lowered with the x86 pipeline. Without a
 // target nothing is lowered either.
 
-// expected-error @+1 {{no lowering for target 'nvidia' in tessera-target-to-llvm (available: x86)}}
+// expected-error @+1 {{target 'nvidia' has no tessera-target-to-llvm stage: its host functions become a launch plan (tessera-translate --tessera-to-cuda-plan) and its kernels a binary (tessera-nvvm-to-binary)}}
 module attributes {tessera.target = #tessera.target<"nvidia", chip = "sm_90a">} {
   func.func @f(%a: memref<8xf32>) {
     %c0 = arith.constant 0 : index
@@ -17,7 +17,7 @@ module attributes {tessera.target = #tessera.target<"nvidia", chip = "sm_90a">} 
 
 // -----
 
-// expected-error @+1 {{no lowering for target 'amd' in tessera-target-to-llvm (available: x86)}}
+// expected-error @+1 {{no lowering for target 'amd' in tessera-target-to-llvm (available: x86, nvidia)}}
 module attributes {tessera.target = #tessera.target<"amd", chip = "gfx942">} {
   func.func @f() {
     return

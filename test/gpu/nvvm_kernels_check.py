@@ -135,8 +135,8 @@ func.func @f(%q: {_q}, %k: {_k}, %v: {_k}, %o: {_q}) {{
 """
 
 MODULES["kv_append"] = """
-func.func @f(%new: memref<?x?x3x40xf32>, %cache: memref<?x3x16x40xbf16>, %pos: index) {
-  tile.kv_cache_append %new -> %cache[%pos] : memref<?x?x3x40xf32> -> memref<?x3x16x40xbf16>
+func.func @f(%new: memref<?x?x3x40xf32>, %cache: memref<?x16x3x40xbf16>, %pos: memref<1xi64>) {
+  tile.kv_cache_append %new -> %cache[%pos] : memref<?x?x3x40xf32> -> memref<?x16x3x40xbf16>, memref<1xi64>
   return
 }
 """
@@ -547,18 +547,23 @@ def run_attention(cu: Cuda, d: Path, rng) -> None:
 
 
 def run_kv_append(cu: Cuda, d: Path, rng) -> None:
+    # Cache [B, capacity, Hkv, D]; the position is a device int64 the kernel reads.
     B, Hkv, M, D, S = 2, 3, 16, 40, 3
-    cache = bf16_round(rng.standard_normal((B, Hkv, M, D)))
+    cache = bf16_round(rng.standard_normal((B, M, Hkv, D)))
     bc = Buf(cu, cache, "bf16")
     fn = cu.function("kv_append", "kv_cache_append_0", d)
     ref = cache.copy()
     for pos in (5, 14):  # the second one runs past the capacity: 16 is dropped
         new = rng.standard_normal((B, S, Hkv, D))
         bn = Buf(cu, new)
-        cu.launch(fn, (cdiv(S * D, 128), Hkv, B), (128, 1, 1), bc.desc() + bn.desc() + [pos], "kv_append")
+        position = np.array([pos], np.int64)
+        pptr = cu.alloc(position.nbytes)
+        cu.htod(pptr, position)
+        cu.launch(fn, (cdiv(S * D, 128), Hkv, B), (128, 1, 1),
+                  bc.desc() + bn.desc() + [pptr, pptr, 0, 1, 1], "kv_append")
         for s in range(S):
             if pos + s < M:
-                ref[:, :, pos + s] = bf16_round(new[:, s])
+                ref[:, pos + s] = bf16_round(new[:, s])
     compare("kv_cache_append f32 -> bf16 cache (pos 5, then 14 past capacity)", bc.get(), ref, 0.0)
 
 

@@ -131,7 +131,9 @@ def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
     types, attributes) becomes one `gpu.func` whose arguments mirror the op's
     operands; its body comes from the op's kernel recipe
     (lib/Conversion/TileToNVVM/Kernels.h), its grid is computed on the host at
-    every launch site. An op without an NVIDIA lowering is reported.
+    every launch site. The chip comes from the module's
+    `#tessera.target<"nvidia", chip = ...>`; a module without one, or with
+    another target, is reported, and so is an op without an NVIDIA lowering.
 
     ```mlir
     // before
@@ -141,10 +143,6 @@ def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
         threads in (%c256, %c1, %c1) args(%a : memref<?x64xf32>, ...)
     ```
   }];
-  let options = [
-    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
-           "NVIDIA chip (sm_80, sm_86, sm_89, sm_90, sm_90a)">
-  ];
   let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
                            "memref::MemRefDialect", "math::MathDialect",
                            "NVVM::NVVMDialect", "nvgpu::NVGPUDialect",

@@ -13,7 +13,7 @@
 // target plugs in with one row in getTargetBackends().
 //
 // NVIDIA (its own builders, selected by target kind):
-//   tessera-tile-to-nvvm{chip=sm_90a}   Tile-IR -> host funcs + gpu.module in
+//   tessera-tile-to-nvvm                Tile-IR -> host funcs + gpu.module in
 //                                       NVVM/LLVM (launch-plan exportable)
 //   tessera-nvvm-to-binary{format=bin}  gpu.module -> gpu.binary (PTX: isa,
 //                                       cubin: bin)
@@ -56,13 +56,6 @@ void buildX86ToLLVMPipeline(OpPassManager &pm);
 void buildTileToTargetPipeline(OpPassManager &pm);
 void buildTargetToLLVMPipeline(OpPassManager &pm);
 
-struct NVVMPipelineOptions : public PassPipelineOptions<NVVMPipelineOptions> {
-  PassOptions::Option<std::string> chip{
-      *this, "chip",
-      llvm::cl::desc("NVIDIA chip (sm_80, sm_86, sm_89, sm_90, sm_90a)"),
-      llvm::cl::init("sm_90a")};
-};
-
 struct NVVMBinaryOptions : public PassPipelineOptions<NVVMBinaryOptions> {
   PassOptions::Option<std::string> format{
       *this, "format",
@@ -73,8 +66,7 @@ struct NVVMBinaryOptions : public PassPipelineOptions<NVVMBinaryOptions> {
 
 /// Tile-IR -> kernels outlined into gpu.module @tessera_kernels, lowered to
 /// NVVM/LLVM; host functions normalised for the launch-plan export.
-void buildTileToNVVMPipeline(OpPassManager &pm,
-                             const NVVMPipelineOptions &options);
+void buildTileToNVVMPipeline(OpPassManager &pm);
 /// gpu.module -> gpu.binary (PTX or cubin).
 void buildNVVMToBinaryPipeline(OpPassManager &pm,
                                const NVVMBinaryOptions &options);

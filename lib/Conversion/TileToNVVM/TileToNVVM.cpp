@@ -19,6 +19,7 @@
 #include "Kernels.h"
 
 #include "tessera/Conversion/Passes.h"
+#include "tessera/Dialect/Tessera/IR/Tessera.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -96,6 +97,18 @@ struct ConvertTileToNVVMPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The chip comes from the module's #tessera.target, never an option.
+    FailureOr<TargetAttr> moduleTarget = getModuleTarget(module);
+    if (failed(moduleTarget))
+      return signalPassFailure();
+    if (!moduleTarget->isNVIDIA()) {
+      module.emitError() << "convert-tile-to-nvvm: the module's target is '"
+                         << moduleTarget->getKind()
+                         << "', not nvidia (set it with "
+                            "tessera-attach-target{kind=nvidia chip=...})";
+      return signalPassFailure();
+    }
+    std::string chip = moduleTarget->getChip().str();
     if (!llvm::is_contained(kChips, chip)) {
       std::string known;
       llvm::raw_string_ostream os(known);

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -split-input-file -verify-diagnostics
 
 // flash_attention forms without an NVIDIA lowering: the head counts decide
 // how query heads are grouped per block and the head dim how many elements

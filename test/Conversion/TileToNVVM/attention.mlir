@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file | FileCheck %s --implicit-check-not="tile."
-// RUN: tessera-opt %s -split-input-file --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -split-input-file | FileCheck %s --implicit-check-not="tile."
+// RUN: tessera-opt %s -split-input-file --pass-pipeline="builtin.module(tessera-attach-target{kind=nvidia chip=sm_90a},convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
 
 // Attention on NVIDIA. flash_attention: a block of 4 warps owns Tq query
 // positions x the G query heads of one K/V head (the 12B's 40 query heads

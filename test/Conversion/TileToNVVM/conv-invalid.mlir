@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -split-input-file -verify-diagnostics
 
 // tile.causal_conv1d forms without an NVIDIA lowering: the window of K-1
 // inputs lives in registers, so the kernel size must be static and small.

@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -canonicalize -cse -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
-// RUN: tessera-opt %s -convert-tile-to-nvvm="chip=sm_80" -split-input-file | FileCheck %s --check-prefix=SM80
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -canonicalize -cse -split-input-file | FileCheck %s --implicit-check-not="tile." --implicit-check-not="memref.copy"
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_80" -convert-tile-to-nvvm -split-input-file | FileCheck %s --check-prefix=SM80
 
 // convert-tile-to-nvvm: every dense Tile-IR op (and memref.copy) becomes a
 // gpu.launch_func of a gpu.func in gpu.module @tessera_kernels whose

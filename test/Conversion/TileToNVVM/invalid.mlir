@@ -1,8 +1,8 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file -verify-diagnostics
-// RUN: not tessera-opt %s -convert-tile-to-nvvm="chip=sm_75" 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -split-input-file -verify-diagnostics
+// RUN: not tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_75" -convert-tile-to-nvvm 2>&1 | FileCheck %s --check-prefix=CHIP
 
 // An unknown chip is reported on the module, naming the supported ones.
-// CHIP: error: convert-tile-to-nvvm: unsupported chip 'sm_75' (supported: sm_80, sm_86, sm_89, sm_90, sm_90a)
+// CHIP: error: tessera-attach-target: unsupported nvidia chip 'sm_75': expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 
 // -----
 

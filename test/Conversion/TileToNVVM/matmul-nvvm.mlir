@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tessera-tile-to-nvvm | FileCheck %s
-// RUN: tessera-opt %s --tessera-tile-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=SM90
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-nvvm | FileCheck %s
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90" --tessera-tile-to-nvvm | FileCheck %s --check-prefix=SM90
 
 // tessera-tile-to-nvvm: the matmul kernels lowered to NVVM/LLVM inside the
 // gpu.module (memref arguments expanded into descriptors: allocated ptr,

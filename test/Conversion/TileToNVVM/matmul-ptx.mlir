@@ -1,8 +1,8 @@
 // REQUIRES: ptxas
-// RUN: tessera-opt %s --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=isa | tessera-translate --tessera-kernel-binary -o %t.ptx
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=isa | tessera-translate --tessera-kernel-binary -o %t.ptx
 // RUN: FileCheck %s < %t.ptx
 // RUN: ptxas -arch=sm_90a %t.ptx -o %t.cubin
-// RUN: tessera-opt %s --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=bin | FileCheck %s --check-prefix=BIN
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=bin | FileCheck %s --check-prefix=BIN
 
 // The bf16 matmul as PTX for sm_90a: tensor-core mma.sync.m16n8k16 with
 // bf16 inputs and f32 accumulators, no calls (nothing external to link),

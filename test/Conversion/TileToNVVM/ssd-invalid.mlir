@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm -split-input-file -verify-diagnostics
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm -split-input-file -verify-diagnostics
 
 // SSD forms without an NVIDIA lowering: the chunk-state and chunk-scan
 // kernels size their shared-memory tiles from the head dim and state dim at

@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s -convert-tile-to-nvvm | FileCheck %s --implicit-check-not="tile."
-// RUN: tessera-opt %s --pass-pipeline="builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" -convert-tile-to-nvvm | FileCheck %s --implicit-check-not="tile."
+// RUN: tessera-opt %s --pass-pipeline="builtin.module(tessera-attach-target{kind=nvidia chip=sm_90a},convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})" | FileCheck %s --check-prefix=PTX --implicit-check-not=__nv_
 
 // The SSD chunked scan stages and the recurrent decode step on NVIDIA, with
 // the 12B model's head dim 80, state 128 and chunk 128 (8 heads, 2 groups);

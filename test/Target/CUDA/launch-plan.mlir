@@ -1,5 +1,5 @@
-// RUN: tessera-opt %s --tessera-tile-to-nvvm | tessera-translate --tessera-to-cuda-plan | FileCheck %s
-// RUN: tessera-opt %s --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=isa | tessera-translate --tessera-to-cuda-plan | FileCheck %s --check-prefix=AFTER
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-nvvm | tessera-translate --tessera-to-cuda-plan | FileCheck %s
+// RUN: tessera-opt %s --tessera-attach-target="kind=nvidia chip=sm_90a" --tessera-tile-to-nvvm --tessera-nvvm-to-binary=format=isa | tessera-translate --tessera-to-cuda-plan | FileCheck %s --check-prefix=AFTER
 
 // The launch plan (plan.json) of a host function after tessera-tile-to-nvvm:
 // the kernel table from the launch sites (block sizes, memref params with
