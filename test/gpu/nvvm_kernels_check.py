@@ -176,7 +176,7 @@ func.func @f(%x: memref<?x128x80xbf16>, %dt: memref<?x128xbf16>, %dtb: memref<12
 }
 """
 
-PIPELINE = ("builtin.module(convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,"
+PIPELINE = ("builtin.module(tessera-attach-target{kind=nvidia chip=sm_90a},convert-tile-to-nvvm,gpu.module(convert-scf-to-cf,convert-gpu-to-nvvm,"
             "canonicalize,cse,reconcile-unrealized-casts),gpu-module-to-binary{format=isa})")
 
 
