@@ -571,19 +571,9 @@ class CudaModel:
 
     # ------------------------------------------------------------ checks (before any launch)
     def _check_ids(self, ids, ndim: int) -> np.ndarray:
-        arr = np.asarray(ids)
-        what = "ids [B, S]" if ndim == 2 else "token [B]"
-        if arr.ndim != ndim:
-            raise RuntimeInputError(f"{what}: expected rank {ndim}, got shape {list(arr.shape)}")
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise RuntimeInputError(f"{what}: expected integer token ids, got {arr.dtype}")
-        if arr.size == 0:
-            raise RuntimeInputError(f"{what}: empty (shape {list(arr.shape)})")
-        lo, hi = int(arr.min()), int(arr.max())
-        if lo < 0 or hi >= self.config.vocab_size:
-            raise RuntimeInputError(f"{what}: token id {lo if lo < 0 else hi} is outside "
-                                    f"[0, {self.config.vocab_size})")
-        return np.ascontiguousarray(arr, dtype=np.int64)
+        from tessera.inputs import check_token_ids
+
+        return check_token_ids(ids, ndim, self.config.vocab_size)
 
     def _check_length(self, total: int) -> None:
         limit = self.capacity if self.capacity is not None else self.config.max_position_embeddings
