@@ -56,7 +56,7 @@
 // SM80:        gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">]
 // SM80:          nvvm.mma.sync
 func.func @matmul_bf16(%a: memref<?x64xf32>, %w: memref<96x64xbf16>, %c: memref<?x96xf32>, %bias: memref<96xf32>) {
-  tile.matmul %a, %w, %c bias(%bias) {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b, epilogue = #tile.epilogue<relu2>}
+  tile.matmul %a, %w, %c bias(%bias) {transpose_b, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<96x64xbf16>, memref<?x96xf32>, memref<96xf32>
   return
 }
@@ -76,7 +76,7 @@ func.func @matmul_bf16(%a: memref<?x64xf32>, %w: memref<96x64xbf16>, %c: memref<
 // CHECK:           arith.addf
 // CHECK:           memref.store {{.*}} : memref<?x32xf32>
 func.func @matmul_f32_accumulate(%a: memref<?x48xf32, strided<[96, 1], offset: 48>>, %w: memref<32x48xf32>, %c: memref<?x32xf32>) {
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b, accumulate}
+  tile.matmul %a, %w, %c {transpose_b, accumulate}
       : memref<?x48xf32, strided<[96, 1], offset: 48>>, memref<32x48xf32>, memref<?x32xf32>
   return
 }
@@ -104,7 +104,7 @@ func.func @matmul_f32_accumulate(%a: memref<?x48xf32, strided<[96, 1], offset: 4
 // CHECK:           scf.for
 // CHECK:             arith.extf %{{.*}} : bf16 to f32
 func.func @rmsnorm(%x: memref<?x64xf32>, %w: memref<64xbf16>, %o: memref<?x64xf32>) {
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
   return
 }
 
@@ -191,8 +191,8 @@ func.func @copy(%s: memref<?x4x16xf32, strided<[128, 32, 1], offset: 16>>, %d: m
 // CHECK:       gpu.func @rmsnorm_0(
 // CHECK:       gpu.func @rmsnorm_1(
 func.func @shared_kernels(%x: memref<?x64xf32>, %w: memref<64xf32>, %o: memref<?x64xf32>) {
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
-  tile.rmsnorm %o, %w, %x {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
-  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-06 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-05 : f64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
+  tile.rmsnorm %o, %w, %x {epsilon = 1.0e-05 : f64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
+  tile.rmsnorm %x, %w, %o {epsilon = 1.0e-06 : f64} : memref<?x64xf32>, memref<64xf32>, memref<?x64xf32>
   return
 }

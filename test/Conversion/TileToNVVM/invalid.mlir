@@ -46,7 +46,7 @@ func.func @copy_rank5(%s: memref<1x1x1x1x?xf32>, %d: memref<1x1x1x1x?xf32>) {
 // The matmul kernels read A, B and C as matrices.
 func.func @matmul_accumulate_epilogue(%a: memref<?x64xf32>, %w: memref<32x64xbf16>, %c: memref<?x32xf32>) {
   // expected-error @+1 {{'tile.matmul' op an accumulating matmul cannot have an epilogue}}
-  tile.matmul %a, %w, %c {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b, accumulate, epilogue = #tile.epilogue<relu2>}
+  tile.matmul %a, %w, %c {transpose_b, accumulate, epilogue = #tile.epilogue<relu2>}
       : memref<?x64xf32>, memref<32x64xbf16>, memref<?x32xf32>
   return
 }

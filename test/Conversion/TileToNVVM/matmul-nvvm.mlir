@@ -31,9 +31,9 @@
 // SM90: gpu.module @tessera_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
 func.func @linear(%x: memref<?x?x64xf32>, %w: memref<96x64xbf16>, %w32: memref<64x96xf32>, %y: memref<?x96xf32>, %z: memref<?x64xf32>) {
   %a = memref.collapse_shape %x [[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-  tile.matmul %a, %w, %y {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b, epilogue = #tile.epilogue<silu>}
+  tile.matmul %a, %w, %y {transpose_b, epilogue = #tile.epilogue<silu>}
       : memref<?x64xf32>, memref<96x64xbf16>, memref<?x96xf32>
-  tile.matmul %y, %w32, %z {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
+  tile.matmul %y, %w32, %z {transpose_b}
       : memref<?x96xf32>, memref<64x96xf32>, memref<?x64xf32>
   return
 }

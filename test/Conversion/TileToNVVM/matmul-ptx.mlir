@@ -21,8 +21,8 @@
 
 // BIN: gpu.binary @tessera_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, {{.*}}bin = "\7FELF
 func.func @prefill(%x: memref<?x64xf32>, %w: memref<96x64xbf16>, %y: memref<?x96xf32>, %nw: memref<64xbf16>) {
-  tile.rmsnorm %x, %nw, %x {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
-  tile.matmul %x, %w, %y {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
+  tile.rmsnorm %x, %nw, %x {epsilon = 1.0e-05 : f64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
+  tile.matmul %x, %w, %y {transpose_b}
       : memref<?x64xf32>, memref<96x64xbf16>, memref<?x96xf32>
   return
 }

@@ -68,18 +68,18 @@ module {
     %h = memref.alloc(%b, %s) {alignment = 64 : i64} : memref<?x?x64xf32>
     tile.embedding %table, %ids, %h : memref<256x64xbf16>, memref<?x?xi64>, memref<?x?x64xf32>
     %h2 = memref.collapse_shape %h [[0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
-    tile.rmsnorm %h2, %nw, %h2 {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
+    tile.rmsnorm %h2, %nw, %h2 {epsilon = 1.0e-05 : f64} : memref<?x64xf32>, memref<64xbf16>, memref<?x64xf32>
     %cast = memref.cast %h2 : memref<?x64xf32> to memref<?x?xf32>
     %back = memref.cast %cast : memref<?x?xf32> to memref<?x64xf32, strided<[?, 1], offset: ?>>
     %l2 = memref.collapse_shape %logits [[0, 1], [2]] : memref<?x?x256xf32> into memref<?x256xf32>
-    tile.matmul %back, %head, %l2 {tile_m = 64 : i64, tile_n = 64 : i64, tile_k = 64 : i64, transpose_b}
+    tile.matmul %back, %head, %l2 {transpose_b}
         : memref<?x64xf32, strided<[?, 1], offset: ?>>, memref<256x64xbf16>, memref<?x256xf32>
     memref.dealloc %h : memref<?x?x64xf32>
     return
   }
   func.func @transposed(%x: memref<64x?xf32>, %w: memref<64xf32>, %o: memref<?x64xf32>) {
     %t = memref.transpose %x (d0, d1) -> (d1, d0) : memref<64x?xf32> to memref<?x64xf32, strided<[1, ?]>>
-    tile.rmsnorm %t, %w, %o {epsilon = 1.0e-05 : f64, block_rows = 4 : i64} : memref<?x64xf32, strided<[1, ?]>>, memref<64xf32>, memref<?x64xf32>
+    tile.rmsnorm %t, %w, %o {epsilon = 1.0e-05 : f64} : memref<?x64xf32, strided<[1, ?]>>, memref<64xf32>, memref<?x64xf32>
     return
   }
 }
