@@ -11,4 +11,4 @@ echo "== lit: IR tests (test/)"
 $PY -c 'import sys, lit.main; sys.argv[0] = "lit"; lit.main.main()' -sv build/skbuild/test
 
 echo "== pytest: Python API, frontend, driver (test/python)"
-$PY -m pytest -q test/python "$@"
+$PY -m pytest -q -rs test/python "$@"   # -rs: print why GPU tests are skipped
