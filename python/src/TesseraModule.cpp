@@ -604,6 +604,18 @@ PYBIND11_MODULE(_tessera, m) {
           "The CUDA launch plan (plan.json text) of a module after "
           "tessera-tile-to-nvvm.")
       .def(
+          "kernel_llvm_ir",
+          [](ModuleHandle &self) {
+            DiagnosticCollector diags(self.context->get());
+            FailureOr<std::string> text =
+                tessera::cuda::kernelLLVMIR(*self.module);
+            if (failed(text))
+              diags.raise("no kernel LLVM IR");
+            return *text;
+          },
+          "The LLVM IR (NVPTX) of gpu.module @tessera_kernels after "
+          "tessera-tile-to-nvvm.")
+      .def(
           "kernel_binary",
           [](ModuleHandle &self) {
             DiagnosticCollector diags(self.context->get());

@@ -3,7 +3,7 @@
     tessera convert --hf SRC --out ART [--dtype bf16|fp32] [--force]
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
-    tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|ptx|cubin|bundle] -o OUT
+    tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|llvm|ptx|cubin|bundle] -o OUT
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
@@ -95,7 +95,7 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj", "nvvm", "ptx", "cubin", "bundle"),
                    default=None,
                    help="stop after this stage and write its output (default: obj for x86, bundle for cuda; "
-                        "x86: graph|tile|target|llvm|obj, cuda: graph|tile|nvvm|ptx|cubin|bundle)")
+                        "x86: graph|tile|target|llvm|obj, cuda: graph|tile|nvvm|llvm|ptx|cubin|bundle)")
     p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm", "nvvm"), default=None,
                    help="stage of a .mlir SOURCE (default: guessed from its ops)")
     p.add_argument("--weight-dtype", choices=("fp32", "bf16", "fp16"), default=None,
@@ -181,7 +181,7 @@ def _compile_cuda(args: argparse.Namespace) -> int:
         write_directory_atomically(Path(args.output), files)
         print(f"wrote {args.output} (kernels.cubin, kernels.ptx, plan.json; chip {chip})", file=sys.stderr)
         return EXIT_OK
-    data = result.module if args.emit in ("ptx", "cubin") else str(result.module).encode()
+    data = result.module if args.emit in ("llvm", "ptx", "cubin") else str(result.module).encode()
     if args.output:
         write_atomically(Path(args.output), data)
         print(f"wrote {args.output} ({args.emit} stage, target cuda, chip {chip})", file=sys.stderr)

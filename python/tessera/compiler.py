@@ -252,7 +252,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 #            host functions + config + weight dtype), read by tessera.cuda on
 #            the GPU machine (format: docs/ARCHITECTURE.md, "NVIDIA bundle").
 
-CUDA_STAGES = ("graph", "tile", "nvvm", "ptx", "cubin", "bundle")
+CUDA_STAGES = ("graph", "tile", "nvvm", "llvm", "ptx", "cubin", "bundle")
 CUDA_CHIPS = ("sm_80", "sm_86", "sm_89", "sm_90", "sm_90a")
 DEFAULT_CHIP = "sm_90a"
 BUNDLE_WEIGHT_DTYPES = ("bf16", "fp32")
@@ -287,6 +287,11 @@ def lower_cuda(module, from_stage: str, to_stage: str, chip: str = DEFAULT_CHIP,
     if from_stage == "tile" and to_stage not in ("graph", "tile"):
         _attach_nvidia_target(module, chip)
         _run_stage(module, "tile", "tessera-tile-to-nvvm", failure_dir)
+    if to_stage == "llvm":  # the kernels' LLVM IR (NVPTX), what ptxas-bound codegen starts from
+        try:
+            return StageResult("llvm", module.kernel_llvm_ir().encode())
+        except MLIRError as e:
+            raise CompileError(f"translating the kernels to LLVM IR failed: {e}") from None
     if to_stage in ("ptx", "cubin"):
         return StageResult(to_stage, kernel_binary(module, to_stage, failure_dir))
     return StageResult(min(to_stage, "nvvm", key=CUDA_STAGES.index), module)

@@ -31,6 +31,19 @@ def assert_one_line_error(err, fragment):
     assert "Traceback" not in err
 
 
+def test_emit_llvm_is_the_kernels_nvptx_llvm_ir(tmp_path, capsys):
+    """--emit llvm: the kernels' LLVM IR, as the NVPTX back end receives it:
+    one ptx_kernel per distinct Tile-IR op, the bf16 matmul's tensor-core
+    intrinsic (hi and lo activation halves: two per fragment)."""
+    code, _, err = run(capsys, "compile", str(DENSE), "--target", "cuda", "--emit", "llvm",
+                       "-o", str(tmp_path / "k.ll"))
+    assert code == 0, err
+    ir = (tmp_path / "k.ll").read_text()
+    assert "define ptx_kernel void @matmul_0(" in ir and "define ptx_kernel void @rmsnorm_0(" in ir
+    mma = ir.count("call { float, float, float, float } @llvm.nvvm.mma.m16n8k16.row.col.bf16(")
+    assert mma > 0 and mma % 2 == 0, mma
+
+
 def test_emit_nvvm_and_ptx(tmp_path, capsys):
     code, _, err = run(capsys, "compile", str(DENSE), "--target", "cuda", "--emit", "nvvm",
                        "-o", str(tmp_path / "k.mlir"))
@@ -109,7 +122,7 @@ def test_tiny_model_tile_stage(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["--chip", "sm_75"], "unsupported chip 'sm_75': expected one of sm_80, sm_86, sm_89, sm_90, sm_90a"),
-    (["--emit", "obj"], "--emit obj: target cuda emits one of graph, tile, nvvm, ptx, cubin, bundle"),
+    (["--emit", "obj"], "--emit obj: target cuda emits one of graph, tile, nvvm, llvm, ptx, cubin, bundle"),
     (["--emit", "bundle"], "--emit bundle needs -o DIR"),
     (["--emit", "ptx"], "--emit ptx needs -o FILE"),
     (["-o", "/nonexistent-dir/b", "--weight-dtype", "fp16"], "CUDA bundles take bf16 or fp32 weights, got 'fp16'"),

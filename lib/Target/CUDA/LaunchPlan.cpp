@@ -21,6 +21,9 @@
 
 #include "tessera/InitAllDialects.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 
 using namespace mlir;
 namespace json = llvm::json;
@@ -509,6 +512,23 @@ mlir::tessera::cuda::extractKernelBinary(ModuleOp module) {
       .getObject()
       .getValue()
       .str();
+}
+
+FailureOr<std::string> mlir::tessera::cuda::kernelLLVMIR(ModuleOp module) {
+  auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
+      SymbolTable::lookupSymbolIn(module, kKernelModule));
+  if (!kernels)
+    return module.emitError("no gpu.module @")
+           << kKernelModule << " (run tessera-tile-to-nvvm first)";
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> ir =
+      translateModuleToLLVMIR(kernels, context, kKernelModule);
+  if (!ir)
+    return kernels.emitError("translation of the kernels to LLVM IR failed");
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  ir->print(os, nullptr);
+  return text;
 }
 
 //===----------------------------------------------------------------------===//

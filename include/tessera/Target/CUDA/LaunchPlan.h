@@ -36,6 +36,10 @@ FailureOr<std::string> exportLaunchPlan(ModuleOp module);
 /// module has no such binary.
 FailureOr<std::string> extractKernelBinary(ModuleOp module);
 
+/// The LLVM IR (NVPTX, text) of gpu.module @tessera_kernels at the nvvm
+/// stage: what gpu-module-to-binary hands to the NVPTX back end.
+FailureOr<std::string> kernelLLVMIR(ModuleOp module);
+
 /// Registers --tessera-to-cuda-plan and --tessera-kernel-binary with
 /// mlir-translate's registry (tessera-translate).
 void registerCUDATranslations();
