@@ -25,3 +25,31 @@ def check_token_ids(ids, ndim: int, vocab_size: int) -> np.ndarray:
     if lo < 0 or hi >= vocab_size:
         raise RuntimeInputError(f"{what}: token id {lo if lo < 0 else hi} is outside [0, {vocab_size})")
     return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_new_tokens(max_new_tokens) -> int:
+    """``generate``'s token count: a non-negative int (not a bool)."""
+    if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 0:
+        raise RuntimeInputError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+    return max_new_tokens
+
+
+def greedy_generate(prefill, decode, ids: np.ndarray, max_new_tokens: int, vocab_size: int,
+                    return_logits: bool):
+    """Greedy decoding over a runtime's ``prefill(ids) -> (logits, state)`` and
+    ``decode(token, state) -> (logits, state)`` (inputs already checked):
+    tokens [B, N] and, with ``return_logits``, each step's logits [B, N, V]."""
+    b = ids.shape[0]
+    if max_new_tokens == 0:
+        empty = np.zeros((b, 0), np.int64)
+        return (empty, np.zeros((b, 0, vocab_size), np.float32)) if return_logits else empty
+    logits, state = prefill(ids)
+    last, tokens, steps = logits[:, -1], [], []
+    for step in range(max_new_tokens):
+        steps.append(last)
+        token = np.argmax(last, axis=-1).astype(np.int64)
+        tokens.append(token)
+        if step + 1 < max_new_tokens:
+            last, state = decode(token, state)
+    out = np.stack(tokens, axis=1)
+    return (out, np.stack(steps, axis=1)) if return_logits else out

@@ -161,26 +161,15 @@ class CompiledModel:
                  max_seq_len: int | None = None):
         """Greedy decoding: returns tokens [B, max_new_tokens] (and the logits of
         each generated step [B, N, V] when ``return_logits``)."""
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 0:
-            raise RuntimeInputError(f"max_new_tokens must be a non-negative integer, got {max_new_tokens!r}")
+        from tessera.inputs import check_new_tokens, greedy_generate
+
+        max_new_tokens = check_new_tokens(max_new_tokens)
         ids = self._check_ids(ids, 2)
         capacity = self.max_seq_len if max_seq_len is None else self._check_max_seq_len(max_seq_len)
         # The whole sequence (prompt + generated tokens) must fit the capacity.
         self._check_capacity(ids.shape[1] + max_new_tokens, capacity)
-        if max_new_tokens == 0:
-            empty = np.zeros((ids.shape[0], 0), np.int64)
-            return (empty, np.zeros((ids.shape[0], 0, self.config.vocab_size), np.float32)) if return_logits else empty
-        tokens, steps = [], []
-        logits, state = self.prefill(ids, max_seq_len=capacity)
-        last = logits[:, -1]
-        for step in range(max_new_tokens):
-            steps.append(last)
-            token = np.argmax(last, axis=-1).astype(np.int64)
-            tokens.append(token)
-            if step + 1 < max_new_tokens:
-                last, state = self.decode(token, state)
-        out = np.stack(tokens, axis=1)
-        return (out, np.stack(steps, axis=1)) if return_logits else out
+        return greedy_generate(lambda x: self.prefill(x, max_seq_len=capacity), self.decode, ids,
+                               max_new_tokens, self.config.vocab_size, return_logits)
 
     # ------------------------------------------------------------ internals
     def _run(self, name: str, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
