@@ -1155,7 +1155,7 @@ func.func @moe_case_2(%a: memref<?x?xf32>, %b: memref<?xf32>, %i: memref<?x2xi64
 // -----
 
 // moe_route: 1 <= topk_group <= n_group.
-func.func @moe_case_3(%a: i64, %b: topk_group = 3 : i64} : memref<?x8xf32>, %i: memref<8xf32>, %w: memref<?x2xi64>) {
+func.func @moe_case_3(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
   // expected-error @+1 {{'tile.moe_route' op needs 1 <= topk_group <= n_group, got topk_group 3 and n_group 2}}
   tile.moe_route %a, %b, %i, %w {n_group = 2 : i64, topk_group = 3 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
   return
@@ -1164,7 +1164,7 @@ func.func @moe_case_3(%a: i64, %b: topk_group = 3 : i64} : memref<?x8xf32>, %i: 
 // -----
 
 // moe_route: groups of at least two experts.
-func.func @moe_case_4(%a: i64} : memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+func.func @moe_case_4(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
   // expected-error @+1 {{'tile.moe_route' op n_group must split the 8 experts into groups of at least 2, got 8}}
   tile.moe_route %a, %b, %i, %w {n_group = 8 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
   return
@@ -1173,7 +1173,7 @@ func.func @moe_case_4(%a: i64} : memref<?x8xf32>, %b: memref<8xf32>, %i: memref<
 // -----
 
 // moe_route: top-k within the kept groups.
-func.func @moe_case_5(%a: i64} : memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x5xi64>, %w: memref<?x5xf32>) {
+func.func @moe_case_5(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x5xi64>, %w: memref<?x5xf32>) {
   // expected-error @+1 {{'tile.moe_route' op top-k 5 exceeds the 4 experts of the topk_group kept groups}}
   tile.moe_route %a, %b, %i, %w {n_group = 2 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x5xi64>, memref<?x5xf32>
   return
@@ -1191,7 +1191,7 @@ func.func @moe_case_6(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x0xi64
 // -----
 
 // moe_route: the scaling factor is finite.
-func.func @moe_case_7(%a: f64} : memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+func.func @moe_case_7(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
   // expected-error @+1 {{'tile.moe_route' op routed_scaling_factor must be finite}}
   tile.moe_route %a, %b, %i, %w {routed_scaling_factor = 0x7FF0000000000000 : f64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
   return
@@ -1236,7 +1236,7 @@ func.func @moe_case_11(%i: memref<?xi64>, %o: memref<9xi64>, %p: memref<?xi64>) 
 // -----
 
 // moe_gather: out is [P, D].
-func.func @moe_case_12(%x: i64} : memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x32xf32>) {
+func.func @moe_case_12(%x: memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x32xf32>) {
   // expected-error @+1 {{'tile.moe_gather' op out shape: expected [?, 64], got [?, 32]}}
   tile.moe_gather %x, %p, %o {top_k = 2 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x32xf32>
   return
@@ -1245,7 +1245,7 @@ func.func @moe_case_12(%x: i64} : memref<?x64xf32>, %p: memref<?xi64>, %o: memre
 // -----
 
 // moe_gather: top_k is positive.
-func.func @moe_case_13(%x: i64} : memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x64xf32>) {
+func.func @moe_case_13(%x: memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x64xf32>) {
   // expected-error @+1 {{'tile.moe_gather' op top_k must be positive, got 0}}
   tile.moe_gather %x, %p, %o {top_k = 0 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
   return

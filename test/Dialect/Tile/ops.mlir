@@ -169,7 +169,7 @@ func.func @attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf
 
 // The mixture-of-experts ops (the examples of their descriptions).
 // CHECK-LABEL: func.func @moe
-// CHECK: tile.moe_route %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {n_group = 2 : i64, norm_topk_prob = true, routed_scaling_factor = 2.500000e+00 : f64, topk_group = 1 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+// CHECK: tile.moe_route %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {n_group = 2 : i64, routed_scaling_factor = 2.500000e+00 : f64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
 // CHECK: tile.moe_sort %{{.*}}, %{{.*}}, %{{.*}} : memref<?x2xi64>, memref<9xi64>, memref<?xi64>
 // CHECK: tile.moe_gather %{{.*}}, %{{.*}}, %{{.*}} {top_k = 2 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
 // CHECK: tile.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epilogue = #tile.epilogue<relu2>} : memref<?x64xf32>, memref<8x32x64xbf16>, memref<9xi64>, memref<?x32xf32>
