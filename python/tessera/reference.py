@@ -28,7 +28,7 @@ State layout (what a decode step carries; :class:`ModelState`):
   xBC inputs, oldest first (HF caches K columns; the oldest is never used);
   ``ssm_state`` [B, mamba_num_heads, mamba_head_dim, ssm_state_size].
 * attention layer: ``key``/``value`` [B, num_key_value_heads, T, head_dim].
-* MLP layer: ``None``.  ``ModelState.position``: tokens consumed so far.
+* MLP and MoE layers: ``None``.  ``ModelState.position``: tokens consumed so far.
 
 ``prefill`` accepts an existing state, so a prompt can be fed in pieces
 (chunked prefill); ``decode`` uses the recurrent (one-step) form of the SSM.
