@@ -98,7 +98,9 @@ class _ModelEmitter:
         self.c = config
         self.gb = gb
         self.wdtype = wdtype
-        self.shapes = {s.name: s.shape for s in weight_specs(config)}
+        specs = weight_specs(config)
+        self.shapes = {s.name: s.shape for s in specs}
+        self.fp32_only = {s.name for s in specs if s.keep_fp32}  # the MoE router (as HF)
         self.states = state_specs(config)
 
     def emit(self, functions):
@@ -109,7 +111,7 @@ class _ModelEmitter:
         """A graph.weight, or None when the config has no such tensor (biases)."""
         if name not in self.shapes:
             return None
-        return self.gb.weight(name, self.shapes[name], self.wdtype)
+        return self.gb.weight(name, self.shapes[name], "f32" if name in self.fp32_only else self.wdtype)
 
     def _function(self, name: str):
         c, gb = self.c, self.gb

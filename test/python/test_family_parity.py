@@ -78,3 +78,22 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
         assert rel(step_logits, hf_logits(hf, seqs)[:, -1]) <= TOL
         token = np.argmax(step_logits, axis=-1)
     assert state.position == seq + DECODE_STEPS
+
+
+def test_moe_bf16_artifact_keeps_the_router_fp32(tmp_path, cache_dir):
+    """bf16 weights, but the router's weight and score-correction bias stay float32
+    (HF keeps them so); the compiled model matches the numpy reference on the
+    same stored weights."""
+    from tessera.checkpoint import Artifact
+    from tessera.reference import ReferenceModel
+
+    config, batch, seq = MOE_CONFIGS["moe-groups"]
+    ckpt = write_hf_checkpoint(config, tmp_path / "ckpt", seed=3)
+    art = Artifact.open(convert_checkpoint(ckpt, tmp_path / "art", dtype="bf16"))
+    assert art.dtype == "bf16"
+    assert art.tensor_dtype("layers.0.moe.router") == art.tensor_dtype("layers.0.moe.router_bias") == "fp32"
+    assert art.tensor_dtype("layers.0.moe.experts_up") == "bf16"
+    ids = np.random.default_rng(4).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
+    logits, _ = tessera.compile(art, target="x86", cache_dir=cache_dir).prefill(ids)
+    expected, _ = ReferenceModel.from_artifact(art).prefill(ids)
+    assert rel(logits, expected) <= TOL

@@ -297,7 +297,8 @@ def convert_checkpoint(
     by_name, files = _open_shards(ckpt)
     items = _plan(config, by_name, cfg_file)
 
-    src_dtypes = {i.dtype for i in items}
+    # (float32-only tensors -- the MoE router's -- do not decide the artifact's dtype)
+    src_dtypes = {i.dtype for i in items if not i.spec.keep_fp32} or {i.dtype for i in items}
     manifest_dtype = dtype or (src_dtypes.pop() if len(src_dtypes) == 1 else "mixed")
     groups: "OrderedDict[str, list[_Item]]" = OrderedDict()
     for item in items:
@@ -316,7 +317,7 @@ def convert_checkpoint(
                 what = f"tensor {item.hf_name} (in {item.file.path.name})"
                 raw = item.read().reshape(item.spec.shape)  # conv: [C,1,K] -> [C,K]; experts stacked
                 _check_finite(raw, src_dtype, what)
-                out_dtype = dtype or src_dtype
+                out_dtype = "fp32" if item.spec.keep_fp32 else (dtype or src_dtype)
                 arr = np.ascontiguousarray(convert(raw, src_dtype, out_dtype), dtype=STORAGE[out_dtype])
                 hasher = hashlib.sha256()
                 _check_finite(arr, out_dtype, f"{what} after conversion to {out_dtype}", hasher)

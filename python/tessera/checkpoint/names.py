@@ -72,6 +72,9 @@ class WeightSpec:
     #: Stacked expert weights: the per-expert HF names (as save_pretrained writes
     #: them), stacked on dim 0 into ``hf_name``'s form; empty for other tensors.
     hf_expert_names: tuple[str, ...] = ()
+    #: Kept in float32 whatever the artifact's dtype (HF keeps the MoE router's
+    #: weight and score-correction bias in fp32: ``_keep_in_fp32_modules_strict``).
+    keep_fp32: bool = False
 
     @property
     def layer(self) -> int | None:
@@ -90,11 +93,11 @@ def weight_specs(config: NemotronHConfig) -> list[WeightSpec]:
     H, V = c.hidden_size, c.vocab_size
     specs = [WeightSpec("embedding", "backbone.embeddings.weight", (V, H), (V, H), "embedding", "[vocab_size, hidden_size]")]
 
-    def add(i, tname, hname, shape, doc, hf_shape=None, experts=()):
+    def add(i, tname, hname, shape, doc, hf_shape=None, experts=(), keep_fp32=False):
         specs.append(
             WeightSpec(f"layers.{i}.{tname}", f"backbone.layers.{i}.{hname}", tuple(shape),
                        tuple(hf_shape or shape), layer_group(i), doc,
-                       tuple(f"backbone.layers.{i}.{e}" for e in experts))
+                       tuple(f"backbone.layers.{i}.{e}" for e in experts), keep_fp32)
         )
 
     def linear(i, tname, hname, out, inp, doc_out, doc_in, bias):
@@ -143,8 +146,9 @@ def weight_specs(config: NemotronHConfig) -> list[WeightSpec]:
             E, Im, Is, L = (c.n_routed_experts, c.moe_intermediate_size, c.moe_shared_expert_intermediate_size,
                             c.moe_input_dim)
             Ldoc = "moe_latent_size" if c.moe_latent_size is not None else "hidden_size"
-            add(i, "moe.router", "mixer.gate.weight", (E, H), "[n_routed_experts, hidden_size]")
-            add(i, "moe.router_bias", "mixer.gate.e_score_correction_bias", (E,), "[n_routed_experts]")
+            add(i, "moe.router", "mixer.gate.weight", (E, H), "[n_routed_experts, hidden_size]", keep_fp32=True)
+            add(i, "moe.router_bias", "mixer.gate.e_score_correction_bias", (E,), "[n_routed_experts]",
+                keep_fp32=True)
             if c.moe_latent_size is not None:
                 linear(i, "moe.latent_fc1", "mixer.fc1_latent_proj", L, H, "moe_latent_size", "hidden_size", c.mlp_bias)
                 linear(i, "moe.latent_fc2", "mixer.fc2_latent_proj", H, L, "hidden_size", "moe_latent_size", c.mlp_bias)
