@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Support/NestingDepth.h"
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
 #include "tessera/Target/CUDA/LaunchPlan.h"
 
@@ -285,7 +286,11 @@ struct ModuleHandle {
     if (failed(parsePassPipeline(text, pm, errorStream)))
       raiseMLIRError("invalid pass pipeline '" + pipeline +
                      "': " + llvm::StringRef(errorStream.str()).trim().str());
-    if (failed(pm.run(*module)))
+    // Passes recurse over nested regions: run them on a stack sized for
+    // the nesting parseModule admits, not on the calling Python thread's.
+    LogicalResult result = failure();
+    tessera::runOnLargeStack([&] { result = pm.run(*module); });
+    if (failed(result))
       diags.raise("pass pipeline '" + pipeline + "' failed");
   }
 
@@ -323,8 +328,18 @@ std::unique_ptr<ModuleHandle> parseModule(const ContextRef &context,
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, filename), llvm::SMLoc());
+  // MLIR's parser recurses per nesting level: refuse inputs nested deeper
+  // than the limit, and parse the rest on a large stack, so that hostile
+  // input gets a diagnostic instead of killing the Python process.
+  if (auto violation = tessera::findNestingViolation(text))
+    raiseMLIRError("could not parse '" + filename + "':\n" + filename + ":" +
+                   std::to_string(violation->line) + ":" +
+                   std::to_string(violation->column) +
+                   ": error: " + violation->message());
   ParserConfig config(ctx);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  OwningOpRef<ModuleOp> module;
+  tessera::runOnLargeStack(
+      [&] { module = parseSourceFile<ModuleOp>(sourceMgr, config); });
   if (!module)
     diags.raise("could not parse '" + filename + "'");
   auto result = std::make_unique<ModuleHandle>();
@@ -368,6 +383,8 @@ struct BuilderHandle {
 
   Type parseTypeOrRaise(const std::string &text) {
     DiagnosticCollector diags(context->get());
+    if (auto violation = tessera::findNestingViolation(text))
+      raiseMLIRError("invalid type: " + violation->message());
     Type t = parseType(text, context->get());
     if (!t)
       diags.raise("invalid type '" + text + "'");
@@ -387,6 +404,8 @@ struct BuilderHandle {
     if (py::hasattr(value, "mlir_text")) {
       std::string text = value.attr("mlir_text").cast<std::string>();
       DiagnosticCollector diags(ctx);
+      if (auto violation = tessera::findNestingViolation(text))
+        raiseMLIRError("invalid attribute: " + violation->message());
       Attribute attr = parseAttribute(text, ctx);
       if (!attr)
         diags.raise("invalid attribute '" + text + "'");
