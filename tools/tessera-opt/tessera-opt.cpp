@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -66,12 +67,18 @@ int main(int argc, char **argv) {
                            llvm::SourceMgr::DK_Error, violation->message());
     return 1;
   }
+  // A failed run removes its output file; never when that is a device or a
+  // pipe that existed before (`-o /dev/null` run as root would delete it).
+  bool special = outputFilename != "-" && llvm::sys::fs::exists(outputFilename) &&
+                 !llvm::sys::fs::is_regular_file(outputFilename);
   std::unique_ptr<llvm::ToolOutputFile> output =
       mlir::openOutputFile(outputFilename, &errorMessage);
   if (!output) {
     llvm::errs() << errorMessage << "\n";
     return 1;
   }
+  if (special)
+    output->keep();
 
   mlir::LogicalResult result = mlir::failure();
   mlir::tessera::runOnLargeStack([&] {
