@@ -25,20 +25,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def residual_chain(n: int) -> str:
-    lines = ["func.func @chain(%x: tensor<?x?x64xf32>, %y: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {"]
+T = "tensor<?x?x64xf32>"
+
+
+def residual_chain(n: int, all_results: bool = False) -> str:
+    """`%r{i} = graph.residual_add %r{i-1}, %y`, returning the last result (or,
+    with all_results, every one: a function with n results)."""
+    results = ", ".join([T] * n) if all_results else T
+    lines = [f"func.func @chain(%x: {T}, %y: {T}) -> ({results}) {{"]
     prev = "%x"
     for i in range(n):
-        lines.append(f"  %r{i} = graph.residual_add {prev}, %y : tensor<?x?x64xf32>")
+        lines.append(f"  %r{i} = graph.residual_add {prev}, %y : {T}")
         prev = f"%r{i}"
-    lines += [f"  return {prev} : tensor<?x?x64xf32>", "}"]
+    returned = ", ".join(f"%r{i}" for i in range(n)) if all_results else prev
+    lines += [f"  return {returned} : {results}", "}"]
     return "\n".join(lines) + "\n"
 
 
-def measure(n: int, workdir: Path, tool: str) -> dict:
+def measure(n: int, workdir: Path, tool: str, all_results: bool = False) -> dict:
     src = workdir / f"chain{n}.mlir"
     out = workdir / f"chain{n}.llvm.mlir"
-    src.write_text(residual_chain(n))
+    src.write_text(residual_chain(n, all_results))
     start = time.perf_counter()
     proc = subprocess.Popen([tool, str(src), "--tessera-attach-target=kind=x86 features=+avx2,+fma",
                              "--tessera-lower-to-llvm", "-o", str(out)],
@@ -47,7 +54,7 @@ def measure(n: int, workdir: Path, tool: str) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     rc = os.waitstatus_to_exitcode(status)
-    result = {"ops": n, "returncode": rc, "wall_s": round(wall, 3),
+    result = {"ops": n, "all_results": all_results, "returncode": rc, "wall_s": round(wall, 3),
               "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
               "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
               "output_bytes": out.stat().st_size if out.exists() else 0}
@@ -62,11 +69,16 @@ def main() -> None:
     ap.add_argument("--tessera-opt", default=shutil.which("tessera-opt") or "tessera-opt")
     ap.add_argument("-o", "--output", default=str(ROOT / "bench" / "results" / "lowering_scaling.json"))
     ap.add_argument("--label", default="", help="recorded with the results (e.g. 'before fix')")
+    ap.add_argument("--all-results-ops", type=int, nargs="*", default=[250, 500, 1000],
+                    help="also lower chains that return every result (n function results)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="tessera-scaling-") as d:
         rows = []
         for n in args.ops:
             rows.append(measure(n, Path(d), args.tessera_opt))
+            print(json.dumps(rows[-1]), flush=True)
+        for n in args.all_results_ops:
+            rows.append(measure(n, Path(d), args.tessera_opt, all_results=True))
             print(json.dumps(rows[-1]), flush=True)
     report = {"benchmark": "residual_add chain, tessera-opt --tessera-lower-to-llvm (x86)",
               "label": args.label, "machine": platform.machine(), "cpus": os.cpu_count(),
