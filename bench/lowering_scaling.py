@@ -7,7 +7,13 @@ fresh process for each N and records wall time, the child's CPU time (user +
 sys), its peak RSS and the size of the output. Issue 9: this grew
 quadratically (4000 ops: 3.5 GB); it must grow linearly. Writes JSON
 (bench/results/lowering_scaling.json by default). The test
-(test/Pipelines/residual-chain.mlir) checks the structure, not the time.
+(test/python/test_lowering_scaling.py) checks the structure, not the time.
+
+The second series lowers chains that return every result, i.e. a function
+with n memref results: there upstream MLIR's dialect conversion
+(convert-func-to-llvm: replaceUsesWithIf -> Operation::isBeforeInBlock ->
+Block::recomputeOpOrder on the entry block) is quadratic in the number of
+function arguments; recorded here to show it, not fixed by Tessera.
 """
 
 from __future__ import annotations

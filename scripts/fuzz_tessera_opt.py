@@ -86,9 +86,12 @@ def run_commands(path, text):
     return cmds or [["%s"]]
 
 
-def mutate(rng, text, corpus_texts):
+MUTATIONS = ["flip", "del", "dup", "swap", "num", "num", "num", "num", "splice", "line"]
+
+
+def mutate(rng, text, corpus_texts, kinds=MUTATIONS):
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
-        kind = rng.choice(["flip", "del", "dup", "swap", "num", "num", "num", "num", "splice", "line"])
+        kind = rng.choice(kinds)
         if kind == "flip" and text:
             b = bytearray(text.encode())
             i = rng.randrange(len(b))
@@ -166,6 +169,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per input")
     ap.add_argument("--crash-dir", default=os.path.join(ROOT, "build", "fuzz-crashers"))
     ap.add_argument("--tessera-opt", default=shutil.which("tessera-opt") or "tessera-opt")
+    ap.add_argument("--only", nargs="+", choices=sorted(set(MUTATIONS)),
+                    help="use only these mutations (e.g. num: IR that still parses, odd sizes)")
     opts = ap.parse_args()
 
     files = corpus_files()
@@ -176,7 +181,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="tessera-fuzz-")
     for i in range(opts.n):
         k = rng.randrange(len(files))
-        jobs.append((i, opts.tessera_opt, mutate(rng, texts[k], texts),
+        jobs.append((i, opts.tessera_opt, mutate(rng, texts[k], texts, opts.only or MUTATIONS),
                      rng.choice(cmds[k]), opts.timeout, workdir))
     os.makedirs(opts.crash_dir, exist_ok=True)
     crashes, hangs, codes = [], [], {}

@@ -19,6 +19,10 @@ std::string NestingViolation::message() const {
 
 std::optional<NestingViolation>
 mlir::tessera::findNestingViolation(llvm::StringRef text, unsigned limit) {
+  // MLIR bytecode is binary (its reader keeps an explicit stack of regions):
+  // bytes that look like brackets mean nothing there.
+  if (text.starts_with("ML\xefR"))
+    return std::nullopt;
   llvm::SmallVector<char, 64> open;
   std::optional<NestingViolation> violation;
   unsigned line = 1;

@@ -18,8 +18,8 @@
 
 // Strings, comments and `->` arrows do not count; 998 nested regions (1000
 // levels with the function's and the module printed around it) parse, run
-// through passes, print and parse again, on the
-// large stack tessera-opt parses on.
+// through passes, print and parse again, on the large stack tessera-opt
+// parses on.
 // RUN: %python -c "print('// {{{{{{\nfunc.func @f() -> (i32) attributes {s = \"<<<<((((\"} {\n' + 'scf.execute_region {\n' * 998 + 'scf.yield\n}\n' * 998 + '%%c = arith.constant 1 : i32\nreturn %%c : i32\n}')" > %t.limit.mlir
 // RUN: tessera-opt %t.limit.mlir | tessera-opt | FileCheck %s --check-prefix=LIMIT
 // RUN: tessera-opt %t.limit.mlir --cse --mlir-print-op-generic | FileCheck %s --check-prefix=LIMIT-CSE
@@ -31,3 +31,7 @@
 // RUN: %python -c "print('func.func @f() {\n' + 'scf.execute_region {\n' * 1000 + 'scf.yield\n}\n' * 1000 + 'return\n}')" > %t.over.mlir
 // RUN: not tessera-opt %t.over.mlir 2>&1 | FileCheck %s --check-prefix=OVER
 // OVER: error: input nests 1001 levels deep (limit 1000)
+
+// Bytecode is not scanned: its bytes are not brackets.
+// RUN: tessera-opt %t.limit.mlir --emit-bytecode -o %t.limit.mlirbc
+// RUN: tessera-opt %t.limit.mlirbc | FileCheck %s --check-prefix=LIMIT

@@ -49,7 +49,8 @@ struct NestingViolation {
 /// Scans `text` as MLIR tokens (skipping strings and `//` comments) and
 /// returns the violation when its bracket nesting exceeds `limit`. Closers
 /// that do not match the innermost opener are ignored, so the count never
-/// undercounts what the parser would recurse through.
+/// undercounts what the parser would recurse through. MLIR bytecode is not
+/// scanned.
 std::optional<NestingViolation>
 findNestingViolation(llvm::StringRef text,
                      unsigned limit = kMaxNestingDepth);
