@@ -72,6 +72,18 @@ PyObject *mlirErrorType = nullptr;
   throw py::error_already_set();
 }
 
+/// Runs `parse` on `text` (a type or attribute): refused past the nesting
+/// limit, on a large stack when nested more than a few dozen levels (the
+/// calling Python thread's stack may be small), else in place (no thread).
+void parseNested(const std::string &text, const char *what,
+                 llvm::function_ref<void()> parse) {
+  if (!tessera::findNestingViolation(text, /*limit=*/64))
+    return parse();
+  if (auto violation = tessera::findNestingViolation(text))
+    raiseMLIRError(std::string("invalid ") + what + ": " + violation->message());
+  tessera::runOnLargeStack(parse);
+}
+
 /// Collects every diagnostic emitted while it lives, in the form
 /// "loc: error: message" (notes indented below), so that a failed call can
 /// hand them all to Python.
@@ -161,7 +173,9 @@ std::string printToString(Operation *op, bool generic = false,
     flags.printGenericOpForm();
   if (debugInfo)
     flags.enableDebugInfo();
-  op->print(os, flags);
+  // The printer recurses per nesting level too: print on the stack that
+  // parsing and passes use (the module may nest up to the parse limit).
+  tessera::runOnLargeStack([&] { op->print(os, flags); });
   return os.str();
 }
 
@@ -383,9 +397,8 @@ struct BuilderHandle {
 
   Type parseTypeOrRaise(const std::string &text) {
     DiagnosticCollector diags(context->get());
-    if (auto violation = tessera::findNestingViolation(text))
-      raiseMLIRError("invalid type: " + violation->message());
-    Type t = parseType(text, context->get());
+    Type t;
+    parseNested(text, "type", [&] { t = parseType(text, context->get()); });
     if (!t)
       diags.raise("invalid type '" + text + "'");
     return t;
@@ -404,9 +417,8 @@ struct BuilderHandle {
     if (py::hasattr(value, "mlir_text")) {
       std::string text = value.attr("mlir_text").cast<std::string>();
       DiagnosticCollector diags(ctx);
-      if (auto violation = tessera::findNestingViolation(text))
-        raiseMLIRError("invalid attribute: " + violation->message());
-      Attribute attr = parseAttribute(text, ctx);
+      Attribute attr;
+      parseNested(text, "attribute", [&] { attr = parseAttribute(text, ctx); });
       if (!attr)
         diags.raise("invalid attribute '" + text + "'");
       return attr;

@@ -38,6 +38,32 @@ def test_deep_type_text_in_the_builder():
         b.function("f", ["tuple<" * 5000 + ">" * 5000], [])
 
 
+def test_deep_types_from_a_small_stack_thread():
+    # Types and attributes given to the builder are parsed on a large stack
+    # too when they nest deeply.
+    from tessera.ir.graph import GraphBuilder
+    result = {}
+
+    def work():
+        try:
+            b = GraphBuilder()
+            b.function("f", ["tuple<" * 990 + ">" * 990], [])
+            b.ret([])
+            result["text"] = str(b.finish(verify=False))
+        except Exception as e:
+            result["error"] = e
+
+    old = threading.stack_size(256 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    assert "error" not in result, result.get("error")
+    assert result["text"].count("tuple<") == 990
+
+
 def test_limit_depth_parses_and_lowers_from_a_small_stack_thread():
     # 998 regions + the function + the printed module = the limit. A thread
     # with a 256 KiB stack could not parse this itself; the extension parses
