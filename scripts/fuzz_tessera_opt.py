@@ -3,7 +3,7 @@
 
 Takes every test/**/*.mlir (and graph_examples/*.mlir), mutates it (byte flips,
 token deletions/duplications/swaps, number changes, line splices from other
-corpus files) and runs tessera-opt on the result with each RUN-line pipeline of
+corpus files, deep nesting) and runs tessera-opt on the result with each RUN-line pipeline of
 the source file. tessera-opt must end with exit 0 (accepted) or 1 (a
 diagnostic); anything else -- a signal, an abort, exit 2+ -- is a crash and the
 input is saved under --crash-dir with the command that reproduces it. A run
@@ -86,7 +86,7 @@ def run_commands(path, text):
     return cmds or [["%s"]]
 
 
-MUTATIONS = ["flip", "del", "dup", "swap", "num", "num", "num", "num", "splice", "line"]
+MUTATIONS = ["flip", "del", "dup", "swap", "num", "num", "num", "num", "splice", "line", "nest"]
 
 
 def mutate(rng, text, corpus_texts, kinds=MUTATIONS):
@@ -130,6 +130,15 @@ def mutate(rng, text, corpus_texts, kinds=MUTATIONS):
             lines = text.splitlines(True)
             j = rng.randrange(len(lines) + 1)
             text = "".join(lines[:j]) + chunk + "".join(lines[j:])
+        elif kind == "nest":
+            # Deep nesting: wrap the file in modules, or a type in tuples.
+            n = rng.choice([10, 100, 1000, 5000])
+            types = list(re.finditer(r"\b(?:tensor|memref)<[^<>]*>", text))
+            if types and rng.random() < 0.5:
+                t = rng.choice(types)
+                text = text[:t.start()] + "tuple<" * n + t.group() + ">" * n + text[t.end():]
+            else:
+                text = "module {\n" * n + text + "}\n" * n
         elif kind == "line":
             lines = text.splitlines(True)
             if not lines:
