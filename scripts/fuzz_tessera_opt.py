@@ -178,11 +178,14 @@ def main():
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per input")
     ap.add_argument("--crash-dir", default=os.path.join(ROOT, "build", "fuzz-crashers"))
     ap.add_argument("--tessera-opt", default=shutil.which("tessera-opt") or "tessera-opt")
+    ap.add_argument("--filter", default="", help="only corpus files whose path contains this")
     ap.add_argument("--only", nargs="+", choices=sorted(set(MUTATIONS)),
                     help="use only these mutations (e.g. num: IR that still parses, odd sizes)")
     opts = ap.parse_args()
 
-    files = corpus_files()
+    files = [f for f in corpus_files() if opts.filter in f]
+    if not files:
+        ap.error(f"no corpus file matches --filter {opts.filter!r}")
     texts = [open(f, encoding="utf-8").read() for f in files]
     cmds = [run_commands(f, t) for f, t in zip(files, texts)]
     rng = random.Random(opts.seed)
