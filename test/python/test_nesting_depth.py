@@ -98,3 +98,4 @@ def test_tessera_compile_deep_mlir_is_a_one_line_error(tmp_path):
     assert "input nests 4000 levels deep (limit 1000)" in p.stderr
     assert "Traceback" not in p.stderr
     assert not (tmp_path / "out.ll").exists()
+
