@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Support/NestingDepth.h"
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
 #include "tessera/Target/CUDA/LaunchPlan.h"
 
@@ -69,6 +70,18 @@ PyObject *mlirErrorType = nullptr;
 [[noreturn]] void raiseMLIRError(const std::string &message) {
   PyErr_SetString(mlirErrorType, message.c_str());
   throw py::error_already_set();
+}
+
+/// Runs `parse` on `text` (a type or attribute): refused past the nesting
+/// limit, on a large stack when nested more than a few dozen levels (the
+/// calling Python thread's stack may be small), else in place (no thread).
+void parseNested(const std::string &text, const char *what,
+                 llvm::function_ref<void()> parse) {
+  if (!tessera::findNestingViolation(text, /*limit=*/64))
+    return parse();
+  if (auto violation = tessera::findNestingViolation(text))
+    raiseMLIRError(std::string("invalid ") + what + ": " + violation->message());
+  tessera::runOnLargeStack(parse);
 }
 
 /// Collects every diagnostic emitted while it lives, in the form
@@ -160,7 +173,9 @@ std::string printToString(Operation *op, bool generic = false,
     flags.printGenericOpForm();
   if (debugInfo)
     flags.enableDebugInfo();
-  op->print(os, flags);
+  // The printer recurses per nesting level too: print on the stack that
+  // parsing and passes use (the module may nest up to the parse limit).
+  tessera::runOnLargeStack([&] { op->print(os, flags); });
   return os.str();
 }
 
@@ -285,7 +300,11 @@ struct ModuleHandle {
     if (failed(parsePassPipeline(text, pm, errorStream)))
       raiseMLIRError("invalid pass pipeline '" + pipeline +
                      "': " + llvm::StringRef(errorStream.str()).trim().str());
-    if (failed(pm.run(*module)))
+    // Passes recurse over nested regions: run them on a stack sized for
+    // the nesting parseModule admits, not on the calling Python thread's.
+    LogicalResult result = failure();
+    tessera::runOnLargeStack([&] { result = pm.run(*module); });
+    if (failed(result))
       diags.raise("pass pipeline '" + pipeline + "' failed");
   }
 
@@ -323,8 +342,18 @@ std::unique_ptr<ModuleHandle> parseModule(const ContextRef &context,
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, filename), llvm::SMLoc());
+  // MLIR's parser recurses per nesting level: refuse inputs nested deeper
+  // than the limit, and parse the rest on a large stack, so that hostile
+  // input gets a diagnostic instead of killing the Python process.
+  if (auto violation = tessera::findNestingViolation(text))
+    raiseMLIRError("could not parse '" + filename + "':\n" + filename + ":" +
+                   std::to_string(violation->line) + ":" +
+                   std::to_string(violation->column) +
+                   ": error: " + violation->message());
   ParserConfig config(ctx);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  OwningOpRef<ModuleOp> module;
+  tessera::runOnLargeStack(
+      [&] { module = parseSourceFile<ModuleOp>(sourceMgr, config); });
   if (!module)
     diags.raise("could not parse '" + filename + "'");
   auto result = std::make_unique<ModuleHandle>();
@@ -368,7 +397,8 @@ struct BuilderHandle {
 
   Type parseTypeOrRaise(const std::string &text) {
     DiagnosticCollector diags(context->get());
-    Type t = parseType(text, context->get());
+    Type t;
+    parseNested(text, "type", [&] { t = parseType(text, context->get()); });
     if (!t)
       diags.raise("invalid type '" + text + "'");
     return t;
@@ -387,7 +417,8 @@ struct BuilderHandle {
     if (py::hasattr(value, "mlir_text")) {
       std::string text = value.attr("mlir_text").cast<std::string>();
       DiagnosticCollector diags(ctx);
-      Attribute attr = parseAttribute(text, ctx);
+      Attribute attr;
+      parseNested(text, "attribute", [&] { attr = parseAttribute(text, ctx); });
       if (!attr)
         diags.raise("invalid attribute '" + text + "'");
       return attr;

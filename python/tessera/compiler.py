@@ -230,7 +230,13 @@ def default_cache_dir() -> Path:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Writes to a temporary file beside ``path`` and renames it into place."""
+    """Writes to a temporary file beside ``path`` and renames it into place.
+    A device or pipe (``-o /dev/null``) is written in place: renaming over it
+    would replace /dev/null itself with a regular file when run as root."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with open(path, "wb") as f:
+            f.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".tmp-")
     try:

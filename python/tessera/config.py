@@ -111,6 +111,14 @@ MOE_DEFAULTS = {"moe_latent_size": None, "n_group": 1, "topk_group": 1, "norm_to
 #: HF attribute_map spelling of n_routed_experts.
 _MOE_ALIASES = {"num_local_experts": "n_routed_experts"}
 
+# Upper bounds of Mamba2 sizes that the kernels' work or scratch grows with faster
+# than linearly; the same as the Graph/Tile verifiers' (tessera/Support/Limits.h).
+KERNEL_SIZE_LIMITS = {
+    "conv_kernel": (1024, "each output costs a multiply-add per tap; Mamba2 models use 4"),
+    "chunk_size": (4096, "the SSD chunk scan keeps two chunk_size x chunk_size f32 matrices "
+                         "per head, 128 MiB at 4096; Mamba2 models use 128 or 256"),
+}
+
 # Activations Tessera lowers (HF accepts any ACT2FN name).
 SUPPORTED_MLP_ACTS = ("relu2",)
 SUPPORTED_MAMBA_ACTS = ("silu",)
@@ -226,6 +234,9 @@ class NemotronHConfig:
             _check_int("num_key_value_heads", self.num_key_value_heads, positive=True if has[ATTENTION] else None)
         for name in ("conv_kernel", "chunk_size"):
             _check_int(name, getattr(self, name), positive=True if has[MAMBA] else None)
+            limit, why = KERNEL_SIZE_LIMITS[name]
+            if has[MAMBA] and getattr(self, name) > limit:
+                raise ConfigError(f"{name} {getattr(self, name)} is too large: at most {limit} ({why})")
         _check_int("expand", self.expand, positive=None)
         _check_int("max_position_embeddings", self.max_position_embeddings, positive=True)
         for name in ("use_conv_bias", "mamba_proj_bias", "attention_bias", "mlp_bias", "residual_in_fp32",

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/InitAllDialects.h"
+#include "tessera/Support/NestingDepth.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -20,6 +21,11 @@
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   mlir::tessera::registerTesseraTranslations();
-  return mlir::failed(
-      mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n"));
+  // Its input is tessera-opt's output (nested within tessera-opt's limit),
+  // parsed by MLIR's recursive parser: on the large stack, as tessera-opt.
+  mlir::LogicalResult result = mlir::failure();
+  mlir::tessera::runOnLargeStack([&] {
+    result = mlir::mlirTranslateMain(argc, argv, "Tessera translation driver\n");
+  });
+  return mlir::failed(result);
 }

@@ -2,7 +2,8 @@
 //
 // Part of convert-tile-to-x86: the short causal depthwise
 // convolution of a Mamba2 mixer (kernel K = 4) over [B, S, C] activations,
-// continuing from a state of the previous K-1 inputs.
+// continuing from a state of the previous K-1 inputs. Kernels longer than
+// kMaxUnrolledConvKernel (tessera/Support/Limits.h) take the scalar loop.
 //
 // Vectorised along channels (the contiguous dimension). For one block of
 // channels the K weight vectors and the sliding window of the last K-1 input
@@ -16,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "tessera/Support/Limits.h"
 
 using namespace mlir;
 using namespace mlir::tessera::x86;
@@ -40,7 +42,8 @@ Value ifElse(Emitter &e, Value cond, const std::function<Value()> &thenFn,
   return ifOp.getResult(0);
 }
 
-/// Fallback for a kernel size unknown at compile time: scalar, reading the
+/// Fallback for a kernel size unknown at compile time or longer than
+/// kMaxUnrolledConvKernel: scalar loops (none unrolled over K), reading the
 /// window [stateIn | x] element by element.
 void emitGenericConv(Emitter &e, Value x, Value w, Value bias, Value stateIn,
                      Value out, Value stateOut, bool silu) {
@@ -82,8 +85,11 @@ void emitGenericConv(Emitter &e, Value x, Value w, Value bias, Value stateIn,
 void mlir::tessera::x86::emitCausalConv1d(Emitter &e, Value x, Value w,
                                           Value bias, Value stateIn, Value out,
                                           Value stateOut, bool silu) {
+  // The vector form unrolls over the kernel (K weight vectors and K-1
+  // window vectors in registers): only for short kernels, else the IR and
+  // the register pressure grow with K.
   int64_t kSize = cast<MemRefType>(w.getType()).getDimSize(1);
-  if (ShapedType::isDynamic(kSize))
+  if (ShapedType::isDynamic(kSize) || kSize > kMaxUnrolledConvKernel)
     return emitGenericConv(e, x, w, bias, stateIn, out, stateOut, silu);
 
   Value batch = e.dim(x, 0), seq = e.dim(x, 1), chans = e.dim(x, 2);

@@ -375,6 +375,18 @@ func.func @conv_kernel_zero(%x: tensor<2x8x160xf32>, %w: tensor<160x0xf32>) {
 
 // -----
 
+// graph.causal_conv1d: at most 1024 taps (tessera/Support/Limits.h).
+func.func @conv_kernel_too_long(%x: tensor<2x8x160xf32>, %w: tensor<160x4096xf32>) {
+  // expected-error @+1 {{'graph.causal_conv1d' op kernel size must be at most 1024 (each output costs a multiply-add per tap), got 4096}}
+  %r0, %r1 = graph.causal_conv1d %x, %w
+      {silu}
+      : (tensor<2x8x160xf32>, tensor<160x4096xf32>)
+      -> (tensor<2x8x160xf32>, tensor<2x160x4095xf32>)
+  return
+}
+
+// -----
+
 // graph.causal_conv1d: bias must be 1-D.
 func.func @conv_bias_rank(%x: tensor<2x8x160xf32>, %w: tensor<160x4xf32>,
     %b: tensor<1x160xf32>) {
@@ -780,6 +792,21 @@ func.func @ssd_chunk_size(%x: tensor<2x8x8x16xf32>, %dt: tensor<2x8x8xf32>, %dtb
 
 // -----
 
+// graph.ssd_scan: chunk_size at most 4096 (the chunk scan's Q x Q scratch).
+func.func @ssd_chunk_size_too_large(%x: tensor<2x8x8x16xf32>, %dt: tensor<2x8x8xf32>, %dtb: tensor<8xf32>,
+    %alog: tensor<8xf32>, %B: tensor<2x8x2x16xf32>, %C: tensor<2x8x2x16xf32>,
+    %D: tensor<8xf32>) {
+  // expected-error @+1 {{'graph.ssd_scan' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 262144}}
+  %r0, %r1 = graph.ssd_scan %x, %dt, %dtb, %alog, %B, %C, %D
+      {chunk_size = 262144 : i64, dt_min = 0.0 : f64, dt_max = 0x7FF0000000000000 : f64}
+      : (tensor<2x8x8x16xf32>, tensor<2x8x8xf32>, tensor<8xf32>, tensor<8xf32>,
+         tensor<2x8x2x16xf32>, tensor<2x8x2x16xf32>, tensor<8xf32>)
+      -> (tensor<2x8x8x16xf32>, tensor<2x8x16x16xf32>)
+  return
+}
+
+// -----
+
 // graph.ssd_scan: dt_min must be >= 0.
 func.func @ssd_dt_min_negative(%x: tensor<2x8x8x16xf32>, %dt: tensor<2x8x8xf32>,
     %dtb: tensor<8xf32>, %alog: tensor<8xf32>, %B: tensor<2x8x2x16xf32>,
@@ -996,6 +1023,24 @@ func.func @mixer_chunk_size(%x: tensor<2x8x64xf32>, %w_in: tensor<328x64xf32>,
       D(%d) norm(%w_norm) out_proj(%w_out)
       {num_heads = 8 : i64, head_dim = 16 : i64, n_groups = 2 : i64, state_size = 16 : i64,
        chunk_size = 0 : i64, epsilon = 1.0e-05 : f64, dt_min = 0.0 : f64,
+       dt_max = 0x7FF0000000000000 : f64}
+      : (tensor<2x8x64xf32>, tensor<328x64xf32>, tensor<192x4xf32>, tensor<8xf32>,
+         tensor<8xf32>, tensor<8xf32>, tensor<128xf32>, tensor<64x128xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x192x3xf32>, tensor<2x8x16x16xf32>)
+  return
+}
+
+// -----
+
+// graph.mamba2_mixer: chunk_size at most 4096.
+func.func @mixer_chunk_size_too_large(%x: tensor<2x8x64xf32>, %w_in: tensor<328x64xf32>,
+    %w_conv: tensor<192x4xf32>, %dtb: tensor<8xf32>, %alog: tensor<8xf32>, %d: tensor<8xf32>,
+    %w_norm: tensor<128xf32>, %w_out: tensor<64x128xf32>) {
+  // expected-error @+1 {{'graph.mamba2_mixer' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 262144}}
+  %r0, %r1, %r2 = graph.mamba2_mixer %x in_proj(%w_in) conv(%w_conv) dt_bias(%dtb) A_log(%alog)
+      D(%d) norm(%w_norm) out_proj(%w_out)
+      {num_heads = 8 : i64, head_dim = 16 : i64, n_groups = 2 : i64, state_size = 16 : i64,
+       chunk_size = 262144 : i64, epsilon = 1.0e-05 : f64, dt_min = 0.0 : f64,
        dt_max = 0x7FF0000000000000 : f64}
       : (tensor<2x8x64xf32>, tensor<328x64xf32>, tensor<192x4xf32>, tensor<8xf32>,
          tensor<8xf32>, tensor<8xf32>, tensor<128xf32>, tensor<64x128xf32>)
@@ -1434,6 +1479,25 @@ func.func @mixer_kernel_zero(%x: tensor<2x8x64xf32>, %w_in: tensor<328x64xf32>,
       : (tensor<2x8x64xf32>, tensor<328x64xf32>, tensor<192x0xf32>, tensor<8xf32>,
          tensor<8xf32>, tensor<8xf32>, tensor<128xf32>, tensor<64x128xf32>)
       -> (tensor<2x8x64xf32>, tensor<2x192x?xf32>, tensor<2x8x16x16xf32>)
+  return
+}
+
+// -----
+
+// graph.mamba2_mixer: the conv kernel has at most 1024 taps (2**40 never
+// finished lowering).
+func.func @mixer_kernel_too_long(%x: tensor<2x8x64xf32>, %w_in: tensor<328x64xf32>,
+    %w_conv: tensor<192x1099511627776xf32>, %dtb: tensor<8xf32>, %alog: tensor<8xf32>, %d: tensor<8xf32>,
+    %w_norm: tensor<128xf32>, %w_out: tensor<64x128xf32>) {
+  // expected-error @+1 {{'graph.mamba2_mixer' op kernel size must be at most 1024 (each output costs a multiply-add per tap), got 1099511627776}}
+  %r0, %r1, %r2 = graph.mamba2_mixer %x in_proj(%w_in) conv(%w_conv) dt_bias(%dtb) A_log(%alog)
+      D(%d) norm(%w_norm) out_proj(%w_out)
+      {num_heads = 8 : i64, head_dim = 16 : i64, n_groups = 2 : i64, state_size = 16 : i64,
+       chunk_size = 16 : i64, epsilon = 1.0e-05 : f64, dt_min = 0.0 : f64,
+       dt_max = 0x7FF0000000000000 : f64}
+      : (tensor<2x8x64xf32>, tensor<328x64xf32>, tensor<192x1099511627776xf32>, tensor<8xf32>,
+         tensor<8xf32>, tensor<8xf32>, tensor<128xf32>, tensor<64x128xf32>)
+      -> (tensor<2x8x64xf32>, tensor<2x192x1099511627775xf32>, tensor<2x8x16x16xf32>)
   return
 }
 

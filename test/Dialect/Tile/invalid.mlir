@@ -480,6 +480,16 @@ func.func @conv_kernel(%x: memref<1x8x160xf32>, %w: memref<160x0xf32>, %y: memre
 
 // -----
 
+// causal_conv1d: the kernel is at most 1024 taps long.
+func.func @conv_kernel_too_long(%x: memref<1x8x160xf32>, %w: memref<160x4096xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x4095xf32>) {
+  // expected-error @+1 {{'tile.causal_conv1d' op kernel size must be at most 1024 (each output costs a multiply-add per tap), got 4096}}
+  tile.causal_conv1d %x, %w -> %y, %s
+      : memref<1x8x160xf32>, memref<160x4096xf32>, memref<1x8x160xf32>, memref<1x160x4095xf32>
+  return
+}
+
+// -----
+
 // causal_conv1d: bias is [channels].
 func.func @conv_bias(%x: memref<1x8x160xf32>, %w: memref<160x4xf32>, %b: memref<4xf32>, %y: memref<1x8x160xf32>, %s: memref<1x160x3xf32>) {
   // expected-error @+1 {{'tile.causal_conv1d' op bias shape: expected [160], got [4]}}
@@ -575,6 +585,16 @@ func.func @cumsum_chunk(%dt: memref<1x256x8xf32>, %dtb: memref<8xf32>, %alog: me
 
 // -----
 
+// ssd_chunk_cumsum: chunk_size is at most 4096.
+func.func @cumsum_chunk_too_large(%dt: memref<1x256x8xf32>, %dtb: memref<8xf32>, %alog: memref<8xf32>, %dto: memref<1x256x8xf32>, %dacs: memref<1x8x1x262144xf32>) {
+  // expected-error @+1 {{'tile.ssd_chunk_cumsum' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 262144}}
+  tile.ssd_chunk_cumsum %dt, %dtb, %alog -> %dto, %dacs {chunk_size = 262144 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64}
+      : memref<1x256x8xf32>, memref<8xf32>, memref<8xf32>, memref<1x256x8xf32>, memref<1x8x1x262144xf32>
+  return
+}
+
+// -----
+
 // ssd_chunk_cumsum: dA_cumsum is [batch, heads, ceildiv(seq, chunk), chunk].
 func.func @cumsum_dacs(%dt: memref<1x300x8xf32>, %dtb: memref<8xf32>, %alog: memref<8xf32>, %dto: memref<1x300x8xf32>, %dacs: memref<1x8x2x128xf32>) {
   // expected-error @+1 {{'tile.ssd_chunk_cumsum' op dA_cumsum shape: expected [1, 8, 3, 128], got [1, 8, 2, 128]}}
@@ -659,6 +679,16 @@ func.func @chunk_state_chunk(%x: memref<1x256x8x16xf32>, %B: memref<1x256x2x16xf
 
 // -----
 
+// ssd_chunk_state: chunk_size is at most 4096.
+func.func @chunk_state_chunk_too_large(%x: memref<1x256x8x16xf32>, %B: memref<1x256x2x16xf32>, %dt: memref<1x256x8xf32>, %dacs: memref<1x8x1x8192xf32>, %st: memref<1x1x8x16x16xf32>) {
+  // expected-error @+1 {{'tile.ssd_chunk_state' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 8192}}
+  tile.ssd_chunk_state %x, %B, %dt, %dacs -> %st {chunk_size = 8192 : i64}
+      : memref<1x256x8x16xf32>, memref<1x256x2x16xf32>, memref<1x256x8xf32>, memref<1x8x1x8192xf32>, memref<1x1x8x16x16xf32>
+  return
+}
+
+// -----
+
 // ssd_chunk_state: dA_cumsum's last dimension is chunk_size.
 func.func @chunk_state_dacs(%x: memref<1x256x8x16xf32>, %B: memref<1x256x2x16xf32>, %dt: memref<1x256x8xf32>, %dacs: memref<1x8x4x64xf32>, %st: memref<1x2x8x16x16xf32>) {
   // expected-error @+1 {{'tile.ssd_chunk_state' op dA_cumsum shape: expected [1, 8, 2, 128], got [1, 8, 4, 64]}}
@@ -698,6 +728,16 @@ func.func @passing_chunk(%st: memref<1x2x8x16x16xf32>, %dacs: memref<1x8x2x128xf
   // expected-error @+1 {{'tile.ssd_state_passing' op chunk_size must be positive, got 0}}
   tile.ssd_state_passing %st, %dacs -> %sto, %fin {chunk_size = 0 : i64}
       : memref<1x2x8x16x16xf32>, memref<1x8x2x128xf32>, memref<1x2x8x16x16xf32>, memref<1x8x16x16xf32>
+  return
+}
+
+// -----
+
+// ssd_state_passing: chunk_size is at most 4096.
+func.func @passing_chunk_too_large(%st: memref<1x2x8x16x16xf32>, %dacs: memref<1x8x2x8192xf32>, %sto: memref<1x2x8x16x16xf32>, %fin: memref<1x8x16x16xf32>) {
+  // expected-error @+1 {{'tile.ssd_state_passing' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 8192}}
+  tile.ssd_state_passing %st, %dacs -> %sto, %fin {chunk_size = 8192 : i64}
+      : memref<1x2x8x16x16xf32>, memref<1x8x2x8192xf32>, memref<1x2x8x16x16xf32>, memref<1x8x16x16xf32>
   return
 }
 
@@ -812,6 +852,17 @@ func.func @scan_chunk(%x: memref<1x256x8x16xf32>, %C: memref<1x256x2x16xf32>, %B
   // expected-error @+1 {{'tile.ssd_chunk_scan' op chunk_size must be positive, got 0}}
   tile.ssd_chunk_scan %x, %C, %B, %dt, %dacs, %st, %D -> %y {chunk_size = 0 : i64}
       : memref<1x256x8x16xf32>, memref<1x256x2x16xf32>, memref<1x256x2x16xf32>, memref<1x256x8xf32>, memref<1x8x2x128xf32>, memref<1x2x8x16x16xf32>, memref<8xf32>, memref<1x256x8x16xf32>
+  return
+}
+
+// -----
+
+// ssd_chunk_scan: chunk_size is at most 4096 (262144 made the x86 kernel
+// malloc two 256 GiB Q x Q scratch matrices and crash on the null pointer).
+func.func @scan_chunk_too_large(%x: memref<1x3x8x16xf32>, %C: memref<1x3x2x16xf32>, %B: memref<1x3x2x16xf32>, %dt: memref<1x3x8xf32>, %dacs: memref<1x8x1x262144xf32>, %st: memref<1x1x8x16x16xf32>, %D: memref<8xf32>, %y: memref<1x3x8x16xf32>) {
+  // expected-error @+1 {{'tile.ssd_chunk_scan' op chunk_size must be at most 4096 (the chunk scan keeps chunk_size x chunk_size matrices), got 262144}}
+  tile.ssd_chunk_scan %x, %C, %B, %dt, %dacs, %st, %D -> %y {chunk_size = 262144 : i64}
+      : memref<1x3x8x16xf32>, memref<1x3x2x16xf32>, memref<1x3x2x16xf32>, memref<1x3x8xf32>, memref<1x8x1x262144xf32>, memref<1x1x8x16x16xf32>, memref<8xf32>, memref<1x3x8x16xf32>
   return
 }
 

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Dialect/Graph/IR/Graph.h"
+#include "tessera/Support/Limits.h"
 #include "tessera/Support/ShapeChecks.h"
 
 #include "mlir/IR/Builders.h"
@@ -146,6 +147,8 @@ LogicalResult CausalConv1dOp::verify() {
     return failure();
   if (!ShapedType::isDynamic(kernel) && kernel < 1)
     return emitOpError("kernel size must be positive, got ") << kernel;
+  if (failed(checkConvKernel(*this, kernel)))
+    return failure();
   if (getBias() && failed(checkVector(*this, "bias", getBias(), channels)))
     return failure();
   int64_t stateLen = ShapedType::isDynamic(kernel) ? kernel : kernel - 1;
@@ -177,6 +180,7 @@ LogicalResult SSDScanOp::verify() {
       failed(checkDivides(*this, "heads must split evenly over groups", heads,
                           groups)) ||
       failed(checkPositive(*this, "chunk_size", getChunkSize())) ||
+      failed(checkSSDChunkSize(*this, getChunkSize())) ||
       failed(checkDtLimits(*this, getDtMin().convertToDouble(),
                            getDtMax().convertToDouble())))
     return failure();
@@ -199,6 +203,8 @@ LogicalResult Mamba2MixerOp::verify() {
                          {"chunk_size", getChunkSize()}})
     if (failed(checkPositive(*this, name, v)))
       return failure();
+  if (failed(checkSSDChunkSize(*this, getChunkSize())))
+    return failure();
   if (getNumHeads() % getNGroups() != 0)
     return emitOpError("num_heads must be a multiple of n_groups, got ")
            << getNumHeads() << " heads and " << getNGroups() << " groups";
@@ -229,6 +235,8 @@ LogicalResult Mamba2MixerOp::verify() {
   int64_t kernel = dimOf(getConvWeight(), 1);
   if (!ShapedType::isDynamic(kernel) && kernel < 1)
     return emitOpError("kernel size must be positive, got ") << kernel;
+  if (failed(checkConvKernel(*this, kernel)))
+    return failure();
   int64_t stateLen = ShapedType::isDynamic(kernel) ? kernel : kernel - 1;
   SmallVector<int64_t> convState{batch, convDim, stateLen};
   SmallVector<int64_t> ssmState{batch, heads, getHeadDim(), getStateSize()};

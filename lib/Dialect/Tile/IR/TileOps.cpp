@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Dialect/Tile/IR/Tile.h"
+#include "tessera/Support/Limits.h"
 #include "tessera/Support/ShapeChecks.h"
 
 #include "mlir/IR/Builders.h"
@@ -54,7 +55,7 @@ LogicalResult checkSameShape(Operation *op, const Twine &what, Value v,
 int64_t numChunks(int64_t size, int64_t chunk) {
   if (ShapedType::isDynamic(size) || chunk <= 0)
     return kDynamic;
-  return (size + chunk - 1) / chunk;
+  return size / chunk + (size % chunk != 0); // no overflow near INT64_MAX
 }
 
 
@@ -235,6 +236,8 @@ LogicalResult CausalConv1dOp::verify() {
     return failure();
   if (!ShapedType::isDynamic(kernel) && kernel < 1)
     return emitOpError("kernel size must be positive, got ") << kernel;
+  if (failed(checkConvKernel(*this, kernel)))
+    return failure();
   int64_t stateLen = ShapedType::isDynamic(kernel) ? kDynamic : kernel - 1;
   SmallVector<int64_t> state{batch, channels, stateLen};
   if ((getBias() && failed(checkShape(*this, "bias", getBias(), {channels}))) ||
@@ -255,6 +258,7 @@ LogicalResult SSDChunkCumsumOp::verify() {
       failed(checkShape(*this, "A_log", getALog(), {heads})) ||
       failed(checkSameShape(*this, "dt_out", getDtOut(), getDt())) ||
       failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkSSDChunkSize(*this, chunk)) ||
       failed(checkShape(*this, "dA_cumsum", getDACumsum(),
                         {batch, heads, numChunks(seq, chunk), chunk})))
     return failure();
@@ -275,6 +279,7 @@ LogicalResult SSDChunkStateOp::verify() {
                           groups)) ||
       failed(checkShape(*this, "dt", getDt(), {batch, seq, heads})) ||
       failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkSSDChunkSize(*this, chunk)) ||
       failed(checkShape(*this, "dA_cumsum", getDACumsum(),
                         {batch, heads, chunks, chunk})))
     return failure();
@@ -290,6 +295,7 @@ LogicalResult SSDStatePassingOp::verify() {
   int64_t state = dimOf(getStates(), 4), chunk = getChunkSize();
   SmallVector<int64_t> final{batch, heads, headDim, state};
   if (failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkSSDChunkSize(*this, chunk)) ||
       failed(checkShape(*this, "dA_cumsum", getDACumsum(),
                         {batch, heads, chunks, chunk})) ||
       (getInit() && failed(checkShape(*this, "init", getInit(), final))) ||
@@ -312,6 +318,7 @@ LogicalResult SSDChunkScanOp::verify() {
                           groups)) ||
       failed(checkShape(*this, "dt", getDt(), {batch, seq, heads})) ||
       failed(checkPositive(*this, "chunk_size", chunk)) ||
+      failed(checkSSDChunkSize(*this, chunk)) ||
       failed(checkShape(*this, "dA_cumsum", getDACumsum(),
                         {batch, heads, chunks, chunk})) ||
       failed(checkShape(*this, "states", getStates(),
