@@ -92,6 +92,9 @@ struct GPUTargetInfo {
   int64_t warpSize = 32;
   /// Static shared (NVIDIA) / LDS (AMD) bytes a kernel's tiles are sized for.
   int64_t sharedBudgetBytes = 48 * 1024;
+  /// Alignment in bytes given to every workgroup buffer (0: the element
+  /// type's): AMD's MFMA fragments are 8-byte LDS reads (ds_read_b64).
+  int64_t workgroupAlignment = 0;
   /// The matrix-core matmul for bf16 weights (mma.sync, MFMA); null: the SIMT
   /// kernel. `splitActivations`: A is f32 (hi/lo bf16 split).
   std::function<KernelRecipe(MLIRContext *, MatmulSpec, bool splitActivations)>

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringMap.h"
@@ -111,6 +112,12 @@ LogicalResult gpukernels::outlineTileOpsToGPU(ModuleOp module,
           workgroup, /*privateAttributions=*/TypeRange());
       kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                       UnitAttr::get(ctx));
+      if (target.workgroupAlignment)
+        for (unsigned i = 0; i < workgroup.size(); ++i)
+          kernel.setWorkgroupAttributionAttr(
+              i, LLVM::LLVMDialect::getAlignAttrName(),
+              IntegerAttr::get(IntegerType::get(ctx, 64),
+                               target.workgroupAlignment));
       kernel.setKnownBlockSizeAttr(DenseI32ArrayAttr::get(
           ctx, {int32_t(recipe->block[0]), int32_t(recipe->block[1]),
                 int32_t(recipe->block[2])}));

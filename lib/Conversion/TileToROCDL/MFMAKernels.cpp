@@ -87,12 +87,14 @@ void stage(GPUEmitter &e, Value tile, Value row0, Value k0, Value rows,
       interior, [&] { emit(false); }, [&] { emit(true); });
 }
 
-/// The 4 consecutive bf16 of row `row`, from column `k`, of an LDS tile.
+/// The 4 consecutive bf16 of row `row`, from column `k` (a multiple of 4),
+/// of an LDS tile: one 8-byte read (rows are 72 bytes, buffers 16-aligned).
 Value fragment(GPUEmitter &e, Value tile, Value row, Value k) {
   OpBuilder &b = e.builder();
   auto type = VectorType::get({4}, b.getBF16Type());
   return vector::LoadOp::create(b, e.location(), type, tile,
-                                ValueRange{row, k});
+                                ValueRange{row, k}, /*nontemporal=*/false,
+                                llvm::MaybeAlign(8));
 }
 
 /// acc (vector<16xf32>) += a (32x8) * b (8x32).

@@ -107,6 +107,7 @@ struct ConvertTileToROCDLPass
     info.chip = chip.str();
     info.warpSize = config->waveSize;
     info.sharedBudgetBytes = config->ldsBytes;
+    info.workgroupAlignment = 16;
     info.matrixMatmul = amd::matmulMfmaRecipe;
 
     MLIRContext *ctx = &getContext();

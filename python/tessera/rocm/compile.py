@@ -59,6 +59,8 @@ def lower_rocm(module, from_stage: str, to_stage: str, chip: str = DEFAULT_CHIP,
     if from_stage == "tile" and to_stage not in ("graph", "tile"):
         _attach_amd_target(module, chip)
         _run_stage(module, "tile", "tessera-tile-to-rocdl", failure_dir)
+    elif from_stage == "rocdl":
+        _attach_amd_target(module, chip)  # checks: an NVIDIA module is never compiled for AMD
     if to_stage == "llvm":
         try:
             return StageResult("llvm", module.kernel_llvm_ir().encode())
