@@ -4,10 +4,11 @@
 
 // The kernels as AMDGPU assembly: the bf16 matmul on the MFMA unit
 // (v_mfma_f32_32x32x8_bf16 on gfx942, v_mfma_f32_32x32x8bf16_1k on gfx90a),
-// fragments read from LDS 8 bytes at a time (paired: ds_read2_b64), no scratch, 168 bytes of kernel arguments (three rank-2 memref
-// descriptors of 7 x 8 bytes); no calls (nothing
-// external to link). format=bin links a code object with ld.lld (LLVM's own
-// when there is no ROCm install) and embeds it in gpu.binary.
+// fragments read from LDS 8 bytes at a time (paired: ds_read2_b64), no
+// scratch, 168 bytes of kernel arguments (three rank-2 memref descriptors of
+// 7 x 8 bytes); no calls (nothing external to link). format=bin links a code
+// object with ld.lld (LLVM's own when there is no ROCm install) and embeds it
+// in gpu.binary.
 
 // CHECK: .amdgcn_target "amdgcn-amd-amdhsa--gfx942"
 // CHECK-NOT: s_swappc_b64
