@@ -174,7 +174,10 @@ class _HipApi:
 
     # graphs (stream capture, as on CUDA)
     def capture_begin(self, s): self._call("hipStreamBeginCapture", s, _CAPTURE_MODE_THREAD_LOCAL)
-    def capture_end(self, s): return self._out("hipStreamEndCapture", self._P, s)
+    def capture_end(self, s):
+        graph = self._P()  # hipStreamEndCapture(stream, hipGraph_t*): the output comes second
+        self._call("hipStreamEndCapture", s, ctypes.byref(graph))
+        return graph.value
     def graph_instantiate(self, g): return self._out("hipGraphInstantiate", self._P, g, None, None, 0)
     def graph_launch(self, ge, s): self._call("hipGraphLaunch", ge, s)
     def graph_exec_destroy(self, ge): self._call("hipGraphExecDestroy", ge)
