@@ -103,7 +103,24 @@ def test_bundle_files_and_plan(tiny_bundle):
 
 @needs_readelf
 def test_code_object_metadata_within_chip_limits(tiny_bundle):
-    chip, out = tiny_bundle
+    check_code_object(*tiny_bundle)
+
+
+@needs_readelf
+@pytest.mark.parametrize("chip", ["gfx942", "gfx90a"])
+def test_12b_compiles_to_code_objects_within_chip_limits(tmp_path, chip):
+    """The whole Nemotron-Nano-12B-v2 graph (62 layers; from its config)."""
+    out = tmp_path / "b12"
+    assert main(["compile", str(REPO / "configs" / "nemotron_nano_12b_v2_base.yaml"), "--target", "rocm",
+                 "--chip", chip, "--weight-dtype", "bf16", "-o", str(out)]) == 0
+    check_code_object(chip, out)
+    plan = json.loads((out / "plan.json").read_text())
+    launched = {i["kernel"] for fn in plan["functions"].values() for i in fn["body"] if i["op"] == "launch"}
+    assert launched == set(plan["kernels"])
+    assert MFMA_BF16[chip] in (out / "kernels.s").read_text()
+
+
+def check_code_object(chip: str, out: Path) -> None:
     lim = LIMITS[chip]
     kernels, target = code_object_metadata(out / "kernels.hsaco")
     assert target == f"amdgcn-amd-amdhsa--{chip}"
