@@ -6,7 +6,7 @@
 //   Graph-IR --convert-graph-to-tile--> Tile-IR
 //   Tile-IR  --tessera-select-lowering-config--> Tile-IR with configs
 //            --convert-tile-to-x86--> Target-IR (+ upstream dialects)
-//   (later: convert-tile-to-nvvm, convert-tile-to-rocdl, one per target)
+//   (convert-tile-to-nvvm, convert-tile-to-rocdl: one per GPU target)
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,7 +130,7 @@ def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
     target is `#nvvm.target<chip = ...>`. Each distinct (op name, operand
     types, attributes) becomes one `gpu.func` whose arguments mirror the op's
     operands; its body comes from the op's kernel recipe
-    (lib/Conversion/TileToNVVM/Kernels.h), its grid is computed on the host at
+    (lib/Conversion/TileToGPU/Kernels.h, shared with AMD), its grid is computed on the host at
     every launch site. The chip comes from the module's
     `#tessera.target<"nvidia", chip = ...>`; a module without one, or with
     another target, is reported, and so is an op without an NVIDIA lowering.
