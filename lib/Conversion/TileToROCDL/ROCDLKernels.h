@@ -21,8 +21,9 @@ struct CDNAConfig {
   int64_t waveSize;
   /// LDS (workgroup memory) bytes per workgroup.
   int64_t ldsBytes;
-  /// The MFMA the bf16 matmul is written for (m x n x k).
-  int64_t mfmaM, mfmaN, mfmaK;
+  // Both chips have the bf16 MFMA the matmul is written for
+  // (v_mfma_f32_32x32x8_bf16, MFMAKernels.cpp); a chip without it would
+  // need a field here choosing another shape.
 };
 
 /// The supported chips' configurations (gfx90a: MI200, gfx942: MI300).

@@ -10,7 +10,7 @@
 //
 // The recipes and the outlining driver are shared with NVIDIA
 // (lib/Conversion/TileToGPU/Kernels.h); this pass supplies what is AMD's:
-// the chips and their CDNA configuration (wave64, 64 KiB LDS, MFMA shape),
+// the chips and their CDNA configuration (wave64, 64 KiB LDS),
 // and the MFMA matmul (MFMAKernels.cpp). The rest of the AMD pipeline
 // (lib/Pipelines) lowers the gpu.module through amdgpu/gpu -> ROCDL and
 // gpu-module-to-binary to a code object (HSACO); the host functions become
@@ -41,8 +41,8 @@ ArrayRef<CDNAConfig> amd::getCDNAConfigs() {
   // CDNA2 (MI200) and CDNA3 (MI300): wave64, 64 KiB LDS per workgroup, and
   // both have the bf16 "1k" MFMAs (v_mfma_f32_32x32x8_bf16).
   static const CDNAConfig configs[] = {
-      {"gfx90a", 64, 64 * 1024, 32, 32, 8},
-      {"gfx942", 64, 64 * 1024, 32, 32, 8},
+      {"gfx90a", 64, 64 * 1024},
+      {"gfx942", 64, 64 * 1024},
   };
   return configs;
 }
