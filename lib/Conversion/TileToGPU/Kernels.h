@@ -47,6 +47,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace mlir::tessera::gpukernels {
@@ -99,6 +100,10 @@ struct GPUTargetInfo {
   /// kernel. `splitActivations`: A is f32 (hi/lo bf16 split).
   std::function<KernelRecipe(MLIRContext *, MatmulSpec, bool splitActivations)>
       matrixMatmul;
+  /// A vendor kernel replacing the shared recipe for some forms of an op
+  /// (AMD: ssd_chunk_state on f32 MFMA); std::nullopt keeps the shared one,
+  /// which also reports the forms nobody lowers.
+  std::function<std::optional<KernelRecipe>(Operation *)> overrideRecipe;
 
   bool isAMD() const { return vendor == GPUVendor::AMD; }
   /// "NVIDIA" / "AMD", for diagnostics ("AMD lowering needs ...").

@@ -31,6 +31,9 @@ namespace {
 constexpr StringLiteral kKernelModule = "tessera_kernels";
 
 FailureOr<KernelRecipe> getRecipe(Operation *op, const GPUTargetInfo &target) {
+  if (target.overrideRecipe)
+    if (std::optional<KernelRecipe> r = target.overrideRecipe(op))
+      return *r;
   if (isa<tile::MatmulOp, tile::RMSNormOp, tile::GatedRMSNormOp, tile::AddOp,
           tile::EmbeddingOp, memref::CopyOp>(op))
     return getDenseRecipe(op, target);

@@ -15,11 +15,19 @@
 // activations are staged once. Bias, accumulation and the epilogue are
 // applied on the accumulators before one guarded store per element.
 //
+// ssd_chunk_state (states[p, n] = sum_l x_l[p] dt_l exp(cum_last - cum_l)
+// B_l[n] per (head, chunk, batch)) is a P x N x chunk matrix product of two
+// activations; it runs on the f32 MFMA v_mfma_f32_32x32x2_f32 (exact f32
+// products, no bf16 rounding): the shared kernel's LDS staging, then each of
+// the 4 wavefronts owns up to 4 of the 32x32 output tiles.
+//
 // Register layouts of v_mfma_f32_32x32x8_bf16 (AMD's matrix instruction
 // calculator, CDNA2/CDNA3 ISA), lane l of the wavefront:
 //   A (32x8):  a[j] = A[l % 32][4 * (l / 32) + j],  j = 0..3
 //   B (8x32):  b[j] = B[4 * (l / 32) + j][l % 32],  j = 0..3
 //   D (32x32): d[4 * g + j] = D[8 * g + 4 * (l / 32) + j][l % 32], g, j = 0..3
+// and of v_mfma_f32_32x32x2_f32: a = A[l % 32][l / 32], b = B[l / 32][l % 32],
+// D as above.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +35,8 @@
 
 #include "../TileToGPU/GPUEmitter.h"
 #include "../TileToGPU/MatmulKernels.h"
+
+#include "tessera/Dialect/Tile/IR/Tile.h"
 
 #include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -158,6 +168,158 @@ void body(GPUEmitter &e, const MatmulSpec &spec, ValueRange args,
 }
 } // namespace mfma
 } // namespace
+
+namespace {
+namespace ssd {
+constexpr int64_t kThreads = 256, kWaves = 4, kTile = 32, kMaxTilesPerWave = 4;
+
+/// acc (vector<16xf32>) += a (32x2, one f32 per lane) * b (2x32).
+Value mfma32x32x2(GPUEmitter &e, Value a, Value b, Value acc) {
+  return amdgpu::MFMAOp::create(e.builder(), e.location(), acc.getType(),
+                                /*m=*/32, /*n=*/32, /*k=*/2, /*blocks=*/1, a, b,
+                                acc)
+      .getResult();
+}
+
+/// ssd_chunk_state with static P, N on f32 MFMA; args (x, B, dt, dA_cumsum,
+/// states) as the op's operands.
+KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
+                              int64_t N, int64_t lt) {
+  const int64_t tilesN = (N + kTile - 1) / kTile;
+  const int64_t tiles = ((P + kTile - 1) / kTile) * tilesN;
+  const int64_t perWave = (tiles + kWaves - 1) / kWaves;
+  Type f32 = Float32Type::get(ctx);
+  return makeRecipe(
+      kThreads,
+      {GPUEmitter::workgroupType(ctx, {chunk}, f32),
+       GPUEmitter::workgroupType(ctx, {lt * P}, f32),
+       GPUEmitter::workgroupType(ctx, {lt * N}, f32)},
+      [=](GPUEmitter &h, ValueRange ops) -> Grid {
+        // (heads, chunks, batch), as the shared SSD kernels.
+        return {h.dim(ops[0], 2), h.ceilDiv(h.dim(ops[0], 1), chunk),
+                h.dim(ops[0], 0)};
+      },
+      [=](GPUEmitter &e, ValueRange args, ValueRange shared) {
+        OpBuilder &builder = e.builder();
+        Location loc = e.location();
+        Value x = args[0], bMat = args[1], dt = args[2], cum = args[3],
+              states = args[4];
+        Value scale = shared[0], xs = shared[1], bs = shared[2];
+        Value h = e.blockId(gpu::Dimension::x),
+              c = e.blockId(gpu::Dimension::y),
+              b = e.blockId(gpu::Dimension::z), tid = e.threadId();
+        Value seq = e.dim(x, 1), heads = e.dim(x, 2), groups = e.dim(bMat, 2);
+        Value g = e.idiv(h, e.idiv(heads, groups));
+        Value q = e.c(chunk), s0 = e.imul(c, q);
+        Value len = e.imin(q, e.isub(seq, s0));
+        Value cT = e.c(kThreads), cP = e.c(P), cN = e.c(N), cLt = e.c(lt);
+        Value wave = e.idiv(tid, e.c(64)), lane = e.irem(tid, e.c(64));
+        Value lane32 = e.irem(lane, e.c(32)), half = e.idiv(lane, e.c(32));
+
+        // scale[i] = exp(cum_last - cum_i) * dt_i.
+        Value cumLast = e.load(cum, {b, h, c, e.c(chunk - 1)});
+        e.forRange(tid, len, cT, [&](Value i) {
+          Value s = e.mul(e.exp(e.sub(cumLast, e.load(cum, {b, h, c, i}))),
+                          e.load(dt, {b, e.iadd(s0, i), h}));
+          e.store(s, scale, {i});
+        });
+
+        // The output tiles of this wavefront: t = wave + 4 i.
+        SmallVector<Value> p0s, n0s;
+        for (int64_t i = 0; i < perWave; ++i) {
+          Value t = e.iadd(wave, e.c(kWaves * i));
+          p0s.push_back(e.imul(e.idiv(t, e.c(tilesN)), e.c(kTile)));
+          n0s.push_back(e.imul(e.irem(t, e.c(tilesN)), e.c(kTile)));
+        }
+        auto accType = VectorType::get({16}, e.f32());
+        Value zero = arith::ConstantOp::create(
+            builder, loc, accType,
+            DenseElementsAttr::get(accType, builder.getF32FloatAttr(0.0)));
+        // One operand element: buf[li * width + i], 0 outside rows x width
+        // (clamped index, no branch: every lane runs every MFMA).
+        auto operand = [&](Value buf, Value li, Value rows, Value i,
+                           int64_t width) {
+          Value ok = e.andi(e.ult(li, rows), e.ult(i, e.c(width)));
+          Value at = e.iadd(e.imul(e.imin(li, e.c(lt - 1)), e.c(width)),
+                            e.imin(i, e.c(width - 1)));
+          return e.select(ok, e.loadRaw(buf, {at}), e.f(0.0));
+        };
+        SmallVector<Value> acc = e.forRangeIter(
+            e.c(0), len, cLt, SmallVector<Value>(perWave, zero),
+            [&](Value l0, ValueRange it) -> SmallVector<Value> {
+              Value rows = e.imin(cLt, e.isub(len, l0));
+              e.barrier(); // the previous tile (and scale) fully written/read
+              e.forRange(tid, e.imul(rows, cP), cT, [&](Value el) {
+                Value li = e.idiv(el, cP), p = e.irem(el, cP);
+                Value l = e.iadd(l0, li);
+                e.store(e.mul(e.load(x, {b, e.iadd(s0, l), h, p}),
+                              e.load(scale, {l})),
+                        xs, {el});
+              });
+              e.forRange(tid, e.imul(rows, cN), cT, [&](Value el) {
+                Value li = e.idiv(el, cN), n = e.irem(el, cN);
+                e.store(e.load(bMat, {b, e.iadd(s0, e.iadd(l0, li)), g, n}),
+                        bs, {el});
+              });
+              e.barrier();
+              return e.forRangeIter(
+                  e.c(0), rows, e.c(2), it,
+                  [&](Value k0, ValueRange a) -> SmallVector<Value> {
+                    Value li = e.iadd(k0, half);
+                    SmallVector<Value> next;
+                    for (int64_t i = 0; i < perWave; ++i) {
+                      // A[p][l] = xs[l][p], B[l][n] = bs[l][n].
+                      Value av = operand(xs, li, rows,
+                                         e.iadd(p0s[i], lane32), P);
+                      Value bv = operand(bs, li, rows,
+                                         e.iadd(n0s[i], lane32), N);
+                      next.push_back(mfma32x32x2(e, av, bv, a[i]));
+                    }
+                    return next;
+                  });
+            });
+        for (int64_t i = 0; i < perWave; ++i) {
+          Value n = e.iadd(n0s[i], lane32);
+          for (int64_t gi = 0; gi < 4; ++gi)
+            for (int64_t j = 0; j < 4; ++j) {
+              Value p = e.iadd(p0s[i], e.iadd(e.imul(half, e.c(4)),
+                                              e.c(8 * gi + j)));
+              e.ifThen(e.andi(e.ult(p, cP), e.ult(n, cN)), [&] {
+                Value v = vector::ExtractOp::create(builder, loc, acc[i],
+                                                    4 * gi + j);
+                e.store(v, states, {b, c, h, p, n});
+              });
+            }
+        }
+      });
+}
+} // namespace ssd
+} // namespace
+
+std::optional<KernelRecipe> amd::overrideRecipe(Operation *op,
+                                                int64_t ldsBytes) {
+  auto s = dyn_cast<tile::SSDChunkStateOp>(op);
+  if (!s)
+    return std::nullopt;
+  int64_t P = cast<MemRefType>(s.getX().getType()).getDimSize(3);
+  int64_t N = cast<MemRefType>(s.getB().getType()).getDimSize(3);
+  int64_t chunk = s.getChunkSize();
+  // Static shapes the shared kernel also takes (it reports the others), and
+  // at most 4 output tiles of 32x32 per wavefront (accumulator registers).
+  if (ShapedType::isDynamic(P) || ShapedType::isDynamic(N) || P > 256 ||
+      N > 256 || chunk > 256)
+    return std::nullopt;
+  int64_t tiles = ((P + 31) / 32) * ((N + 31) / 32);
+  if (tiles > ssd::kWaves * ssd::kMaxTilesPerWave)
+    return std::nullopt;
+  // Rows per LDS tile: the largest even power of two <= 32 that fits.
+  int64_t lt = 32;
+  while (lt > 2 && 4 * (chunk + lt * (P + N)) > ldsBytes)
+    lt /= 2;
+  if (4 * (chunk + lt * (P + N)) > ldsBytes)
+    return std::nullopt;
+  return ssd::chunkStateRecipe(op->getContext(), chunk, P, N, lt);
+}
 
 KernelRecipe amd::matmulMfmaRecipe(MLIRContext *ctx, MatmulSpec spec,
                                    bool splitActivations) {

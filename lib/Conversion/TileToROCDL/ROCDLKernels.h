@@ -36,6 +36,12 @@ gpukernels::KernelRecipe matmulMfmaRecipe(MLIRContext *ctx,
                                           gpukernels::MatmulSpec spec,
                                           bool splitActivations);
 
+/// AMD kernels that replace a shared recipe (GPUTargetInfo::overrideRecipe):
+/// tile.ssd_chunk_state with static P, N (<= 16 output tiles of 32x32) on
+/// the f32 MFMA v_mfma_f32_32x32x2_f32. std::nullopt: the shared recipe.
+std::optional<gpukernels::KernelRecipe> overrideRecipe(Operation *op,
+                                                       int64_t ldsBytes);
+
 } // namespace mlir::tessera::amd
 
 #endif // TESSERA_LIB_CONVERSION_TILETOROCDL_ROCDLKERNELS_H

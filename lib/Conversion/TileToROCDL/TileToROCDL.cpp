@@ -11,7 +11,8 @@
 // The recipes and the outlining driver are shared with NVIDIA
 // (lib/Conversion/TileToGPU/Kernels.h); this pass supplies what is AMD's:
 // the chips and their CDNA configuration (wave64, 64 KiB LDS),
-// and the MFMA matmul (MFMAKernels.cpp). The rest of the AMD pipeline
+// and its MFMA kernels (MFMAKernels.cpp: the bf16 matmul, the SSD chunk
+// state on f32 MFMA). The rest of the AMD pipeline
 // (lib/Pipelines) lowers the gpu.module through amdgpu/gpu -> ROCDL and
 // gpu-module-to-binary to a code object (HSACO); the host functions become
 // the same launch plan as NVIDIA's.
@@ -109,6 +110,10 @@ struct ConvertTileToROCDLPass
     info.sharedBudgetBytes = config->ldsBytes;
     info.workgroupAlignment = 16;
     info.matrixMatmul = amd::matmulMfmaRecipe;
+    int64_t lds = config->ldsBytes;
+    info.overrideRecipe = [lds](Operation *op) {
+      return amd::overrideRecipe(op, lds);
+    };
 
     MLIRContext *ctx = &getContext();
     auto target = ROCDL::ROCDLTargetAttr::get(
