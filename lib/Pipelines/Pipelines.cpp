@@ -75,6 +75,8 @@ ArrayRef<TargetBackend> mlir::tessera::getTargetBackends() {
       // plan (tessera-translate --tessera-to-cuda-plan) and its kernels a
       // binary (tessera-nvvm-to-binary), so it has no target-to-LLVM stage.
       {"nvidia", buildTileToNVVMPipeline, nullptr},
+      // AMD likewise (tessera-rocdl-to-binary; lib/Pipelines/ROCDLPipeline.cpp).
+      {"amd", buildTileToROCDLPipeline, nullptr},
   };
   return backends;
 }
@@ -123,11 +125,14 @@ struct TargetDispatchPass
       if (backend.kind != target->getKind())
         continue;
       if (!builder(backend)) {
+        bool amd = target->getKind() == "amd";
         module.emitError()
             << "target '" << target->getKind() << "' has no " << pipelineName()
             << " stage: its host functions become a launch plan "
                "(tessera-translate --tessera-to-cuda-plan) and its kernels a "
-               "binary (tessera-nvvm-to-binary)";
+               "binary ("
+            << (amd ? "tessera-rocdl-to-binary" : "tessera-nvvm-to-binary")
+            << ")";
         return signalPassFailure();
       }
       OpPassManager pm(ModuleOp::getOperationName());
@@ -230,4 +235,5 @@ void mlir::tessera::registerTesseraPipelines() {
       "the NVIDIA kernels' gpu.module to PTX (format=isa) or a cubin "
       "(format=bin)",
       buildNVVMToBinaryPipeline);
+  registerROCDLPipelines();
 }

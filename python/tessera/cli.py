@@ -4,6 +4,7 @@
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|llvm|ptx|cubin|bundle] -o OUT
+    tessera compile SOURCE --target rocm [--chip gfx942] [--emit tile|rocdl|llvm|isa|hsaco|bundle] -o OUT
     tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
@@ -84,19 +85,22 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="SOURCE",
                    help="artifact directory, config file (YAML / config.json), built-in config name, "
                         "or a .mlir file of any stage (restarts the pipeline there)")
-    p.add_argument("--target", default="x86", help="code generation target: x86 or cuda (default: x86)")
+    p.add_argument("--target", default="x86", help="code generation target: x86, cuda or rocm (default: x86)")
     p.add_argument("--cpu", default=None,
                    help="x86: LLVM CPU name to compile for (default: this machine's)")
     p.add_argument("--features", default=None,
                    help="x86: LLVM feature string, e.g. +avx2,+fma (default: this machine's, or "
                         "those of --cpu)")
     p.add_argument("--chip", default=None,
-                   help="cuda: NVIDIA chip (default: sm_90a; sm_80, sm_86, sm_89, sm_90, sm_90a)")
-    p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj", "nvvm", "ptx", "cubin", "bundle"),
+                   help="cuda: NVIDIA chip (default: sm_90a; sm_80, sm_86, sm_89, sm_90, sm_90a); "
+                        "rocm: AMD chip (default: gfx942; gfx90a, gfx942)")
+    p.add_argument("--emit", choices=("graph", "tile", "target", "llvm", "obj", "nvvm", "ptx", "cubin", "bundle",
+                                      "rocdl", "isa", "hsaco"),
                    default=None,
                    help="stop after this stage and write its output (default: obj for x86, bundle for cuda; "
-                        "x86: graph|tile|target|llvm|obj, cuda: graph|tile|nvvm|llvm|ptx|cubin|bundle)")
-    p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm", "nvvm"), default=None,
+                        "x86: graph|tile|target|llvm|obj, cuda: graph|tile|nvvm|llvm|ptx|cubin|bundle, "
+                        "rocm: graph|tile|rocdl|llvm|isa|hsaco|bundle)")
+    p.add_argument("--from-stage", choices=("graph", "tile", "target", "llvm", "nvvm", "rocdl"), default=None,
                    help="stage of a .mlir SOURCE (default: guessed from its ops)")
     p.add_argument("--weight-dtype", choices=("fp32", "bf16", "fp16"), default=None,
                    help="storage dtype of the weights (default: the artifact's, else fp32)")
@@ -132,10 +136,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     if args.target == "cuda":
         return _compile_cuda(args)
+    if args.target == "rocm":
+        return _compile_rocm(args)
     if args.target != "x86":
-        raise TesseraError(f"unknown target {args.target!r}: expected x86 or cuda")
+        raise TesseraError(f"unknown target {args.target!r}: expected x86, cuda or rocm")
     if args.chip is not None:
-        raise TesseraError("--chip only applies to --target cuda")
+        raise TesseraError("--chip only applies to --target cuda or rocm")
     args.emit = args.emit or "obj"
     if args.emit not in STAGES:
         raise TesseraError(f"--emit {args.emit}: target {args.target} emits one of {', '.join(STAGES)}")
@@ -185,6 +191,44 @@ def _compile_cuda(args: argparse.Namespace) -> int:
     if args.output:
         write_atomically(Path(args.output), data)
         print(f"wrote {args.output} ({args.emit} stage, target cuda, chip {chip})", file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode())
+    return EXIT_OK
+
+
+def _compile_rocm(args: argparse.Namespace) -> int:
+    """--target rocm: the AMD stages (tessera.rocm.compile.lower_rocm);
+    compiled and checked here, never run (no AMD GPU)."""
+    from tessera.compiler import write_atomically, write_directory_atomically
+    from tessera.rocm.compile import DEFAULT_CHIP, ROCM_STAGES, check_chip, lower_rocm, rocm_bundle_files
+
+    if args.cpu is not None or args.features is not None:
+        raise TesseraError("--cpu and --features only apply to --target x86 (rocm takes --chip)")
+    chip = args.chip or DEFAULT_CHIP
+    check_chip(chip)
+    args.emit = args.emit or "bundle"
+    if args.emit not in ROCM_STAGES:
+        raise TesseraError(f"--emit {args.emit}: target rocm emits one of {', '.join(ROCM_STAGES)}")
+    if args.emit in ("hsaco", "bundle") and not args.output:
+        raise TesseraError(f"--emit {args.emit} needs -o {'DIR' if args.emit == 'bundle' else 'FILE'}")
+    args.model_config = args.model_weight_dtype = None
+    module, stage = _source_module(args)
+    stage = "rocdl" if stage == "nvvm" else stage  # a .mlir with gpu.module @tessera_kernels
+    if stage not in ROCM_STAGES[:3]:
+        raise TesseraError(f"--target rocm: cannot start from the {stage} stage (graph, tile or rocdl)")
+    if ROCM_STAGES.index(args.emit) < ROCM_STAGES.index(stage):
+        raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
+    result = lower_rocm(module, stage, args.emit, chip)
+    if args.emit == "bundle":
+        files = rocm_bundle_files(result.module, args.model_config,
+                                  args.weight_dtype or args.model_weight_dtype)
+        write_directory_atomically(Path(args.output), files)
+        print(f"wrote {args.output} (kernels.hsaco, kernels.s, plan.json; chip {chip})", file=sys.stderr)
+        return EXIT_OK
+    data = result.module if args.emit in ("llvm", "isa", "hsaco") else str(result.module).encode()
+    if args.output:
+        write_atomically(Path(args.output), data)
+        print(f"wrote {args.output} ({args.emit} stage, target rocm, chip {chip})", file=sys.stderr)
     else:
         sys.stdout.write(data.decode())
     return EXIT_OK

@@ -48,3 +48,8 @@ class BundleError(TesseraError):
 class CudaError(TesseraError):
     """A CUDA driver call failed: names the call and, for launches, the
     function, launch index, kernel, grid and block."""
+
+
+class HipError(CudaError):
+    """A HIP runtime call failed (tessera.rocm); a CudaError so that the launch
+    path and model shared with CUDA report it the same way."""

@@ -6,13 +6,13 @@
 
 // tessera-tile-to-target (and tessera-lower-to-llvm) report Tile-IR without
 // a lowering for the module's target, and a module whose target has no
-// lowering yet (named, never lowered as x86). NVIDIA has a tile-to-target
-// stage (convert-tile-to-nvvm) but no target-to-LLVM one (its host functions
-// become a launch plan). tessera-attach-target checks the target it writes.
+// lowering yet (named, never lowered as x86). NVIDIA and AMD have a
+// tile-to-target stage (convert-tile-to-nvvm, convert-tile-to-rocdl) but no
+// target-to-LLVM one (their host functions become a launch plan). tessera-attach-target checks the target it writes.
 
 // NVIDIA-TILE: error: 'tile.alloc' op has no NVIDIA lowering
 // NVIDIA: error: target 'nvidia' has no tessera-target-to-llvm stage: its host functions become a launch plan
-// AMD: error: no lowering for target 'amd' in tessera-tile-to-target (available: x86, nvidia)
+// AMD: error: 'tile.alloc' op has no AMD lowering
 // CHIP: error: tessera-attach-target: unsupported nvidia chip 'sm_70': expected one of sm_80, sm_86, sm_89, sm_90, sm_90a
 
 func.func @alloc(%n: index) {

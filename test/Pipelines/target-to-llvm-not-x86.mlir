@@ -17,7 +17,7 @@ module attributes {tessera.target = #tessera.target<"nvidia", chip = "sm_90a">} 
 
 // -----
 
-// expected-error @+1 {{no lowering for target 'amd' in tessera-target-to-llvm (available: x86, nvidia)}}
+// expected-error @+1 {{target 'amd' has no tessera-target-to-llvm stage: its host functions become a launch plan (tessera-translate --tessera-to-cuda-plan) and its kernels a binary (tessera-rocdl-to-binary)}}
 module attributes {tessera.target = #tessera.target<"amd", chip = "gfx942">} {
   func.func @f() {
     return

@@ -71,7 +71,7 @@ def test_target_errors_are_one_line(tmp_path, capsys):
     assert_one_line_error(err, "unknown CPU 'pentium9'")
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--target", "nvidia")
     assert code == 2
-    assert_one_line_error(err, "unknown target 'nvidia': expected x86 or cuda")
+    assert_one_line_error(err, "unknown target 'nvidia': expected x86, cuda or rocm")
 
 
 def test_module_for_another_target_is_not_lowered_as_x86(tmp_path, capsys):

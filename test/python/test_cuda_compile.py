@@ -134,9 +134,9 @@ def test_cuda_usage_errors(capsys, argv, fragment):
 
 
 def test_other_targets_and_chip_errors(capsys):
-    code, _, err = run(capsys, "compile", str(DENSE), "--target", "rocm")
+    code, _, err = run(capsys, "compile", str(DENSE), "--target", "metal")
     assert code == 2
-    assert_one_line_error(err, "unknown target 'rocm': expected x86 or cuda")
+    assert_one_line_error(err, "unknown target 'metal': expected x86, cuda or rocm")
     code, _, err = run(capsys, "compile", str(DENSE), "--chip", "sm_90a", "--emit", "tile")
     assert code == 2
     assert_one_line_error(err, "--chip only applies to --target cuda")

@@ -6,7 +6,7 @@
 //   Graph-IR --convert-graph-to-tile--> Tile-IR
 //   Tile-IR  --tessera-select-lowering-config--> Tile-IR with configs
 //            --convert-tile-to-x86--> Target-IR (+ upstream dialects)
-//   (later: convert-tile-to-nvvm, convert-tile-to-rocdl, one per target)
+//   (convert-tile-to-nvvm, convert-tile-to-rocdl: one per GPU target)
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,7 +130,7 @@ def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
     target is `#nvvm.target<chip = ...>`. Each distinct (op name, operand
     types, attributes) becomes one `gpu.func` whose arguments mirror the op's
     operands; its body comes from the op's kernel recipe
-    (lib/Conversion/TileToNVVM/Kernels.h), its grid is computed on the host at
+    (lib/Conversion/TileToGPU/Kernels.h, shared with AMD), its grid is computed on the host at
     every launch site. The chip comes from the module's
     `#tessera.target<"nvidia", chip = ...>`; a module without one, or with
     another target, is reported, and so is an op without an NVIDIA lowering.
@@ -146,6 +146,41 @@ def ConvertTileToNVVM : Pass<"convert-tile-to-nvvm", "ModuleOp"> {
   let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
                            "memref::MemRefDialect", "math::MathDialect",
                            "NVVM::NVVMDialect", "nvgpu::NVGPUDialect",
+                           "scf::SCFDialect", "vector::VectorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// TileToROCDL
+//===----------------------------------------------------------------------===//
+
+def ConvertTileToROCDL : Pass<"convert-tile-to-rocdl", "ModuleOp"> {
+  let summary = "Lower Tile-IR ops to GPU kernels launched from the host functions (AMD)";
+  let description = [{
+    The AMD counterpart of `convert-tile-to-nvvm`, with the same kernel
+    recipes (lib/Conversion/TileToGPU/Kernels.h): every Tile-IR op (and
+    memref.copy) of a host function becomes a `gpu.launch_func` of a kernel
+    in `gpu.module @tessera_kernels` whose target is
+    `#rocdl.target<chip = ...>`. The chip comes from the module's
+    `#tessera.target<"amd", chip = ...>` (gfx90a, gfx942) and selects the CDNA
+    configuration the kernels are sized for: wavefronts of 64 (shuffle
+    reductions over 64 lanes), 64 KiB of LDS, and tile.matmul with bf16
+    weights on `amdgpu.mfma` 32x32x8 (bf16 x bf16 -> f32; f32 weights use the
+    SIMT kernel). A module without a target, with another target or chip,
+    matmul operands other than bf16/f32, and ops without an AMD lowering are
+    reported.
+
+    ```mlir
+    // before
+    tile.add %a, %b, %out : memref<?x64xf32>, memref<?x64xf32>, memref<?x64xf32>
+    // after
+    gpu.launch_func @tessera_kernels::@add_0 blocks in (%gx, %gy, %c1)
+        threads in (%c256, %c1, %c1) args(%a : memref<?x64xf32>, ...)
+    ```
+  }];
+  let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
+                           "memref::MemRefDialect", "math::MathDialect",
+                           "ROCDL::ROCDLDialect", "amdgpu::AMDGPUDialect",
+                           "LLVM::LLVMDialect",
                            "scf::SCFDialect", "vector::VectorDialect"];
 }
 

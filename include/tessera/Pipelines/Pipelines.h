@@ -17,6 +17,7 @@
 //                                       NVVM/LLVM (launch-plan exportable)
 //   tessera-nvvm-to-binary{format=bin}  gpu.module -> gpu.binary (PTX: isa,
 //                                       cubin: bin)
+// AMD (ROCDLPipeline.cpp): tessera-tile-to-rocdl, tessera-rocdl-to-binary.
 //
 // The Python driver (tessera/compiler.py) runs exactly these, so every stage
 // it dumps can be replayed with `tessera-opt --<pipeline>`.
@@ -70,6 +71,32 @@ void buildTileToNVVMPipeline(OpPassManager &pm);
 /// gpu.module -> gpu.binary (PTX or cubin).
 void buildNVVMToBinaryPipeline(OpPassManager &pm,
                                const NVVMBinaryOptions &options);
+
+struct ROCDLBinaryOptions : public PassPipelineOptions<ROCDLBinaryOptions> {
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("what gpu-module-to-binary writes: isa (AMDGPU "
+                     "assembly) or bin (code object, linked by ld.lld)"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("directory holding llvm/bin/ld.lld (default: $ROCM_PATH "
+                     "or /opt/rocm when they have it, else a temp directory "
+                     "linking LLVM's ld.lld)"),
+      llvm::cl::init("")};
+};
+
+/// AMD (lib/Pipelines/ROCDLPipeline.cpp): Tile-IR -> kernels outlined into
+/// gpu.module @tessera_kernels [#rocdl.target], lowered to ROCDL/LLVM for
+/// its chip; host functions normalised for the launch-plan export.
+void buildTileToROCDLPipeline(OpPassManager &pm);
+/// gpu.module -> gpu.binary (AMDGPU assembly or code object).
+void buildROCDLToBinaryPipeline(OpPassManager &pm,
+                                const ROCDLBinaryOptions &options);
+/// A directory with llvm/bin/ld.lld for gpu-module-to-binary (see toolkit).
+std::string getDefaultROCDLToolkit();
+/// Registers tessera-tile-to-rocdl, tessera-rocdl-to-binary.
+void registerROCDLPipelines();
 
 /// Registers the pipelines above with the pass registry.
 void registerTesseraPipelines();

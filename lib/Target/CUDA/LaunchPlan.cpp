@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/AsmState.h"
 
@@ -418,7 +419,8 @@ FailureOr<json::Object> FunctionExporter::run(json::Object &kernels) {
                       {"body", std::move(body)}};
 }
 
-/// The chip of the kernels: from the gpu.module's #nvvm.target, or from the
+/// The chip of the kernels: from the gpu.module's #nvvm.target (or AMD's
+/// #rocdl.target: the plan is the same for the HIP driver), or from the
 /// gpu.binary's object once compiled.
 FailureOr<std::string> kernelChip(ModuleOp module) {
   Operation *kernels = SymbolTable::lookupSymbolIn(module, kKernelModule);
@@ -434,11 +436,14 @@ FailureOr<std::string> kernelChip(ModuleOp module) {
     return module.emitError("launch plan: the module has no @")
            << kKernelModule << " (run tessera-tile-to-nvvm first)";
   }
-  for (Attribute t : targets)
+  for (Attribute t : targets) {
     if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(t))
       return nvvm.getChip().str();
+    if (auto rocdl = dyn_cast<ROCDL::ROCDLTargetAttr>(t))
+      return rocdl.getChip().str();
+  }
   return module.emitError("launch plan: @")
-         << kKernelModule << " has no #nvvm.target";
+         << kKernelModule << " has no #nvvm.target or #rocdl.target";
 }
 
 /// The plan as JSON with one kernel, argument or instruction per line, so
@@ -458,7 +463,10 @@ std::string printPlan(StringRef chip, json::Object &kernels,
     llvm::sort(keys);
     return keys;
   };
-  os << "{\n \"format\": \"tessera-cuda-plan\",\n \"version\": 1,\n"
+  // Same plan for both GPU drivers; the format names the one that runs it.
+  StringRef format =
+      StringRef(chip).starts_with("gfx") ? "tessera-rocm-plan" : "tessera-cuda-plan";
+  os << "{\n \"format\": \"" << format << "\",\n \"version\": 1,\n"
      << " \"chip\": " << compact(chip) << ",\n \"kernels\": {";
   llvm::ListSeparator kernelSep(",");
   for (const std::string &k : sortedKeys(kernels))

@@ -258,9 +258,16 @@ def hf_parity(bundle: str | Path, workdir: str | Path, *, batch: int = 2, seq: i
     from tessera.checkpoint import convert_checkpoint
     from tessera.config import load_config
     from tessera.cuda.model import load_bundle
+    from tessera.cuda.plan import IMAGE_FILE, ROCM_FORMAT
     from tessera.testing import load_hf_model, write_hf_checkpoint
 
-    plan = Plan.load(bundle)
+    # A ROCm bundle (kernels.hsaco) runs the same plan on an AMD GPU (HIP).
+    if (Path(bundle) / IMAGE_FILE[ROCM_FORMAT]).exists():
+        from tessera.rocm import open_device
+        plan = Plan.load(bundle, ROCM_FORMAT)
+        device = device if device is not None else open_device()
+    else:
+        plan = Plan.load(bundle)
     config = load_config(plan.config)
     work = Path(workdir)
     ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=plan.weight_dtype, seed=seed)

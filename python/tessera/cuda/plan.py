@@ -34,6 +34,11 @@ import numpy as np
 from tessera.errors import BundleError
 
 FORMAT, VERSION = "tessera-cuda-plan", 1
+#: The AMD bundle's plan (the same plan; its kernels are kernels.hsaco, run by
+#: tessera.rocm's HIP driver).
+ROCM_FORMAT = "tessera-rocm-plan"
+#: The kernel image of each plan format.
+IMAGE_FILE = {FORMAT: "kernels.cubin", ROCM_FORMAT: "kernels.hsaco"}
 #: element sizes in bytes of the dtypes a plan may use
 DTYPE_BYTES = {"f32": 4, "bf16": 2, "f16": 2, "i64": 8, "i32": 4, "i8": 1, "f64": 8}
 SCALAR_KINDS = ("index", "i64", "i32", "f32")
@@ -206,8 +211,9 @@ class Plan:
     raw: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, bundle: str | Path) -> "Plan":
-        """Reads ``bundle``/plan.json (+ kernels.cubin) and checks every function."""
+    def load(cls, bundle: str | Path, format: str = FORMAT) -> "Plan":
+        """Reads ``bundle``/plan.json (+ kernels.cubin, or kernels.hsaco for
+        ``format=ROCM_FORMAT``; kept in ``cubin``) and checks every function."""
         root = Path(bundle)
         plan_path = root / "plan.json"
         if not root.is_dir():
@@ -218,21 +224,22 @@ class Plan:
             raise BundleError(f"{root}: no plan.json (not a CUDA bundle)") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise BundleError(f"{plan_path}: cannot parse: {' '.join(str(e).split())}") from None
-        plan = cls.from_json(raw, plan_path)
-        cubin = root / "kernels.cubin"
+        plan = cls.from_json(raw, plan_path, format)
+        cubin = root / IMAGE_FILE[format]
         try:
             plan.cubin = cubin.read_bytes()
         except OSError as e:
-            raise BundleError(f"{root}: cannot read kernels.cubin ({e.strerror})") from None
+            raise BundleError(f"{root}: cannot read {IMAGE_FILE[format]} ({e.strerror})") from None
         if not plan.cubin:
             raise BundleError(f"{cubin}: empty file")
         return plan
 
     @classmethod
-    def from_json(cls, raw: Any, where: str | Path = "plan.json") -> "Plan":
+    def from_json(cls, raw: Any, where: str | Path = "plan.json", format: str = FORMAT) -> "Plan":
         w = str(where)
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise BundleError(f"{w}: not a Tessera CUDA plan (format is not {FORMAT!r})")
+        if not isinstance(raw, dict) or raw.get("format") != format:
+            what = "ROCm" if format == ROCM_FORMAT else "CUDA"
+            raise BundleError(f"{w}: not a Tessera {what} plan (format is not {format!r})")
         if raw.get("version") != VERSION:
             raise BundleError(f"{w}: unsupported version {raw.get('version')!r} (this Tessera reads {VERSION})")
         for key, typ in (("kernels", dict), ("functions", dict), ("config", dict)):

@@ -1,17 +1,40 @@
-//===- GPUEmitter.cpp - IR emission helpers for NVIDIA kernel bodies ------===//
+//===- GPUEmitter.cpp - IR emission helpers for GPU kernel bodies ---------===//
 //
-// Part of convert-tile-to-nvvm; see GPUEmitter.h.
+// Shared by convert-tile-to-nvvm and convert-tile-to-rocdl; see GPUEmitter.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "GPUEmitter.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 
 #include <cmath>
 
 using namespace mlir;
-using namespace mlir::tessera::nvidia;
+using namespace mlir::tessera::gpukernels;
+
+int64_t mlir::tessera::gpukernels::warpSizeOf(Attribute gpuTarget) {
+  return isa_and_nonnull<ROCDL::ROCDLTargetAttr>(gpuTarget) ? 64 : 32;
+}
+
+GPUEmitter::GPUEmitter(OpBuilder &b, Location loc) : b(b), loc(loc) {
+  // Walk up by hand: the builder may be inside a region whose op is not
+  // inserted yet (an scf.for body being built).
+  for (Block *block = b.getInsertionBlock(); block;) {
+    Operation *op = block->getParentOp();
+    if (!op)
+      break;
+    if (auto module = dyn_cast<gpu::GPUModuleOp>(op)) {
+      if (ArrayAttr targets = module.getTargetsAttr())
+        amd = llvm::any_of(targets, [](Attribute t) {
+          return warpSizeOf(t) == 64;
+        });
+      break;
+    }
+    block = op->getBlock();
+  }
+}
 
 Value GPUEmitter::fma(Value x, Value y, Value acc) {
   // llvm.intr.fma, not math.fma: convert-gpu-to-nvvm would make the latter a
@@ -33,16 +56,26 @@ Value GPUEmitter::callIntrinsic(StringRef name, Value x) {
       .getResult(0);
 }
 
+// AMD: the ROCDL ops / amdgcn intrinsics of the hardware instructions;
+// convert-gpu-to-rocdl would turn math.exp2 or llvm.intr.exp2 into __ocml
+// calls, which the binary step does not link.
 Value GPUEmitter::exp(Value x) {
-  return callIntrinsic("llvm.nvvm.ex2.approx.ftz.f", mul(x, f(M_LOG2E)));
+  Value scaled = mul(x, f(M_LOG2E));
+  if (isAMD())
+    return ROCDL::ROCDLExp2::create(b, loc, f32(), scaled);
+  return callIntrinsic("llvm.nvvm.ex2.approx.ftz.f", scaled);
 }
 
 Value GPUEmitter::log(Value x) {
-  return mul(callIntrinsic("llvm.nvvm.lg2.approx.ftz.f", x), f(M_LN2));
+  Value log2 = isAMD() ? Value(ROCDL::ROCDLLog::create(b, loc, f32(), x))
+                       : callIntrinsic("llvm.nvvm.lg2.approx.ftz.f", x);
+  return mul(log2, f(M_LN2));
 }
 
 Value GPUEmitter::rsqrt(Value x) {
-  return callIntrinsic("llvm.nvvm.rsqrt.approx.ftz.f", x);
+  return callIntrinsic(isAMD() ? "llvm.amdgcn.rsq.f32"
+                               : "llvm.nvvm.rsqrt.approx.ftz.f",
+                       x);
 }
 
 Value GPUEmitter::silu(Value x) {
@@ -84,7 +117,7 @@ MemRefType GPUEmitter::workgroupType(MLIRContext *ctx, ArrayRef<int64_t> shape,
 }
 
 MemRefType GPUEmitter::reductionScratchType(MLIRContext *ctx) {
-  return workgroupType(ctx, {kWarpSize}, Float32Type::get(ctx));
+  return workgroupType(ctx, {kMaxWarpsPerBlock}, Float32Type::get(ctx));
 }
 
 void GPUEmitter::forRange(Value lb, Value ub, Value step, const Body &body) {
@@ -151,8 +184,9 @@ GPUEmitter::ifThenElse(Value cond, TypeRange types,
 }
 
 Value GPUEmitter::warpReduce(Value v, bool isMax) {
-  for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-    Value other = gpu::ShuffleOp::create(b, loc, v, offset, kWarpSize,
+  int32_t width = warpSize();
+  for (int32_t offset = width / 2; offset > 0; offset /= 2) {
+    Value other = gpu::ShuffleOp::create(b, loc, v, offset, width,
                                          gpu::ShuffleMode::XOR)
                       .getShuffleResult();
     v = isMax ? max(v, other) : add(v, other);
@@ -165,10 +199,10 @@ Value GPUEmitter::warpReduceMax(Value v) { return warpReduce(v, true); }
 
 Value GPUEmitter::blockReduce(Value v, Value scratch, int64_t numThreads,
                               bool isMax) {
-  assert(numThreads % kWarpSize == 0 && numThreads <= 1024 &&
+  assert(numThreads % warpSize() == 0 && numThreads <= 1024 &&
          "block reductions need whole warps");
   v = warpReduce(v, isMax);
-  int64_t numWarps = numThreads / kWarpSize;
+  int64_t numWarps = numThreads / warpSize();
   if (numWarps == 1)
     return v;
   Value lane = laneId();

@@ -1,6 +1,6 @@
-//===- SSDKernels.cpp - NVIDIA kernels: Mamba2 SSD scan (chunked, decode) -===//
+//===- SSDKernels.cpp - GPU kernels: Mamba2 SSD scan (chunked, decode) -===//
 //
-// Part of convert-tile-to-nvvm: kernel recipes (Kernels.h) for the
+// Shared by convert-tile-to-nvvm and convert-tile-to-rocdl: kernel recipes (Kernels.h) for the
 // selective-state-space scan of a Mamba2 mixer in mamba_ssm's four-stage
 // chunked form (prefill) and the one-step recurrent form (decode). With
 // a_t = dt_t * A (A < 0) and, inside a chunk of Q steps, cum_i = a_0 + ... +
@@ -41,7 +41,7 @@
 
 using namespace mlir;
 using namespace mlir::tessera;
-using namespace mlir::tessera::nvidia;
+using namespace mlir::tessera::gpukernels;
 
 namespace {
 
@@ -135,11 +135,11 @@ KernelRecipe cumsumRecipe(int64_t chunk, double dtMin, double dtMax) {
 //===----------------------------------------------------------------------===//
 
 KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
-                              int64_t N) {
+                              int64_t N, int64_t sharedBudget) {
   constexpr int64_t T = kScanThreads, R = kStateOutsPerThread;
   // Rows per shared tile: the largest power of two <= 32 that fits.
   int64_t lt = 32;
-  while (lt > 1 && 4 * (chunk + lt * (P + N)) > kSharedBudgetBytes)
+  while (lt > 1 && 4 * (chunk + lt * (P + N)) > sharedBudget)
     lt /= 2;
   KernelRecipe r;
   r.block = {T, 1, 1};
@@ -275,18 +275,18 @@ int64_t scanSharedBytes(ScanTiles t, int64_t P, int64_t N) {
               2 * t.tj);
 }
 
-ScanTiles chooseScanTiles(int64_t P, int64_t N) {
+ScanTiles chooseScanTiles(int64_t P, int64_t N, int64_t sharedBudget) {
   for (ScanTiles t : {ScanTiles{16, 32}, ScanTiles{16, 16},
                       ScanTiles{8, 16}, ScanTiles{8, 8}})
-    if (scanSharedBytes(t, P, N) <= kSharedBudgetBytes)
+    if (scanSharedBytes(t, P, N) <= sharedBudget)
       return t;
   return {4, 4};
 }
 
 KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
-                             int64_t N) {
+                             int64_t N, int64_t sharedBudget) {
   constexpr int64_t T = kScanThreads;
-  ScanTiles tiles = chooseScanTiles(P, N);
+  ScanTiles tiles = chooseScanTiles(P, N, sharedBudget);
   const int64_t ti = tiles.ti, tj = tiles.tj;
   const int64_t R = (ti * P + T - 1) / T; // outputs per thread per row tile
   KernelRecipe r;
@@ -441,8 +441,9 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
 // Decode
 //===----------------------------------------------------------------------===//
 
-KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
-  constexpr int64_t T = kScanThreads, warps = T / kWarpSize;
+KernelRecipe stateUpdateRecipe(double dtMin, double dtMax, int64_t W) {
+  constexpr int64_t T = kScanThreads;
+  const int64_t warps = T / W;
   KernelRecipe r;
   r.block = {T, 1, 1};
   // x, dt, dt_bias, A_log, B, C, D, state, y.
@@ -456,8 +457,8 @@ KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
           bMat = args[4], cMat = args[5], dSkip = args[6], state = args[7],
           y = args[8];
     Value h = ix(e, gpu::Dimension::x), b = ix(e, gpu::Dimension::y);
-    Value tid = e.threadId(), warp = e.idiv(tid, e.c(kWarpSize)),
-          lane = e.irem(tid, e.c(kWarpSize));
+    Value tid = e.threadId(), warp = e.idiv(tid, e.c(W)),
+          lane = e.irem(tid, e.c(W));
     Value heads = e.dim(x, 1), headDim = e.dim(x, 2);
     Value groups = e.dim(bMat, 1), stateDim = e.dim(bMat, 2);
     Value g = e.idiv(h, e.idiv(heads, groups));
@@ -470,7 +471,7 @@ KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
       Value xp = e.load(x, {b, h, p});
       Value xdt = e.mul(xp, delta);
       Value part =
-          e.forRangeIter(lane, stateDim, e.c(kWarpSize), {e.f(0.0)},
+          e.forRangeIter(lane, stateDim, e.c(W), {e.f(0.0)},
                     [&](Value n, ValueRange it) -> SmallVector<Value> {
                       Value upd = e.fma(decay, e.load(state, {b, h, p, n}),
                                         e.mul(xdt, e.load(bMat, {b, g, n})));
@@ -488,11 +489,13 @@ KernelRecipe stateUpdateRecipe(double dtMin, double dtMax) {
 
 } // namespace
 
-FailureOr<KernelRecipe> nvidia::getSSDRecipe(Operation *op, const ChipInfo &) {
+FailureOr<KernelRecipe> gpukernels::getSSDRecipe(Operation *op,
+                                               const GPUTargetInfo &target) {
   MLIRContext *ctx = op->getContext();
   auto chunkCheck = [&](int64_t chunk) -> LogicalResult {
     if (chunk > kMaxDim)
-      return op->emitOpError("NVIDIA lowering supports chunk_size up to ")
+      return op->emitOpError()
+             << target.vendorName() << " lowering supports chunk_size up to "
              << kMaxDim << ", got " << chunk;
     return success();
   };
@@ -500,27 +503,29 @@ FailureOr<KernelRecipe> nvidia::getSSDRecipe(Operation *op, const ChipInfo &) {
     return cumsumRecipe(s.getChunkSize(), s.getDtMin().convertToDouble(),
                         s.getDtMax().convertToDouble());
   if (auto s = dyn_cast<tile::SSDChunkStateOp>(op)) {
-    FailureOr<int64_t> P = staticDim(op, s.getX(), 3, "head dim", kMaxDim);
+    FailureOr<int64_t> P = staticDim(target, op, s.getX(), 3, "head dim", kMaxDim);
     if (failed(P))
       return failure();
-    FailureOr<int64_t> N = staticDim(op, s.getB(), 3, "state dim", kMaxDim);
+    FailureOr<int64_t> N = staticDim(target, op, s.getB(), 3, "state dim", kMaxDim);
     if (failed(N) || failed(chunkCheck(s.getChunkSize())))
       return failure();
-    return chunkStateRecipe(ctx, s.getChunkSize(), *P, *N);
+    return chunkStateRecipe(ctx, s.getChunkSize(), *P, *N,
+                            target.sharedBudgetBytes);
   }
   if (auto s = dyn_cast<tile::SSDStatePassingOp>(op))
     return statePassingRecipe(s.getChunkSize(), s.getInit() != nullptr);
   if (auto s = dyn_cast<tile::SSDChunkScanOp>(op)) {
-    FailureOr<int64_t> P = staticDim(op, s.getX(), 3, "head dim", kMaxDim);
+    FailureOr<int64_t> P = staticDim(target, op, s.getX(), 3, "head dim", kMaxDim);
     if (failed(P))
       return failure();
-    FailureOr<int64_t> N = staticDim(op, s.getB(), 3, "state dim", kMaxDim);
+    FailureOr<int64_t> N = staticDim(target, op, s.getB(), 3, "state dim", kMaxDim);
     if (failed(N) || failed(chunkCheck(s.getChunkSize())))
       return failure();
-    return chunkScanRecipe(ctx, s.getChunkSize(), *P, *N);
+    return chunkScanRecipe(ctx, s.getChunkSize(), *P, *N,
+                           target.sharedBudgetBytes);
   }
   if (auto s = dyn_cast<tile::SSDStateUpdateOp>(op))
     return stateUpdateRecipe(s.getDtMin().convertToDouble(),
-                             s.getDtMax().convertToDouble());
-  return op->emitOpError("has no NVIDIA lowering");
+                             s.getDtMax().convertToDouble(), target.warpSize);
+  return op->emitOpError() << "has no " << target.vendorName() << " lowering";
 }

@@ -1,6 +1,6 @@
-//===- ConvKernels.cpp - NVIDIA kernel: causal depthwise conv1d -----------===//
+//===- ConvKernels.cpp - GPU kernel: causal depthwise conv1d -----------===//
 //
-// Part of convert-tile-to-nvvm: the kernel recipe (Kernels.h) for
+// Shared by convert-tile-to-nvvm and convert-tile-to-rocdl: the kernel recipe (Kernels.h) for
 // tile.causal_conv1d, the short causal depthwise convolution of a Mamba2
 // mixer (kernel K = 4) over [B, S, C] activations, continuing from a state
 // of the previous K-1 inputs. Decode is the same kernel with S = 1.
@@ -25,7 +25,7 @@
 
 using namespace mlir;
 using namespace mlir::tessera;
-using namespace mlir::tessera::nvidia;
+using namespace mlir::tessera::gpukernels;
 
 namespace {
 
@@ -86,13 +86,13 @@ KernelRecipe convRecipe(int64_t taps, bool hasBias, bool hasState, bool silu) {
 
 } // namespace
 
-FailureOr<KernelRecipe> nvidia::getConvRecipe(Operation *op,
-                                              const ChipInfo &) {
+FailureOr<KernelRecipe> gpukernels::getConvRecipe(Operation *op,
+                                              const GPUTargetInfo &target) {
   auto conv = dyn_cast<tile::CausalConv1dOp>(op);
   if (!conv)
-    return op->emitOpError("has no NVIDIA lowering");
+    return op->emitOpError() << "has no " << target.vendorName() << " lowering";
   FailureOr<int64_t> taps =
-      staticDim(op, conv.getWeight(), 1, "kernel size", kMaxTaps);
+      staticDim(target, op, conv.getWeight(), 1, "kernel size", kMaxTaps);
   if (failed(taps))
     return failure();
   return convRecipe(*taps, conv.getBias() != nullptr,

@@ -1,6 +1,6 @@
-//===- AttentionKernels.cpp - NVIDIA kernels: flash attention, KV cache ---===//
+//===- AttentionKernels.cpp - GPU kernels: flash attention, KV cache ---===//
 //
-// Part of convert-tile-to-nvvm: kernel recipes (Kernels.h) for
+// Shared by convert-tile-to-nvvm and convert-tile-to-rocdl: kernel recipes (Kernels.h) for
 // tile.flash_attention and tile.kv_cache_append (semantics: the ops' ODS and
 // the x86 kernels, TileToTarget/X86/Kernels.h).
 //
@@ -43,13 +43,12 @@
 
 using namespace mlir;
 using namespace mlir::tessera;
-using namespace mlir::tessera::nvidia;
+using namespace mlir::tessera::gpukernels;
 
 namespace {
 
 constexpr int64_t kMaxHeadDim = 256;
 constexpr int64_t kAttnWarps = 4;
-constexpr int64_t kAttnThreads = kAttnWarps * kWarpSize;
 /// Rows (query position, head) per block.
 constexpr int64_t kRowsPerBlock = 16;
 
@@ -93,11 +92,13 @@ struct AttnShape {
   int64_t rows;       // Tq * Gt
   int64_t rowsPerWarp; // R
   int64_t headDim;    // D
-  int64_t lanesD;     // ceil(D / 32)
+  int64_t warp;       // W, lanes per warp (wavefront)
+  int64_t lanesD;     // ceil(D / W)
   int64_t keys;       // Tk
 };
 
-AttnShape attnShape(int64_t hq, int64_t hkv, int64_t d) {
+AttnShape attnShape(int64_t hq, int64_t hkv, int64_t d,
+                    const GPUTargetInfo &target) {
   AttnShape s;
   s.group = hq / hkv;
   s.headsPerBlock = std::min(s.group, kRowsPerBlock);
@@ -106,9 +107,10 @@ AttnShape attnShape(int64_t hq, int64_t hkv, int64_t d) {
   s.rows = s.queries * s.headsPerBlock;
   s.rowsPerWarp = (s.rows + kAttnWarps - 1) / kAttnWarps;
   s.headDim = d;
-  s.lanesD = (d + kWarpSize - 1) / kWarpSize;
+  s.warp = target.warpSize;
+  s.lanesD = (d + s.warp - 1) / s.warp;
   s.keys = 64;
-  while (s.keys > 1 && 2 * 4 * s.keys * d > kSharedBudgetBytes)
+  while (s.keys > 1 && 2 * 4 * s.keys * d > target.sharedBudgetBytes)
     s.keys /= 2;
   return s;
 }
@@ -116,8 +118,8 @@ AttnShape attnShape(int64_t hq, int64_t hkv, int64_t d) {
 KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
                          double scale, bool hasPosition) {
   KernelRecipe r;
-  r.block = {kAttnThreads, 1, 1};
-  const int64_t D = sh.headDim, Tk = sh.keys;
+  r.block = {kAttnWarps * sh.warp, 1, 1};
+  const int64_t D = sh.headDim, Tk = sh.keys, W = sh.warp;
   r.workgroup = {sharedF32(ctx, Tk * D), sharedF32(ctx, Tk * D)};
   r.grid = [=](OpBuilder &hb, Location loc, ValueRange ops) {
     GPUEmitter h(hb, loc);
@@ -132,8 +134,8 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
     Value q = args[0], k = args[1], v = args[2], out = args[3];
     Value ks = shared[0], vs = shared[1];
     Value zero = e.c(0), one = e.c(1), cD = e.c(D);
-    Value tid = e.threadId(), warp = e.idiv(tid, e.c(kWarpSize)),
-          lane = e.irem(tid, e.c(kWarpSize));
+    Value tid = e.threadId(), warp = e.idiv(tid, e.c(W)),
+          lane = e.irem(tid, e.c(W));
     Value q0 = e.imul(e.blockId(gpu::Dimension::x), e.c(sh.queries));
     Value yb = e.blockId(gpu::Dimension::y), b = e.blockId(gpu::Dimension::z);
     Value kvHead = e.idiv(yb, e.c(sh.headTiles));
@@ -147,7 +149,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
     // This lane's head-dim elements d_t = lane + 32 t (clamped for loads).
     SmallVector<Value> dIdx, dOk;
     for (int64_t t = 0; t < sh.lanesD; ++t) {
-      Value d = e.iadd(lane, e.c(t * kWarpSize));
+      Value d = e.iadd(lane, e.c(t * W));
       dOk.push_back(e.ult(d, cD));
       dIdx.push_back(e.imin(d, e.c(D - 1)));
     }
@@ -170,7 +172,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
       row.keyEnd = e.iadd(e.iadd(row.pos, offset), one);
       for (int64_t t = 0; t < sh.lanesD; ++t) {
         Value qv = e.load(q, {b, row.pos, row.head, dIdx[t]});
-        row.qv.push_back(D % kWarpSize ? e.select(dOk[t], qv, e.f(0.0)) : qv);
+        row.qv.push_back(D % W ? e.select(dOk[t], qv, e.f(0.0)) : qv);
       }
       rows.push_back(std::move(row));
     }
@@ -195,7 +197,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
         [&](Value k0, ValueRange it) -> SmallVector<Value> {
           Value nk = e.imin(cTk, e.isub(kEnd, k0));
           e.barrier(); // the previous tile is consumed
-          e.forRange(tid, e.imul(nk, cD), e.c(kAttnThreads), [&](Value el) {
+          e.forRange(tid, e.imul(nk, cD), e.c(kAttnWarps * W), [&](Value el) {
             Value j = e.iadd(k0, e.idiv(el, cD)), d = e.irem(el, cD);
             e.store(e.load(k, {b, j, headCol, d}), ks, {el});
             e.store(e.load(v, {b, j, headCol, d}), vs, {el});
@@ -242,7 +244,7 @@ KernelRecipe flashRecipe(MLIRContext *ctx, AttnShape sh, bool causal,
       Value inv = e.div(e.f(1.0), state[i * perRow + 1]);
       for (int64_t t = 0; t < sh.lanesD; ++t) {
         Value ok = rows[i].active;
-        if (D % kWarpSize)
+        if (D % W)
           ok = e.andi(ok, dOk[t]);
         e.ifThen(ok, [&] {
           e.store(e.mul(state[i * perRow + 2 + t], inv), out,
@@ -294,25 +296,25 @@ KernelRecipe appendRecipe(PositionKind kind) {
 
 } // namespace
 
-FailureOr<KernelRecipe> nvidia::getAttentionRecipe(Operation *op,
-                                                   const ChipInfo &) {
+FailureOr<KernelRecipe> gpukernels::getAttentionRecipe(Operation *op,
+                                                   const GPUTargetInfo &target) {
   if (auto fa = dyn_cast<tile::FlashAttentionOp>(op)) {
-    FailureOr<int64_t> hq = staticDim(op, fa.getQ(), 2, "query head count",
+    FailureOr<int64_t> hq = staticDim(target, op, fa.getQ(), 2, "query head count",
                                       std::numeric_limits<int64_t>::max());
     if (failed(hq))
       return failure();
-    FailureOr<int64_t> hkv = staticDim(op, fa.getK(), 2, "K/V head count",
+    FailureOr<int64_t> hkv = staticDim(target, op, fa.getK(), 2, "K/V head count",
                                        std::numeric_limits<int64_t>::max());
     if (failed(hkv))
       return failure();
     FailureOr<int64_t> d =
-        staticDim(op, fa.getQ(), 3, "head dim", kMaxHeadDim);
+        staticDim(target, op, fa.getQ(), 3, "head dim", kMaxHeadDim);
     if (failed(d))
       return failure();
     if (*hkv <= 0 || *hq % *hkv != 0)
       return fa.emitOpError("query heads (")
              << *hq << ") must be a multiple of K/V heads (" << *hkv << ")";
-    return flashRecipe(op->getContext(), attnShape(*hq, *hkv, *d),
+    return flashRecipe(op->getContext(), attnShape(*hq, *hkv, *d, target),
                        fa.getCausal(), fa.getScale().convertToDouble(),
                        /*hasPosition=*/op->getNumOperands() > 4);
   }
@@ -323,5 +325,5 @@ FailureOr<KernelRecipe> nvidia::getAttentionRecipe(Operation *op,
                                                    : PositionKind::Memref;
     return appendRecipe(kind);
   }
-  return op->emitOpError("has no NVIDIA lowering");
+  return op->emitOpError() << "has no " << target.vendorName() << " lowering";
 }

@@ -1,8 +1,8 @@
-//===- GPUEmitter.h - IR emission helpers for NVIDIA kernel bodies -*- C++ -*-===//
+//===- GPUEmitter.h - IR emission helpers for GPU kernel bodies --*- C++ -*-===//
 //
-// Part of convert-tile-to-nvvm: the small vocabulary the kernel recipes
-// (Kernels.h) share to write gpu.func bodies, so each recipe reads as its
-// algorithm:
+// Shared by convert-tile-to-nvvm and convert-tile-to-rocdl: the small
+// vocabulary the kernel recipes (Kernels.h) share to write gpu.func bodies,
+// so each recipe reads as its algorithm:
 //
 //   GPUEmitter e(b, loc);
 //   Value row = e.blockId();
@@ -12,20 +12,24 @@
 // Conventions:
 //  - Arithmetic is f32: load() extends bf16/f16 elements to f32, store()
 //    truncates to the buffer's element type.
-//  - No op here may become a libdevice call (__nv_*), which the binary step
-//    does not link: fma/max/min are LLVM intrinsics, and
-//    transcendentals (exp, log, rsqrt) are NVVM approximate intrinsics
-//    (ex2/lg2/rsqrt.approx.ftz.f32). Relative error ~2^-22 before argument
-//    scaling.
-//  - Reductions: warp level with gpu.shuffle xor (every lane gets the
-//    result), block level through a workgroup buffer of one f32 per warp
-//    (reductionScratchType()), declared in the recipe's `workgroup` list.
+//  - No op here may become a device-library call (libdevice __nv_*, ROCm
+//    __ocml_*), which the binary step does not link: fma/max/min are LLVM
+//    intrinsics, and transcendentals (exp, log, rsqrt) are the vendor's
+//    approximate hardware intrinsics, chosen from the enclosing gpu.module's
+//    target: NVVM ex2/lg2/rsqrt.approx.ftz.f32, ROCDL exp2/log/rsq
+//    (v_exp_f32, v_log_f32, v_rsq_f32). Relative error ~2^-22 before
+//    argument scaling.
+//  - Reductions: warp (NVIDIA, 32 lanes) or wavefront (AMD CDNA, 64 lanes)
+//    level with gpu.shuffle xor (every lane gets the result), block level
+//    through a workgroup buffer of one f32 per warp (reductionScratchType()),
+//    declared in the recipe's `workgroup` list. The width is the target's
+//    (warpSize(), from the enclosing gpu.module's target).
 //  - Thread ids are along x only; recipes use 1-D thread blocks.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TESSERA_LIB_CONVERSION_TILETONVVM_GPUEMITTER_H
-#define TESSERA_LIB_CONVERSION_TILETONVVM_GPUEMITTER_H
+#ifndef TESSERA_LIB_CONVERSION_TILETOGPU_GPUEMITTER_H
+#define TESSERA_LIB_CONVERSION_TILETOGPU_GPUEMITTER_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -35,13 +39,22 @@
 
 #include <functional>
 
-namespace mlir::tessera::nvidia {
+namespace mlir::tessera::gpukernels {
 
-constexpr int64_t kWarpSize = 32;
+/// Most warps (wavefronts) a block of at most 1024 threads has.
+constexpr int64_t kMaxWarpsPerBlock = 32;
 
 class GPUEmitter {
 public:
-  GPUEmitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  /// The target is read once here, from the gpu.module enclosing `b`'s
+  /// insertion point (none: a host-side emitter for grids, NVIDIA defaults).
+  GPUEmitter(OpBuilder &b, Location loc);
+
+  /// Lanes of a warp/wavefront of the kernel being written: 64 inside a
+  /// gpu.module targeting ROCDL (CDNA is wave64), else 32.
+  int64_t warpSize() const { return amd ? 64 : 32; }
+  /// Inside a gpu.module with a #rocdl.target.
+  bool isAMD() const { return amd; }
 
   OpBuilder &builder() { return b; }
   Location location() const { return loc; }
@@ -88,9 +101,9 @@ public:
   Value blockId(gpu::Dimension d = gpu::Dimension::x) {
     return gpu::BlockIdOp::create(b, loc, d);
   }
-  /// threadIdx.x % 32 and threadIdx.x / 32.
-  Value laneId() { return irem(threadId(), c(kWarpSize)); }
-  Value warpId() { return idiv(threadId(), c(kWarpSize)); }
+  /// threadIdx.x % warpSize() and threadIdx.x / warpSize().
+  Value laneId() { return irem(threadId(), c(warpSize())); }
+  Value warpId() { return idiv(threadId(), c(warpSize())); }
 
   // -- f32 arithmetic -----------------------------------------------------------
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
@@ -110,11 +123,11 @@ public:
   Value select(Value cond, Value x, Value y) {
     return arith::SelectOp::create(b, loc, cond, x, y);
   }
-  /// e^x through ex2.approx.ftz.f32; -inf gives 0.
+  /// e^x through ex2.approx.ftz.f32 / v_exp_f32; -inf gives 0.
   Value exp(Value x);
-  /// ln(x) through lg2.approx.ftz.f32.
+  /// ln(x) through lg2.approx.ftz.f32 / v_log_f32.
   Value log(Value x);
-  /// 1 / sqrt(x) through rsqrt.approx.ftz.f32.
+  /// 1 / sqrt(x) through rsqrt.approx.ftz.f32 / v_rsq_f32.
   Value rsqrt(Value x);
   /// x * sigmoid(x) = x / (1 + e^-x).
   Value silu(Value x);
@@ -141,7 +154,8 @@ public:
   /// `workgroup` list.
   static MemRefType workgroupType(MLIRContext *ctx, ArrayRef<int64_t> shape,
                                   Type elementType);
-  /// memref<32xf32, workgroup>: the scratch of blockReduce*.
+  /// memref<32xf32, workgroup>: the scratch of blockReduce* (one f32 per
+  /// warp, kMaxWarpsPerBlock).
   static MemRefType reductionScratchType(MLIRContext *ctx);
 
   // -- control flow ------------------------------------------------------------------
@@ -173,12 +187,13 @@ public:
   void barrier() { gpu::BarrierOp::create(b, loc); }
 
   // -- reductions (f32) -----------------------------------------------------------------
-  /// Sum / max over the 32 lanes of the warp; every lane gets the result
+  /// Sum / max over the lanes of the warp (wavefront); every lane gets the
+  /// result
   /// (xor butterfly of gpu.shuffle). All lanes must be active.
   Value warpReduceSum(Value v);
   Value warpReduceMax(Value v);
   /// Sum / max over the `numThreads` threads of a 1-D block (a multiple of
-  /// 32, at most 1024); every thread gets the result. `scratch` is a
+  /// warpSize(), at most 1024); every thread gets the result. `scratch` is a
   /// reductionScratchType() workgroup buffer. Contains barriers, so every
   /// thread of the block must reach it; it may be called again right away
   /// with the same scratch.
@@ -192,8 +207,13 @@ private:
 
   OpBuilder &b;
   Location loc;
+  bool amd = false;
 };
 
-} // namespace mlir::tessera::nvidia
+/// Lanes per warp of the kernels compiled for a gpu.module target attribute
+/// (#rocdl.target: 64, else 32).
+int64_t warpSizeOf(Attribute gpuTarget);
 
-#endif // TESSERA_LIB_CONVERSION_TILETONVVM_GPUEMITTER_H
+} // namespace mlir::tessera::gpukernels
+
+#endif // TESSERA_LIB_CONVERSION_TILETOGPU_GPUEMITTER_H
