@@ -393,9 +393,11 @@ def load_config(source: str | os.PathLike | Mapping[str, Any] | NemotronHConfig)
         data = _parse_yaml(text, path)
         strict = True
     else:
+        from tessera import safejson
+
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
+            data = safejson.loads(text)
+        except ValueError as e:
             raise ConfigError(f"{path}: invalid JSON: {e}") from None
         strict = False
     if not isinstance(data, dict):
@@ -556,10 +558,15 @@ class _YamlLoader:
 def _parse_yaml(text: str, path: Path) -> Any:
     import yaml
 
+    from tessera import safejson
+
     try:
+        safejson.check_depth(text)  # flow collections nest by recursion in PyYAML too
         return yaml.load(text, Loader=_YamlLoader.get())  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise ConfigError(f"{path}: invalid YAML: {e or 'nested too deeply'}") from None
 
 
 def builtin_config_path(name: str = "nemotron_h_tiny") -> Path:
