@@ -245,14 +245,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise TesseraError("--bundle only applies to --target cuda")
     if args.target == "cuda" and not args.bundle:
         raise TesseraError("--target cuda needs --bundle DIR (made by `tessera compile --target cuda`)")
-    art = Artifact.open(args.artifact)  # first: a missing path or an HF checkpoint is said up front
-    ids = load_ids_file(args.input_ids)
-    if not args.no_verify:
-        art.verify()
+    bundle = None
     if args.target == "cuda":
         from tessera.cuda import load_bundle
 
-        model = load_bundle(args.bundle).load(art, verify=False)
+        bundle = load_bundle(args.bundle)
+    art = Artifact.open(args.artifact)  # before any compile: a missing path or an HF checkpoint is said up front
+    ids = load_ids_file(args.input_ids)
+    if not args.no_verify:
+        art.verify()
+    if bundle is not None:
+        model = bundle.load(art, verify=False)
     else:
         import warnings
 

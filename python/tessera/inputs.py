@@ -62,8 +62,8 @@ def load_ids_file(path) -> np.ndarray:
                 else:
                     raise ValueError(f"unsupported .npy version {version}")
             except (ValueError, EOFError, SyntaxError, RecursionError, MemoryError) as e:
-                detail = " ".join(str(e).split())[:120] or type(e).__name__
-                raise RuntimeInputError(f"{what}: not a .npy array file ({size} bytes; {detail})") from None
+                detail = "empty file" if size == 0 else " ".join(str(e).split())[:120] or type(e).__name__
+                raise RuntimeInputError(f"{what}: not a .npy array file ({detail})") from None
             if dtype.hasobject:
                 raise RuntimeInputError(f"{what}: holds Python objects, expected int64 token ids")
             if dtype != np.dtype(np.int64):
@@ -78,7 +78,7 @@ def load_ids_file(path) -> np.ndarray:
                                         f"data bytes, the file has {size - f.tell()})")
             data = f.read(expected)
     except OSError as e:
-        raise RuntimeInputError(f"{what}: cannot read: {e.strerror or e}") from None
+        raise RuntimeInputError(f"{what}: cannot read a .npy array ({e.strerror or e})") from None
     arr = np.frombuffer(data, dtype=dtype, count=count)
     return arr.reshape(shape, order="F" if fortran else "C").copy()
 

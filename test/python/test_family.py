@@ -201,6 +201,6 @@ def test_moe_config_is_refused_naming_moe(tmp_path, capsys):
     code = main(["compile", str(REPO / "configs" / "nemotron_3_nano_30b_a3b.yaml"), "--emit", "obj",
                  "-o", str(tmp_path / "x.o")])
     out, err = capsys.readouterr()
-    assert code == 2 and out == "" and err.count("\n") == 1
+    assert code == 1 and out == "" and err.count("\n") == 1
     assert "(MoE)" in err and "not support" in err and "Traceback" not in err
     assert not (tmp_path / "x.o").exists()

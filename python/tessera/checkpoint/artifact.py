@@ -214,8 +214,7 @@ class Artifact:
                 h.update(np.ascontiguousarray(arr[start : start + step]).data)
             if h.hexdigest() != entry["sha256"]:
                 raise ArtifactError(
-                    f"{self._shard_paths[entry['shard']]}: tensor {name!r} does not match the sha256 in manifest.json "
-                    "(artifact corrupted)"
+                    f"{self._shard_paths[entry['shard']]}: tensor {name!r} fails its sha256 check (artifact corrupted)"
                 )
 
     def _get(self, name: str) -> dict:

@@ -116,7 +116,7 @@ def verify_artifact(art, cache_dir: str | os.PathLike | None = None, remember: b
                 raise ArtifactError(f"{file}: cannot read tensor {name!r}: {e.strerror or e}") from None
             if digest != expected[name][0]:
                 raise ArtifactError(
-                    f"{file}: tensor {name!r} does not match the sha256 in manifest.json (shard {shard!r} "
+                    f"{file}: tensor {name!r} fails its sha256 check against manifest.json (shard {shard!r} "
                     "is corrupted or was replaced; convert the checkpoint again)")
             if bad:
                 index = [int(i) for i in np.unravel_index(first, art.shape(name))] if art.shape(name) else []
