@@ -169,7 +169,7 @@ class CompileCache:
             return "stale: its key does not match this config, target or compiler"
         for field, kind in (("object_sha256", str), ("object_bytes", int), ("metadata", dict)):
             if not isinstance(meta.get(field), kind) or isinstance(meta.get(field), bool):
-                return f"field {field!r} is missing or not a {kind.__name__}"
+                return f"field {field!r} is missing or not of type {kind.__name__}"
         try:
             parse_functions(meta["metadata"])
         except CompileError as e:
