@@ -456,6 +456,8 @@ def _pattern_from(data: dict[str, Any]) -> str:
     list_key = next((k for k in ("layers_block_type", "layer_types") if data.get(k) is not None), None)
     if pattern is None and list_key is None:
         raise ConfigError("missing required field 'hybrid_override_pattern' (or a 'layers_block_type' list)")
+    if pattern is not None and not isinstance(pattern, str):
+        raise ConfigError(f"hybrid_override_pattern must be a string of block letters, got {_show(pattern)}")
     if list_key is None:
         return pattern  # validated (letters, length) by NemotronHConfig
     blocks = data[list_key]
@@ -463,7 +465,7 @@ def _pattern_from(data: dict[str, Any]) -> str:
         raise ConfigError(f"{list_key} must be a list of block type names, got {_show(blocks)}")
     letters = []
     for i, name in enumerate(blocks):
-        if name not in _BLOCK_TYPE_TO_LETTER:
+        if not isinstance(name, str) or name not in _BLOCK_TYPE_TO_LETTER:
             raise ConfigError(
                 f"{list_key}[{i}]: unknown block type {name!r}; expected one of "
                 + ", ".join(repr(n) for n in _BLOCK_TYPE_TO_LETTER)

@@ -61,7 +61,7 @@ def load_ids_file(path) -> np.ndarray:
                     shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
                 else:
                     raise ValueError(f"unsupported .npy version {version}")
-            except (ValueError, EOFError, SyntaxError, RecursionError, MemoryError) as e:
+            except Exception as e:  # noqa: BLE001 - numpy's header parser raises many types (tokenize errors too)
                 detail = "empty file" if size == 0 else " ".join(str(e).split())[:120] or type(e).__name__
                 raise RuntimeInputError(f"{what}: not a .npy array file ({detail})") from None
             if dtype.hasobject:

@@ -43,9 +43,15 @@ def check_depth(text: str, max_depth: int = MAX_DEPTH) -> None:
         raise ValueError(f"nested {depth} levels deep (more than {max_depth})")
 
 
-def loads(text: str | bytes, max_depth: int = MAX_DEPTH):
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(text: str | bytes, max_depth: int = MAX_DEPTH, constants: bool = True):
     """``json.loads`` that raises ValueError (json.JSONDecodeError is one)
-    for malformed, non-UTF-8 or too deeply nested text, never RecursionError."""
+    for malformed, non-UTF-8 or too deeply nested text, never RecursionError.
+    ``constants=False`` also refuses NaN/Infinity, which strict JSON (the
+    safetensors header) lacks; HF's config.json uses Infinity."""
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8")
@@ -53,6 +59,6 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH):
             raise ValueError(f"not UTF-8 text ({e.reason} at byte {e.start})") from None
     check_depth(text, max_depth)
     try:
-        return json.loads(text)
+        return json.loads(text) if constants else json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:  # belt and braces: the depth check should make this unreachable
         raise ValueError(f"nested too deeply (more than {max_depth} levels)") from None

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +24,22 @@ from tessera.testing import write_hf_checkpoint
 TOL = 1e-4  # max|a - b| / max|b| against the numpy reference
 
 
-@dataclass
 class World:
-    root: Path
-    ckpt: Path  # HF checkpoint, fp32
-    art: Path  # its artifact (never modified by tests: copy it first)
-    cache: Path  # compile cache holding the compiled artifact
-    ids: np.ndarray
-    ids_file: Path
-    reference: np.ndarray  # numpy reference prefill logits of ids
+    """One small model, converted and compiled once (a plain class: hypothesis
+    prints its short repr in falsifying examples)."""
+
+    def __init__(self, root: Path, ckpt: Path, art: Path, cache: Path, ids: np.ndarray, ids_file: Path,
+                 reference: np.ndarray):
+        self.root = root
+        self.ckpt = ckpt  # HF checkpoint, fp32
+        self.art = art  # its artifact (never modified by tests: copy it first)
+        self.cache = cache  # compile cache holding the compiled artifact
+        self.ids = ids
+        self.ids_file = ids_file
+        self.reference = reference  # numpy reference prefill logits of ids
+
+    def __repr__(self) -> str:
+        return f"World({str(self.root)!r})"
 
 
 def make_world(root: Path) -> World:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -64,10 +65,11 @@ class NpzFormatError(Exception):
     """Raised with a human-readable reason; callers wrap it in their own error type."""
 
 
-# What a corrupt member can raise on the way to its npy header (numpy parses
-# the header dict with ast.literal_eval; zipfile decompresses).
+# What a corrupt member can raise on the way to its npy header (numpy
+# tokenizes the header and parses it with ast.literal_eval; zipfile
+# decompresses): a corrupt file, whatever the exception type.
 _BAD_HEADER = (ValueError, struct.error, OSError, EOFError, SyntaxError, RecursionError, MemoryError,
-               NotImplementedError, zipfile.BadZipFile, zlib.error)
+               NotImplementedError, zipfile.BadZipFile, zlib.error, tokenize.TokenError)
 
 
 def read_members(path: str | os.PathLike) -> dict[str, MemberInfo]:

@@ -63,12 +63,16 @@ class SafetensorsFile:
         except OSError as e:
             raise CheckpointError(f"{self.path}: cannot read: {e.strerror or e}") from None
         try:
-            header = safejson.loads(raw)
+            header = safejson.loads(raw, constants=False)
         except ValueError as e:
             raise CheckpointError(f"{self.path}: corrupt safetensors header (not valid JSON: {e})") from None
         if not isinstance(header, dict):
             raise CheckpointError(f"{self.path}: corrupt safetensors header (top level is not an object)")
-        self.metadata = header.pop("__metadata__", None) or {}
+        metadata = header.pop("__metadata__", None)
+        if metadata is not None and not (isinstance(metadata, dict)
+                                         and all(isinstance(v, str) for v in metadata.values())):
+            raise CheckpointError(f"{self.path}: corrupt safetensors header (__metadata__ is not a map of strings)")
+        self.metadata = metadata or {}
         data_start = 8 + n
         self.tensors: dict[str, TensorInfo] = {}
         for name, entry in header.items():

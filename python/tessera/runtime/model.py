@@ -19,6 +19,7 @@ any compiled code runs.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,14 @@ class CompiledModel:
         if not isinstance(batch, int) or batch < 1:
             raise RuntimeInputError(f"batch must be a positive integer, got {batch!r}")
         capacity = self.max_seq_len if max_seq_len is None else self._check_max_seq_len(max_seq_len)
-        arrays = [self._driver.allocate_state(s, self._state_shape(s, batch, capacity)) for s in self.states]
+        shapes = [self._state_shape(s, batch, capacity) for s in self.states]
+        try:
+            arrays = [self._driver.allocate_state(s, shape) for s, shape in zip(self.states, shapes)]
+        except (MemoryError, ValueError) as e:  # numpy: "array is too big" / cannot allocate
+            total = sum(math.prod(shape) * np.dtype(DTYPES[s.dtype]).itemsize for s, shape in zip(self.states, shapes))
+            raise RuntimeInputError(
+                f"cannot allocate the state of batch {batch} with K/V capacity {capacity} ({total:,} bytes; "
+                f"{type(e).__name__}): pass a smaller max_seq_len to compile/prefill/generate") from None
         return State(arrays, 0, batch, capacity)
 
     @staticmethod
