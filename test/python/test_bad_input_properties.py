@@ -17,6 +17,7 @@ mutations of issue 9 are the tessera-opt fuzz run's (C++ side).
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
@@ -64,7 +65,8 @@ def world(tmp_path_factory):
 #: Values a careless or hostile edit puts in a JSON document.
 INTERESTING = st.sampled_from([None, True, False, 0, 1, -1, 2, 3, 7, 2**31, 2**63, 10**18, -(2**63), 1e18, 0.5,
                                -0.0, float("inf"), float("nan"), "", "relu2", "silu", "gelu", "bf16", "fp32",
-                               "M", "*-M", "MM*-", "x" * 300, [], {}, [0], [1, 2], [0.0, 1.0], {"a": 1}])
+                               "M", "*-M", "MM*-", "x" * 300, [], {}, [0], [1, 2], [0.0, 1.0], {"a": 1}]
+                              ).map(copy.deepcopy)  # edits must not change the shared constants
 SCALARS = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=6)
 VALUES = INTERESTING | st.recursive(SCALARS, lambda c: st.lists(c, max_size=3) | st.dictionaries(
     st.text(max_size=4), c, max_size=3), max_leaves=4)
