@@ -17,14 +17,13 @@ import signal
 import struct
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 
 import tessera
 from badinput import (TOL, cache_env, cli, cli_subprocess, copy_tree, leftovers, make_world, one_line_error,
-                      rel, snapshot)
+                      rel)
 from tessera.checkpoint import Artifact, convert_checkpoint
 from tessera.checkpoint.npz import read_members, write_npz
 from tessera.checkpoint.verify import verify_artifact
