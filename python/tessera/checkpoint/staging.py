@@ -54,7 +54,11 @@ def _owner_record() -> dict:
 def make_staging_dir(parent: Path, name: str) -> Path:
     """A new ``parent/name.tmp-XXXX`` directory owned by this process."""
     tmp = Path(tempfile.mkdtemp(prefix=f"{name}.tmp-", dir=parent))
-    mark_owned(tmp)
+    try:
+        mark_owned(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
