@@ -4,7 +4,7 @@
     tessera make-random-checkpoint --config CONFIG --out DIR [--dtype ...] [--seed N]
     tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|llvm|ptx|cubin|bundle] -o OUT
-    tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
+    tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N] [--no-verify]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
 
