@@ -94,7 +94,12 @@ def json_mutation(draw, doc, under=()):
     key or list item, swap two values, add a key) at nodes under ``under``."""
     doc = json.loads(json.dumps(doc))
     for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(_get(doc, under), under) if len(p) > len(under)]
+        try:
+            paths = [p for p in _paths(_get(doc, under), under) if len(p) > len(under)]
+        except (KeyError, IndexError, TypeError):  # an earlier edit removed ``under``
+            paths = []
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent, leaf = _get(doc, path[:-1]), path[-1]
         op = draw(st.sampled_from(["replace", "replace", "delete", "swap", "add"]))
@@ -295,3 +300,59 @@ def test_mutated_ids_file(world, blob):
         code = _run_and_check(world, world.art, ids_file, reference=reference)
         if reference is None:
             assert code == 1
+
+
+# ---------------------------------------------------------------------------- artifact shards
+@settings(max_examples=examples(30), **SETTINGS)
+@given(data=st.data())
+def test_mutated_shard_bytes(world, data):
+    """Random bytes of a shard changed, or the shard cut short: refused, or
+    (a byte the data does not depend on, e.g. a zip timestamp) the same answer."""
+    shards = sorted(p.name for p in world.art.glob("*.npz"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        art = copy_tree(world.art, tmp / "art")
+        shard = art / data.draw(st.sampled_from(shards))
+        blob = bytearray(shard.read_bytes())
+        if data.draw(st.booleans()):
+            for _ in range(data.draw(st.integers(1, 4))):
+                blob[data.draw(st.integers(0, len(blob) - 1))] ^= data.draw(st.integers(1, 255))
+        else:
+            del blob[data.draw(st.integers(0, len(blob) - 1)):]
+        shard.write_bytes(bytes(blob))
+        _run_and_check(world, art, _copy_ids(world, tmp), reference=world.reference)
+
+
+# ---------------------------------------------------------------------------- compile cache entries
+@settings(max_examples=examples(60), **SETTINGS)
+@given(data=st.data())
+def test_mutated_cache_entry_metadata(world, data):
+    """A cache entry's JSON edited anywhere: either rejected (a warning, then
+    rebuilt) or, when the edit cannot matter (an added unknown key), loaded
+    with exactly the ABI this compile produced -- never another one."""
+    import warnings
+
+    from tessera import compiler
+    from tessera.graph_builder import FUNCTIONS, build_graph
+    from tessera.runtime.cache import CacheWarning, CompileCache, cache_key, host_target
+
+    config = Artifact.open(world.art).config
+    tile = compiler.lower(build_graph(config, weight_dtype="fp32", functions=FUNCTIONS), "graph", "tile")
+    metadata = json.loads(json.dumps(tile.metadata, sort_keys=True))
+    key, payload = cache_key(config, host_target("x86"), "fp32")
+    meta = json.loads((world.cache / f"{key}.json").read_text())
+    under = data.draw(st.sampled_from([(), ("metadata",), ("metadata", "functions"), ("key",)]))
+    mutated = data.draw(json_mutation(meta, under))
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp)
+        (cache / f"{key}.o").write_bytes((world.cache / f"{key}.o").read_bytes())
+        (cache / f"{key}.json").write_text(json.dumps(mutated))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            hit = CompileCache(cache).load(key, payload, metadata)
+        rejected = [w for w in caught if issubclass(w.category, CacheWarning)]
+        event("rejected" if hit is None else "loaded")
+        if hit is None:
+            assert len(rejected) == 1 and "rebuilding it" in str(rejected[0].message)
+        else:
+            assert not rejected and hit[1] == metadata and mutated["key"] == payload
