@@ -150,7 +150,7 @@ def _run_and_check(world, art: Path, ids_file: Path, expected_from_artifact: boo
 
 
 # ---------------------------------------------------------------------------- configs
-@settings(max_examples=examples(40), **SETTINGS)
+@settings(max_examples=examples(80), **SETTINGS)
 @given(data=st.data())
 def test_mutated_config_json(world, data):
     config = json.loads((world.ckpt / "config.json").read_text())
@@ -180,7 +180,7 @@ def _copy_ids(world, directory: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------- manifests
-@settings(max_examples=examples(50), **SETTINGS)
+@settings(max_examples=examples(100), **SETTINGS)
 @given(data=st.data())
 def test_mutated_manifest(world, data):
     manifest = json.loads((world.art / "manifest.json").read_text())
@@ -201,7 +201,7 @@ def _split_safetensors(path: Path) -> tuple[dict, bytes]:
     return json.loads(raw[8:8 + n]), raw[8 + n:]
 
 
-@settings(max_examples=examples(40), **SETTINGS)
+@settings(max_examples=examples(80), **SETTINGS)
 @given(data=st.data())
 def test_mutated_safetensors_header(world, data):
     header, payload = _split_safetensors(world.ckpt / "model.safetensors")
@@ -282,7 +282,7 @@ def ids_files(draw) -> bytes:
     return bytes(header) + good[header_end:]
 
 
-@settings(max_examples=examples(60), **SETTINGS)
+@settings(max_examples=examples(120), **SETTINGS)
 @given(blob=ids_files())
 def test_mutated_ids_file(world, blob):
     with tempfile.TemporaryDirectory() as tmp:
@@ -303,7 +303,7 @@ def test_mutated_ids_file(world, blob):
 
 
 # ---------------------------------------------------------------------------- artifact shards
-@settings(max_examples=examples(30), **SETTINGS)
+@settings(max_examples=examples(60), **SETTINGS)
 @given(data=st.data())
 def test_mutated_shard_bytes(world, data):
     """Random bytes of a shard changed, or the shard cut short: refused, or
@@ -324,7 +324,7 @@ def test_mutated_shard_bytes(world, data):
 
 
 # ---------------------------------------------------------------------------- compile cache entries
-@settings(max_examples=examples(60), **SETTINGS)
+@settings(max_examples=examples(120), **SETTINGS)
 @given(data=st.data())
 def test_mutated_cache_entry_metadata(world, data):
     """A cache entry's JSON edited anywhere: either rejected (a warning, then
