@@ -536,3 +536,12 @@ def test_run_of_a_missing_path_or_an_hf_checkpoint(world, tmp_path):
     model = tessera.compile(world.art, cache_dir=world.cache)
     with pytest.raises(ArtifactError, match="a Hugging Face checkpoint, not a Tessera artifact"):
         model.load(world.ckpt)
+
+
+def test_deeply_nested_cuda_plan(world, tmp_path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "plan.json").write_text("[" * 100000)
+    (bundle / "kernels.cubin").write_bytes(b"\0")
+    code, _, err = cli("run", world.art, "--target", "cuda", "--bundle", bundle, "--input-ids", world.ids_file)
+    one_line_error(code, err, "plan.json: cannot parse: nested 100000 levels deep")
