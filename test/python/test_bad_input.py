@@ -547,3 +547,13 @@ def test_deeply_nested_cuda_plan(world, tmp_path):
     (bundle / "kernels.cubin").write_bytes(b"\0")
     code, _, err = cli("run", world.art, "--target", "cuda", "--bundle", bundle, "--input-ids", world.ids_file)
     one_line_error(code, err, "plan.json: cannot parse: nested 100000 levels deep")
+
+
+def test_config_sizes_no_process_could_hold_are_refused(world, tmp_path):
+    config = json.loads((world.ckpt / "config.json").read_text())
+    for field, value in (("vocab_size", 2**63), ("intermediate_size", 2**45)):
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps({**config, field: value}))
+        code, out, err = cli("compile", path, "--emit", "graph")
+        one_line_error(code, err, "more than a 64-bit process can address (2**47)")
+        assert field in err and out == ""

@@ -173,6 +173,21 @@ def test_mutated_config_json(world, data):
         _run_and_check(world, art, _copy_ids(world, tmp))
 
 
+@settings(max_examples=examples(60), **SETTINGS)
+@given(data=st.data())
+def test_mutated_config_compiles_or_is_refused(world, data):
+    """``tessera compile CONFIG --emit graph`` (the Graph-IR builder, no codegen)
+    on a mutated config.json: Graph-IR on stdout, or one error line."""
+    mutated = data.draw(json_mutation(json.loads((world.ckpt / "config.json").read_text())))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(mutated))
+        code, out, err = cli("compile", path, "--emit", "graph")
+        event(f"compile: exit {code}")
+        assert_clean_exit(code, err, allowed=(0, 1))
+        assert (code == 0) == ("func.func @prefill" in out)
+
+
 def _copy_ids(world, directory: Path) -> Path:
     path = directory / "ids.npy"
     path.write_bytes(world.ids_file.read_bytes())
