@@ -36,6 +36,7 @@ $PY -c "import cmake" 2>/dev/null || command -v cmake >/dev/null || need+=("cmak
 # Runtime and test requirements. torch is pinned to the CPU build on disk.
 $PY -c "import numpy, yaml, safetensors, huggingface_hub, tqdm" 2>/dev/null || need+=(numpy pyyaml safetensors huggingface_hub tqdm)
 $PY -c "import pytest, lit" 2>/dev/null || need+=("pytest>=7" "lit>=18")
+$PY -c "import hypothesis" 2>/dev/null || need+=("hypothesis>=6.100")  # property-based bad-input tests
 $PY -c "import torch" 2>/dev/null || need+=("torch==2.13.0")
 $PY -c "import transformers.models.nemotron_h" 2>/dev/null || need+=("transformers>=4.55")
 if [ ${#need[@]} -gt 0 ]; then

@@ -5,13 +5,15 @@
     tessera compile SOURCE [--target x86 [--cpu NAME] [--features STR]] [--emit graph|tile|target|llvm|obj] [-o FILE]
     tessera compile SOURCE --target cuda [--chip sm_90a] [--emit tile|nvvm|llvm|ptx|cubin|bundle] -o OUT
     tessera compile SOURCE --target rocm [--chip gfx942] [--emit tile|rocdl|llvm|isa|hsaco|bundle] -o OUT
-    tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N]
+    tessera run ART [--target x86] --input-ids IDS.npy [--dump-logits OUT.npy] [--generate N] [--no-verify]
     tessera run ART --target cuda --bundle DIR --input-ids IDS.npy [...]   (on a GPU machine)
     tessera demo [--config NAME] [--new-tokens N]
 
-One function per subcommand, registered in ``COMMANDS``.  Any :class:`~tessera.errors.TesseraError` (or
+One function per subcommand, registered in ``COMMANDS``.  How a command ends
+is :mod:`tessera.clierrors`'s: any :class:`~tessera.errors.TesseraError` (or
 OS-level I/O error) becomes a single ``error: ...`` line on stderr and exit
-code 2 -- never a traceback; argparse usage errors also exit 2.
+code 1 -- never a traceback; argparse usage errors exit 2; a bug says
+``internal error: ...`` with the traceback in a log file (exit 70).
 """
 
 from __future__ import annotations
@@ -22,10 +24,26 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import tessera
-from tessera.errors import CompileError, MLIRError, TesseraError
+from tessera.clierrors import EXIT_OK, EXIT_USAGE, run_command
+from tessera.errors import TesseraError
 
-EXIT_OK = 0
-EXIT_ERROR = 2
+
+# ---------------------------------------------------------------------------- argument types
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer, got 0")
+    return value
 
 
 # ---------------------------------------------------------------------------- convert
@@ -58,8 +76,8 @@ def _add_make_random(p: argparse.ArgumentParser) -> None:
                    help="Tessera YAML / HF config.json, or the name of a built-in config (e.g. nemotron_h_tiny)")
     p.add_argument("--out", required=True, metavar="DIR", help="checkpoint directory to create")
     p.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="bf16")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--shards", type=int, default=1, help="number of safetensors shards (>1 writes an index)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (0 <= N < 2**64)")
+    p.add_argument("--shards", type=_positive_int, default=1, help="number of safetensors shards (>1 writes an index)")
 
 
 def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
@@ -106,6 +124,8 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
                    help="storage dtype of the weights (default: the artifact's, else fp32)")
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="output file (default: stdout for IR; required for obj)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="do not check an artifact's shards against their sha256 (checked once, then remembered)")
 
 
 def _source_module(args):
@@ -118,14 +138,18 @@ def _source_module(args):
     path = Path(args.source)
     if path.suffix == ".mlir":
         try:
-            text = path.read_text()
+            text = path.read_bytes().decode("utf-8")
         except OSError as e:
             raise TesseraError(f"cannot read {path}: {e.strerror}") from None
+        except UnicodeDecodeError as e:
+            raise TesseraError(f"{path}: not a text .mlir file (byte {e.start} is not UTF-8)") from None
         stage = args.from_stage or ("nvvm" if "gpu.module @tessera_kernels" in text else detect_stage(text))
         return Context().parse(text, str(path)), stage
     if args.from_stage:
         raise TesseraError("--from-stage only applies to a .mlir SOURCE")
-    config, art_dtype, _ = _resolve(args.source)
+    config, art_dtype, art = _resolve(args.source)
+    if art is not None and not args.no_verify:
+        art.verify()
     dtype = args.weight_dtype or (art_dtype if art_dtype not in (None, "mixed") else "fp32")
     args.model_config, args.model_weight_dtype = config, dtype
     return build_graph(config, weight_dtype=dtype), "graph"
@@ -244,6 +268,8 @@ def _add_run(p: argparse.ArgumentParser) -> None:
                         "each generated step [B, N, V]")
     p.add_argument("--generate", type=int, default=None, metavar="N", help="greedy-generate N tokens")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the compile cache")
+    p.add_argument("--no-verify", action="store_true",
+                   help="do not check the artifact's shards against their sha256 (checked once, then remembered)")
     p.add_argument("--bundle", metavar="DIR", default=None,
                    help="--target cuda: the bundle from `tessera compile --target cuda` (plan.json, kernels.cubin)")
 
@@ -253,24 +279,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from tessera.checkpoint.artifact import Artifact
     from tessera.compiler import write_atomically
+    from tessera.inputs import load_ids_file
 
-    try:
-        ids = np.load(args.input_ids, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise TesseraError(f"--input-ids {args.input_ids}: cannot read a .npy array ({e})") from None
-    if ids.dtype != np.int64:
-        raise TesseraError(f"--input-ids: expected int64 token ids, got {ids.dtype}")
     if args.generate is not None and args.generate < 1:
         raise TesseraError(f"--generate: expected a positive number of tokens, got {args.generate}")
+    if args.bundle and args.target != "cuda":
+        raise TesseraError("--bundle only applies to --target cuda")
+    if args.target == "cuda" and not args.bundle:
+        raise TesseraError("--target cuda needs --bundle DIR (made by `tessera compile --target cuda`)")
+    bundle = None
     if args.target == "cuda":
-        if not args.bundle:
-            raise TesseraError("--target cuda needs --bundle DIR (made by `tessera compile --target cuda`)")
         from tessera.cuda import load_bundle
 
-        model = load_bundle(args.bundle).load(args.artifact)
-    elif args.bundle:
-        raise TesseraError("--bundle only applies to --target cuda")
+        bundle = load_bundle(args.bundle)
+    art = Artifact.open(args.artifact)  # before any compile: a missing path or an HF checkpoint is said up front
+    ids = load_ids_file(args.input_ids)
+    if not args.no_verify:
+        art.verify()
+    if bundle is not None:
+        model = bundle.load(art, verify=False)
     else:
         import warnings
 
@@ -279,17 +308,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         with warnings.catch_warnings():  # reported once, in the status line below
             warnings.simplefilter("ignore", CacheWarning)
-            model = compile_model(args.artifact, target=args.target, use_cache=not args.no_cache)
+            model = compile_model(art, target=args.target, use_cache=not args.no_cache, verify=False)
         where = f" ({model.cache_path})" if model.cache_path else ""
         print(f"compile cache: {model.cache_status}{where}", file=sys.stderr)
     if args.generate:
         tokens, logits = model.generate(ids, args.generate, return_logits=True)
-        print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
-              else "\n".join(" ".join(str(int(t)) for t in row) for row in tokens))
+        answer = (" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
+                  else "\n".join(" ".join(str(int(t)) for t in row) for row in tokens))
     else:
         logits, _ = model.prefill(ids)
-        print(f"prefill: logits {list(logits.shape)}, argmax of the last position: "
-              f"{np.argmax(logits[:, -1], axis=-1).tolist()}")
+        answer = (f"prefill: logits {list(logits.shape)}, argmax of the last position: "
+                  f"{np.argmax(logits[:, -1], axis=-1).tolist()}")
+    if not np.isfinite(logits).all():  # an argmax of NaNs is 0: never print it as an answer
+        hint = "the artifact was not verified (--no-verify)" if args.no_verify else "the weights or inputs overflow"
+        raise TesseraError(f"the logits contain NaN/Inf ({hint}); no answer printed")
+    print(answer)
     if args.dump_logits:
         buf = io.BytesIO()
         np.save(buf, logits.astype(np.float32))
@@ -338,33 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (argparse usage errors also return 2)."""
+    """Run the CLI; returns the exit code (tessera.clierrors: 0 ok, 1 error,
+    2 usage, 70 internal error)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, usage errors: keep argparse's message and code
-        return int(e.code) if isinstance(e.code, int) else EXIT_ERROR
-    try:
-        return args._run(args)
-    except MLIRError as e:  # diagnostics span lines (locations, notes): keep them
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_ERROR
-    except CompileError as e:  # says which stage failed and how to reproduce it
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_ERROR
-    except TesseraError as e:
-        print(f"error: {_one_line(e)}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as e:  # disk full, permission denied, ...: user-facing, not a bug
-        print(f"error: {_one_line(e)}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    return run_command(lambda: args._run(args), None if argv is None else list(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

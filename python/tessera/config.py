@@ -472,9 +472,11 @@ def load_config(source: str | os.PathLike | Mapping[str, Any] | NemotronHConfig)
         data = _parse_yaml(text, path)
         strict = True
     else:
+        from tessera import safejson
+
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
+            data = safejson.loads(text)
+        except ValueError as e:
             raise ConfigError(f"{path}: invalid JSON: {e}") from None
         strict = False
     if not isinstance(data, dict):
@@ -536,6 +538,8 @@ def _pattern_from(data: dict[str, Any]) -> str:
     list_key = next((k for k in ("layers_block_type", "layer_types") if data.get(k) is not None), None)
     if pattern is None and list_key is None:
         raise ConfigError("missing required field 'hybrid_override_pattern' (or a 'layers_block_type' list)")
+    if pattern is not None and not isinstance(pattern, str):
+        raise ConfigError(f"hybrid_override_pattern must be a string of block letters, got {_show(pattern)}")
     if list_key is None:
         return pattern  # validated (letters, length) by NemotronHConfig
     blocks = data[list_key]
@@ -543,7 +547,7 @@ def _pattern_from(data: dict[str, Any]) -> str:
         raise ConfigError(f"{list_key} must be a list of block type names, got {_show(blocks)}")
     letters = []
     for i, name in enumerate(blocks):
-        if name not in _BLOCK_TYPE_TO_LETTER:
+        if not isinstance(name, str) or name not in _BLOCK_TYPE_TO_LETTER:
             raise ConfigError(
                 f"{list_key}[{i}]: unknown block type {name!r}; expected one of "
                 + ", ".join(repr(n) for n in _BLOCK_TYPE_TO_LETTER)
@@ -638,10 +642,15 @@ class _YamlLoader:
 def _parse_yaml(text: str, path: Path) -> Any:
     import yaml
 
+    from tessera import safejson
+
     try:
+        safejson.check_depth(text)  # flow collections nest by recursion in PyYAML too
         return yaml.load(text, Loader=_YamlLoader.get())  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise ConfigError(f"{path}: invalid YAML: {e or 'nested too deeply'}") from None
 
 
 def builtin_config_path(name: str = "nemotron_h_tiny") -> Path:

@@ -3,7 +3,8 @@
 Every stage of the pipeline (config loading -> checkpoint conversion -> artifact
 reading -> compile/run) reports bad *input* through one of these classes.  The
 CLI turns any ``TesseraError`` into a one-line ``error: ...`` message and exit
-code 2; anything else escaping is a bug and keeps its traceback.
+code 1; anything else escaping is a bug: ``internal error: ...``, exit 70,
+the traceback in a log file (tessera.clierrors).
 """
 
 

@@ -88,6 +88,9 @@ def build_graph(config: NemotronHConfig, *, weight_dtype: str = "fp32",
     for name in functions:
         if name not in FUNCTIONS:
             raise ConfigError(f"unknown function {name!r}: expected some of {', '.join(FUNCTIONS)}")
+    from tessera.limits import check_weight_sizes
+
+    check_weight_sizes(config, 4 if weight_dtype == "fp32" else 2)
     gb = GraphBuilder(context)
     _ModelEmitter(config, gb, _WEIGHT_DTYPES[weight_dtype]).emit(functions)
     return gb.finish(verify=True)

@@ -4,6 +4,9 @@ driver stays importable without the compiler extension."""
 
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 
 from tessera.errors import RuntimeInputError
@@ -25,6 +28,59 @@ def check_token_ids(ids, ndim: int, vocab_size: int) -> np.ndarray:
     if lo < 0 or hi >= vocab_size:
         raise RuntimeInputError(f"{what}: token id {lo if lo < 0 else hi} is outside [0, {vocab_size})")
     return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_capacity(total: int, capacity: int, what: str, note: str = "") -> None:
+    """Refuses a sequence of ``total`` tokens (prompt, plus earlier tokens of
+    the state, plus tokens to generate) longer than ``capacity``: the same
+    check for prefill, chunked prefill, decode and generate in both runtimes.
+    ``what`` names the limit (``max_position_embeddings``, ``max_seq_len``,
+    ``the K/V cache capacity``), ``note`` says what it bounds."""
+    if total > capacity:
+        raise RuntimeInputError(f"sequence length {total} exceeds {what} {capacity}" + (f" ({note})" if note else ""))
+
+
+#: A token-id file bigger than this is not a prompt (256 Mi tokens).
+MAX_IDS_FILE_ELEMENTS = 1 << 28
+
+
+def load_ids_file(path) -> np.ndarray:
+    """Token ids from a ``.npy`` file (``tessera run --input-ids``): the header
+    is read and checked against the file's size before any data, so an
+    empty, truncated, pickled or lying file is a one-line RuntimeInputError,
+    never a traceback or a huge allocation."""
+    what = f"--input-ids {path}"
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            try:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version in ((2, 0), (3, 0)):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+            except Exception as e:  # noqa: BLE001 - numpy's header parser raises many types (tokenize errors too)
+                detail = "empty file" if size == 0 else " ".join(str(e).split())[:120] or type(e).__name__
+                raise RuntimeInputError(f"{what}: not a .npy array file ({detail})") from None
+            if dtype.hasobject:
+                raise RuntimeInputError(f"{what}: holds Python objects, expected int64 token ids")
+            if dtype != np.dtype(np.int64):
+                raise RuntimeInputError(f"{what}: expected int64 token ids, got {dtype}")
+            count = math.prod(shape)
+            if count > MAX_IDS_FILE_ELEMENTS:
+                raise RuntimeInputError(f"{what}: the header claims {count} ids (shape {list(shape)}), more than "
+                                        f"{MAX_IDS_FILE_ELEMENTS}")
+            expected = count * dtype.itemsize
+            if size - f.tell() != expected:
+                raise RuntimeInputError(f"{what}: truncated or corrupt (shape {list(shape)} needs {expected} "
+                                        f"data bytes, the file has {size - f.tell()})")
+            data = f.read(expected)
+    except OSError as e:
+        raise RuntimeInputError(f"{what}: cannot read a .npy array ({e.strerror or e})") from None
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    return arr.reshape(shape, order="F" if fortran else "C").copy()
 
 
 def check_new_tokens(max_new_tokens) -> int:

@@ -73,6 +73,44 @@ def random_hf_weights(config: NemotronHConfig, seed: int = 0, stacked_experts: b
     return out
 
 
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_room(config: NemotronHConfig, dtype: str, out: Path) -> None:
+    """Refuses, before allocating anything, a random checkpoint that this
+    machine cannot hold: the float32 weights are drawn in memory at once, and
+    written in ``dtype`` under ``out``."""
+    import shutil
+
+    specs = weight_specs(config)
+    count = sum(math.prod(s.hf_shape) for s in specs)
+    biggest = max(specs, key=lambda s: math.prod(s.hf_shape))
+    why = f"the largest tensor is {biggest.hf_name} {list(biggest.hf_shape)} = {biggest.shape_doc}"
+    memory = _available_memory()
+    if memory is not None and count * 4 > memory:
+        raise CheckpointError(f"a random checkpoint of this config has {count:,} parameters: {count * 4 / 2**30:,.1f} "
+                              f"GiB of float32, more than the {memory / 2**30:,.1f} GiB of available memory ({why})")
+    itemsize = 4 if dtype == "fp32" else 2
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return
+    if count * itemsize > free:
+        raise CheckpointError(f"a random checkpoint of this config needs {count * itemsize / 2**30:,.1f} GiB, "
+                              f"more than the {free / 2**30:,.1f} GiB free at {probe} ({why})")
+
+
 def round_weights(weights: Mapping[str, np.ndarray], dtype: str) -> dict[str, np.ndarray]:
     """float32 values that ``dtype`` would store (what HF sees after upcasting)."""
     if dtype == "fp32":
@@ -107,10 +145,18 @@ def write_hf_checkpoint(
     config = load_config(config)
     if dtype not in CHECKPOINT_DTYPES:
         raise CheckpointError(f"checkpoint dtype must be one of {', '.join(CHECKPOINT_DTYPES)}, got {dtype!r}")
-    if shards < 1:
-        raise CheckpointError(f"shards must be >= 1, got {shards}")
-    weights = random_hf_weights(config, seed, stacked_experts) if weights is None else dict(weights)
+    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
+        raise CheckpointError(f"shards must be a positive integer, got {shards!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**64:
+        raise CheckpointError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     out = Path(out_dir)
+    if weights is None:
+        _check_room(config, dtype, out)
+        weights = random_hf_weights(config, seed, stacked_experts)
+    else:
+        weights = dict(weights)
+    if shards > len(weights):
+        raise CheckpointError(f"shards: {shards} shards for {len(weights)} tensors (at most one shard per tensor)")
     out.mkdir(parents=True, exist_ok=True)
     hf = config.to_hf_dict()
     hf["torch_dtype"] = TO_TORCH_NAME[dtype]

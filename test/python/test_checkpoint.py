@@ -526,7 +526,7 @@ def test_bad_manifests(artifact_dir, mutate, match):
 
 
 def test_missing_or_broken_files(tmp_path, artifact_dir):
-    with pytest.raises(ArtifactError, match="not an artifact directory"):
+    with pytest.raises(ArtifactError, match="no such file or directory"):
         Artifact.open(tmp_path / "nothing")
     data = (artifact_dir / "layer_003.npz").read_bytes()
     (artifact_dir / "layer_003.npz").write_bytes(data[: len(data) // 2])

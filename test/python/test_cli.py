@@ -34,12 +34,12 @@ def test_convert_success(tmp_path, capsys, tiny_config):
     assert code == 0 and "dtype fp32" in out
 
 
-def test_convert_errors_are_one_line_exit_2(tmp_path, capsys, tiny_config):
+def test_convert_errors_are_one_line_exit_1(tmp_path, capsys, tiny_config):
     ckpt = write_hf_checkpoint(tiny_config, tmp_path / "ckpt")
     (ckpt / "config.json").unlink()
     before = listing(tmp_path)
     code, out, err = run(capsys, "convert", "--hf", str(ckpt), "--out", str(tmp_path / "art"))
-    assert code == 2 and out == ""
+    assert code == 1 and out == ""
     assert_one_line_error(err, "missing config.json")
     assert listing(tmp_path) == before
 
@@ -49,7 +49,7 @@ def test_convert_existing_output_and_force(tmp_path, capsys, tiny_config):
     art = tmp_path / "art"
     assert run(capsys, "convert", "--hf", str(ckpt), "--out", str(art))[0] == 0
     code, _, err = run(capsys, "convert", "--hf", str(ckpt), "--out", str(art))
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "exists and is not empty (pass --force to replace it)")
     assert run(capsys, "convert", "--hf", str(ckpt), "--out", str(art), "--force")[0] == 0
 
@@ -60,7 +60,7 @@ def test_convert_config_error(tmp_path, capsys, tiny_config):
     d["num_key_value_heads"] = 3
     (ckpt / "config.json").write_text(json.dumps(d))
     code, _, err = run(capsys, "convert", "--hf", str(ckpt), "--out", str(tmp_path / "art"))
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "num_attention_heads (4) must be a multiple of num_key_value_heads (3)")
 
 
@@ -75,13 +75,13 @@ def test_make_random_checkpoint_then_convert(tmp_path, capsys):
 
     code, _, err = run(capsys, "make-random-checkpoint", "--config", str(REPO / "configs" / "nemotron_h_tiny.yaml"),
                        "--out", str(ckpt))
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "exists and is not an empty directory")
 
     bad = tmp_path / "bad.yaml"
     bad.write_text((REPO / "configs" / "nemotron_h_tiny.yaml").read_text().replace('"M*M-M-"', '"M*M-M?"'))
     code, _, err = run(capsys, "make-random-checkpoint", "--config", str(bad), "--out", str(tmp_path / "c2"))
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "unknown block letter '?' at position 5")
     assert not (tmp_path / "c2").exists()
 
@@ -113,7 +113,7 @@ def test_script_wrapper_and_python_m(tmp_path, tiny_config):
     bad = subprocess.run([sys.executable, "-m", "tessera", "convert", "--hf", str(tmp_path / "nope"),
                           "--out", str(tmp_path / "art2")], capture_output=True, text=True,
                          env={"PYTHONPATH": str(REPO / "python"), "HF_HUB_OFFLINE": "1"})
-    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.returncode == 1 and bad.stdout == ""
     assert_one_line_error(bad.stderr, "no such directory")
 
 

@@ -61,16 +61,16 @@ def test_cpu_alone_takes_its_features(capsys):
 
 def test_target_errors_are_one_line(tmp_path, capsys):
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--features", "avx2")
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "x86 feature 'avx2' must start with '+' or '-'")
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--features", "+avx2 x=1")
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "invalid target option '+avx2 x=1'")
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--cpu", "pentium9")
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "unknown CPU 'pentium9'")
     code, _, err = compile_(capsys, "nemotron_h_tiny", "--emit", "tile", "--target", "nvidia")
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "unknown target 'nvidia': expected x86, cuda or rocm")
 
 
@@ -82,5 +82,5 @@ def test_module_for_another_target_is_not_lowered_as_x86(tmp_path, capsys):
     end = text.index(">", start) + 1
     tile.write_text(text[:start] + '#tessera.target<"nvidia", chip = "sm_90a">' + text[end:])
     code, _, err = compile_(capsys, str(tile), "--emit", "target")
-    assert code == 2
+    assert code == 1
     assert_one_line_error(err, "the module's target is 'nvidia'")

@@ -220,7 +220,7 @@ def test_cli_run_cuda_errors(tmp_path, capsys, extra, message):
     np.save(tmp_path / "ids.npy", np.zeros((1, 2), np.int64))
     rc = main(["run", str(tmp_path), "--input-ids", str(tmp_path / "ids.npy")] + extra)
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert rc == 1 and err.startswith("error: ") and message in err and err.count("\n") == 1
 
 
 def test_cli_run_cuda_without_a_gpu_is_one_line(toy, tmp_path, capsys):
@@ -234,7 +234,7 @@ def test_cli_run_cuda_without_a_gpu_is_one_line(toy, tmp_path, capsys):
     np.save(tmp_path / "ids.npy", np.zeros((1, 2), np.int64))
     rc = main(["run", str(art), "--target", "cuda", "--bundle", str(bundle), "--input-ids", str(tmp_path / "ids.npy")])
     err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("error: no CUDA driver") and err.count("\n") == 1
+    assert rc == 1 and err.startswith("error: no CUDA driver") and err.count("\n") == 1
 
 
 def test_launch_cache_is_bounded_and_close_frees_device_memory(toy):

@@ -141,14 +141,14 @@ def test_cli_run_errors(tmp_path, cache_dir, capsys, monkeypatch):
     monkeypatch.setenv("TESSERA_CACHE_DIR", str(cache_dir))
     _, _, art, ids = _setup(tmp_path, "tiny")
     np.save(tmp_path / "f.npy", ids.astype(np.float32))
-    assert main(["run", str(art), "--input-ids", str(tmp_path / "f.npy")]) == 2
+    assert main(["run", str(art), "--input-ids", str(tmp_path / "f.npy")]) == 1
     assert "expected int64 token ids, got float32" in capsys.readouterr().err
-    assert main(["run", str(art), "--input-ids", str(tmp_path / "missing.npy")]) == 2
+    assert main(["run", str(art), "--input-ids", str(tmp_path / "missing.npy")]) == 1
     assert "cannot read a .npy array" in capsys.readouterr().err
     np.save(tmp_path / "ids.npy", ids)
     out = tmp_path / "never.npy"
     assert main(["run", str(art), "--input-ids", str(tmp_path / "ids.npy"), "--generate", "0",
-                 "--dump-logits", str(out)]) == 2
+                 "--dump-logits", str(out)]) == 1
     assert not out.exists()
 
 
@@ -158,5 +158,5 @@ def test_cli_demo_reports_agreement(tmp_path, capsys):
     assert "greedy tokens identical" in out
     rel_err = float(out.split("prefill logits rel. error ")[1].split(";")[0])
     assert rel_err <= TOL
-    assert main(["demo", "--new-tokens", "0"]) == 2
+    assert main(["demo", "--new-tokens", "0"]) == 1
     assert "--new-tokens: expected a positive number, got 0" in capsys.readouterr().err

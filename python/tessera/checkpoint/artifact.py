@@ -29,6 +29,7 @@ from typing import Iterator
 
 import numpy as np
 
+from tessera import safejson
 from tessera.checkpoint.names import spec_table
 from tessera.checkpoint.npz import MemberInfo, NpzFormatError, read_members
 from tessera.config import NemotronHConfig, load_config
@@ -52,35 +53,43 @@ class Artifact:
         self._entries = entries
         self._members = members
         self._shard_paths = shard_paths
+        self.verified = False  #: set by :meth:`verify` once every shard passed
 
     # ---------------------------------------------------------------- opening
     @classmethod
     def open(cls, path: str | os.PathLike, verify_hashes: bool = False) -> "Artifact":
         root = Path(path)
         manifest_path = root / "manifest.json"
+        if not root.exists():
+            raise ArtifactError(f"{root}: no such file or directory")
         if not root.is_dir():
-            raise ArtifactError(f"{root}: not an artifact directory")
+            raise ArtifactError(f"{root}: not an artifact directory (a file)")
         if not manifest_path.is_file():
+            if _is_hf_checkpoint(root):
+                raise ArtifactError(f"{root}: a Hugging Face checkpoint, not a Tessera artifact; convert it "
+                                    f"first: tessera convert --hf {root} --out ART")
             raise ArtifactError(f"{root}: no manifest.json (not a Tessera artifact, or an interrupted conversion)")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            manifest = safejson.loads(manifest_path.read_bytes())
+        except OSError as e:
+            raise ArtifactError(f"{manifest_path}: cannot read: {e.strerror or e}") from None
+        except ValueError as e:
             raise ArtifactError(f"{manifest_path}: cannot parse: {e}") from None
         where = str(manifest_path)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ArtifactError(f"{where}: not a Tessera manifest (format is not {FORMAT!r})")
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") != FORMAT_VERSION or isinstance(manifest.get("format_version"), bool):
             raise ArtifactError(
                 f"{where}: unsupported format_version {manifest.get('format_version')!r} (this Tessera reads {FORMAT_VERSION})"
             )
         if not isinstance(manifest.get("config"), dict):
-            raise ArtifactError(f"{where}: missing 'config'")
+            raise ArtifactError(f"{where}: missing 'config' (expected an object)")
         try:
             config = load_config(manifest["config"])
             specs = spec_table(config)
         except TesseraError as e:
             raise ArtifactError(f"{where}: invalid config: {e}") from None
-        if manifest.get("dtype") not in (*STORAGE, "mixed"):
+        if not isinstance(manifest.get("dtype"), str) or manifest["dtype"] not in (*STORAGE, "mixed"):
             raise ArtifactError(f"{where}: unknown dtype {manifest.get('dtype')!r}")
         if not isinstance(manifest.get("tensors"), list):
             raise ArtifactError(f"{where}: missing 'tensors' list")
@@ -91,6 +100,7 @@ class Artifact:
         for k, entry in enumerate(manifest["tensors"]):
             if not isinstance(entry, dict) or any(key not in entry for key in _ENTRY_KEYS):
                 raise ArtifactError(f"{where}: tensors[{k}] lacks one of {', '.join(_ENTRY_KEYS)}")
+            _check_entry_types(entry, k, where)
             name = entry["tessera_name"]
             if name in entries:
                 raise ArtifactError(f"{where}: tensor {name!r} listed twice")
@@ -134,6 +144,17 @@ class Artifact:
             art.verify_hashes()
         return art
 
+    def verify(self, cache_dir: str | os.PathLike | None = None) -> None:
+        """Checks every shard's tensors against the manifest's sha256 (and that
+        they are finite) unless this was done before for the same files: the
+        result is remembered per shard (see :mod:`tessera.checkpoint.verify`).
+        A one-line ArtifactError names the shard and tensor that fail."""
+        from tessera.checkpoint.verify import verify_artifact
+
+        if not self.verified:
+            verify_artifact(self, cache_dir)
+            self.verified = True
+
     # ---------------------------------------------------------------- access
     def names(self) -> list[str]:
         """Tessera tensor names, in manifest order."""
@@ -148,6 +169,10 @@ class Artifact:
 
     def shape(self, name: str) -> tuple[int, ...]:
         return tuple(self._get(name)["shape"])
+
+    def shard_path(self, shard: str) -> Path:
+        """The file of a shard named in the manifest."""
+        return self._shard_paths[shard]
 
     def tensor_dtype(self, name: str) -> str:
         return self._get(name)["dtype"]
@@ -249,3 +274,37 @@ def _check_member(info: MemberInfo, entry: dict, shard_path: Path) -> None:
     expected = info.header_size + math.prod(info.shape) * info.dtype.itemsize
     if info.file_size != expected:
         raise ArtifactError(f"{shard_path}: tensor {name!r} is truncated or corrupt ({info.file_size} bytes, expected {expected})")
+
+
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def _check_entry_types(entry: dict, k: int, where: str) -> None:
+    """One-line errors for manifest entries of the wrong JSON type (before
+    any field is used as a dictionary key or a shape)."""
+    for key in ("tessera_name", "hf_name", "shard", "dtype", "sha256"):
+        if not isinstance(entry[key], str):
+            raise ArtifactError(f"{where}: tensors[{k}].{key} must be a string, got {_show(entry[key])}")
+    shape = entry["shape"]
+    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                              for d in shape):
+        raise ArtifactError(f"{where}: tensors[{k}].shape must be a list of non-negative integers, "
+                            f"got {_show(shape)}")
+    sha = entry["sha256"]
+    if len(sha) != 64 or not set(sha) <= _SHA256_HEX:
+        raise ArtifactError(f"{where}: tensors[{k}].sha256 must be 64 lowercase hex digits, got {_show(sha)}")
+
+
+def _show(value: object) -> str:
+    text = json.dumps(value) if isinstance(value, (list, dict, str, int, float, bool, type(None))) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_hf_checkpoint(root: Path) -> bool:
+    """A directory with config.json and safetensors weights (what `tessera convert` reads)."""
+    try:
+        return (root / "config.json").is_file() and (
+            (root / "model.safetensors").is_file() or (root / "model.safetensors.index.json").is_file()
+            or any(p.suffix == ".safetensors" for p in root.iterdir()))
+    except OSError:
+        return False

@@ -9,7 +9,9 @@ the artifact described in :mod:`tessera.checkpoint.artifact`:
 
 Safety rules: output is assembled in ``ART.tmp-XXXX`` next to the target and
 renamed into place only when complete, so a failed conversion leaves nothing
-behind; an existing non-empty ``ART`` is never touched without ``force``,
+behind (a killed one leaves its staging directory, which records its owner
+and is removed by the next conversion into the same parent:
+:mod:`tessera.checkpoint.staging`); an existing non-empty ``ART`` is never touched without ``force``,
 and with ``force`` the old one is moved aside, the new one renamed in, and
 only then is the old one deleted.
 """
@@ -23,7 +25,6 @@ import re
 import secrets
 import shutil
 import sys
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 import tessera
+from tessera import safejson
+from tessera.checkpoint import staging
 from tessera.checkpoint.names import HF_BACKBONE_PREFIXES, WeightSpec, weight_specs
 from tessera.checkpoint.npz import write_npz
 from tessera.checkpoint.safetensors_io import SafetensorsFile
@@ -88,8 +91,10 @@ def _open_shards(ckpt: Path) -> tuple[dict[str, SafetensorsFile], list[Safetenso
     index_path = ckpt / INDEX_FILE
     if index_path.is_file():
         try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            index = safejson.loads(index_path.read_bytes())
+        except OSError as e:
+            raise CheckpointError(f"{index_path}: cannot read: {e.strerror or e}") from None
+        except ValueError as e:
             raise CheckpointError(f"{index_path}: cannot parse: {e}") from None
         weight_map = index.get("weight_map") if isinstance(index, dict) else None
         if not isinstance(weight_map, dict) or not all(
@@ -306,7 +311,8 @@ def convert_checkpoint(
     total = sum(i.nbytes for i in items)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
+    staging.remove_stale(out.parent)  # left by conversions that were killed
+    tmp = staging.make_staging_dir(out.parent, out.name)
     bar = _progress_bar(total, progress)
     try:
         entries = []
@@ -347,6 +353,7 @@ def convert_checkpoint(
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=1, allow_nan=False)
             f.write("\n")
+        staging.release(tmp)
         _install(tmp, out, force)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -381,8 +388,10 @@ def _install(tmp: Path, out: Path, force: bool) -> None:
     aside = out.with_name(f"{out.name}.old-{secrets.token_hex(4)}")
     os.rename(out, aside)
     try:
+        staging.mark_owned(aside)  # removed by a later conversion if we are killed before rmtree
         os.rename(tmp, out)
     except BaseException:
         os.rename(aside, out)  # put the old artifact back
+        staging.release(out)
         raise
     shutil.rmtree(aside, ignore_errors=True)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import struct
+import tokenize
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -63,12 +65,19 @@ class NpzFormatError(Exception):
     """Raised with a human-readable reason; callers wrap it in their own error type."""
 
 
+# What a corrupt member can raise on the way to its npy header (numpy
+# tokenizes the header and parses it with ast.literal_eval; zipfile
+# decompresses): a corrupt file, whatever the exception type.
+_BAD_HEADER = (ValueError, struct.error, OSError, EOFError, SyntaxError, RecursionError, MemoryError,
+               NotImplementedError, zipfile.BadZipFile, zlib.error, tokenize.TokenError)
+
+
 def read_members(path: str | os.PathLike) -> dict[str, MemberInfo]:
     """Shape/dtype/offset of every ``.npy`` member, from headers only."""
     path = Path(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise NpzFormatError(f"not a readable npz file ({e})") from None
     out = {}
     with zf, open(path, "rb") as raw:
@@ -94,7 +103,7 @@ def read_members(path: str | os.PathLike) -> dict[str, MemberInfo]:
                     with zf.open(zinfo) as f:
                         shape, fortran, dtype, header_size = _read_npy_header(f)
                     data_offset = None
-            except (ValueError, struct.error, OSError) as e:
+            except _BAD_HEADER as e:
                 raise NpzFormatError(f"member {name!r}: bad npy header ({e})") from None
             out[name] = MemberInfo(name, shape, dtype, fortran, stored, data_offset, zinfo.file_size, header_size)
     return out

@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from tessera import safejson
 from tessera.dtypes import FROM_SAFETENSORS, STORAGE, TO_SAFETENSORS
 from tessera.errors import CheckpointError
 
@@ -62,12 +63,16 @@ class SafetensorsFile:
         except OSError as e:
             raise CheckpointError(f"{self.path}: cannot read: {e.strerror or e}") from None
         try:
-            header = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            header = safejson.loads(raw, constants=False)
+        except ValueError as e:
             raise CheckpointError(f"{self.path}: corrupt safetensors header (not valid JSON: {e})") from None
         if not isinstance(header, dict):
             raise CheckpointError(f"{self.path}: corrupt safetensors header (top level is not an object)")
-        self.metadata = header.pop("__metadata__", None) or {}
+        metadata = header.pop("__metadata__", None)
+        if metadata is not None and not (isinstance(metadata, dict)
+                                         and all(isinstance(v, str) for v in metadata.values())):
+            raise CheckpointError(f"{self.path}: corrupt safetensors header (__metadata__ is not a map of strings)")
+        self.metadata = metadata or {}
         data_start = 8 + n
         self.tensors: dict[str, TensorInfo] = {}
         for name, entry in header.items():
@@ -83,7 +88,7 @@ class SafetensorsFile:
         if not isinstance(entry, dict):
             raise CheckpointError(f"{where}: corrupt header entry")
         st_dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-        if st_dtype not in FROM_SAFETENSORS:
+        if not isinstance(st_dtype, str) or st_dtype not in FROM_SAFETENSORS:
             raise CheckpointError(
                 f"{where}: unsupported dtype {st_dtype!r} (supported: {', '.join(FROM_SAFETENSORS)})"
             )

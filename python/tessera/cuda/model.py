@@ -329,11 +329,15 @@ class CudaModel:
         self._module = module
         return functions
 
-    def load(self, artifact) -> "CudaModel":
-        """Uploads the weights of a converted checkpoint (bf16 as stored uint16 bits)."""
+    def load(self, artifact, *, verify: bool = True, cache_dir=None) -> "CudaModel":
+        """Uploads the weights of a converted checkpoint (bf16 as stored uint16
+        bits); ``verify``: check the shards' sha256 first, once per artifact
+        (tessera.checkpoint.verify)."""
         from tessera.checkpoint.artifact import Artifact
 
         art = artifact if isinstance(artifact, Artifact) else Artifact.open(artifact)
+        if verify:
+            art.verify(cache_dir)
         if _model_fields(art.config) != _model_fields(self.config):
             raise ArtifactError(f"{art.path}: the artifact's config differs from the bundle's "
                                 f"({art.config.hybrid_override_pattern!r}, hidden {art.config.hidden_size} vs "
@@ -565,10 +569,11 @@ class CudaModel:
         return check_token_ids(ids, ndim, self.config.vocab_size)
 
     def _check_length(self, total: int) -> None:
+        from tessera.inputs import check_capacity
+
         limit = self.capacity if self.capacity is not None else self.config.max_position_embeddings
-        if total > limit:
-            what = "the K/V cache capacity" if self.capacity is not None else "max_position_embeddings"
-            raise RuntimeInputError(f"sequence length {total} exceeds {what} {limit}")
+        what = "the K/V cache capacity" if self.capacity is not None else "max_position_embeddings"
+        check_capacity(total, limit, what)
 
     def _check_state(self, state, batch: int, new_tokens: int) -> None:
         if not isinstance(state, State):

@@ -31,6 +31,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tessera import safejson
 from tessera.errors import BundleError
 
 FORMAT, VERSION = "tessera-cuda-plan", 1
@@ -219,10 +220,10 @@ class Plan:
         if not root.is_dir():
             raise BundleError(f"{root}: not a bundle directory (expected plan.json and kernels.cubin)")
         try:
-            raw = json.loads(plan_path.read_text(encoding="utf-8"))
+            raw = safejson.loads(plan_path.read_bytes())
         except FileNotFoundError:
             raise BundleError(f"{root}: no plan.json (not a CUDA bundle)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        except (OSError, ValueError) as e:
             raise BundleError(f"{plan_path}: cannot parse: {' '.join(str(e).split())}") from None
         plan = cls.from_json(raw, plan_path, format)
         cubin = root / IMAGE_FILE[format]

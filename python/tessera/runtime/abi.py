@@ -73,9 +73,12 @@ def parse_function(name: str, abi: dict) -> FunctionABI:
         results = tuple(buffer(d) for d in abi["results"])
         fn = FunctionABI(name, inputs, states, tuple(str(w) for w in abi["weights"]),
                          int(abi["first_weight_arg"]), results)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as e:  # any JSON of the wrong shape
         raise CompileError(f"function {name}: malformed tessera.abi ({type(e).__name__}: {e})") from None
     args = sorted(b.arg for b in (*fn.inputs, *fn.states, *fn.results))
+    if not 0 <= fn.first_weight_arg <= len(args):  # (also bounds the ranges below)
+        raise CompileError(f"function {name}: tessera.abi first_weight_arg {fn.first_weight_arg} is not in "
+                           f"[0, {len(args)}]")
     expected = list(range(fn.first_weight_arg)) + list(
         range(fn.first_weight_arg + len(fn.weights), fn.num_args))
     if args != expected:

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tessera.errors import RuntimeInputError
+from tessera.errors import CompileError, RuntimeInputError
 from tessera.runtime.abi import DTYPES, FunctionABI, StateABI
 from tessera.runtime.driver import Driver
 
@@ -47,19 +47,27 @@ def _descriptor(arr: np.ndarray):
     return d
 
 
+class ObjectLoadError(CompileError):
+    """The JIT refused a compiled object (a damaged cache entry, or a bug)."""
+
+
 class CPUDriver(Driver):
     target = "x86"
 
     def __init__(self, code: bytes, functions: dict[str, FunctionABI]):
         from tessera._tessera import JitLibrary
 
-        self._lib = JitLibrary(code)
         self._abi = functions
         self._functions = {}
-        for name, abi in functions.items():
-            address = self._lib.lookup(f"_mlir_ciface_{name}")
-            proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * abi.num_args))
-            self._functions[name] = proto(address)
+        try:
+            self._lib = JitLibrary(code)
+            for name, abi in functions.items():
+                address = self._lib.lookup(f"_mlir_ciface_{name}")
+                proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * abi.num_args))
+                self._functions[name] = proto(address)
+        except Exception as e:  # noqa: BLE001 - the JIT's errors come as several types (and undecodable text)
+            raise ObjectLoadError(f"the JIT cannot load the compiled object ({type(e).__name__}: "
+                                  f"{' '.join(str(e).split())[:200]})") from None
         self._weights: dict[str, np.ndarray] = {}
 
     def bind_weights(self, weights: dict[str, np.ndarray]) -> None:

@@ -18,6 +18,8 @@ any compiled code runs.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,9 +101,15 @@ class CompiledModel:
         return max_seq_len
 
     # ------------------------------------------------------------ weights
-    def load(self, artifact: str | os.PathLike | Artifact) -> "CompiledModel":
-        """Binds the weights of a converted checkpoint (memory-mapped)."""
+    def load(self, artifact: str | os.PathLike | Artifact, *, verify: bool = True,
+             cache_dir: str | os.PathLike | None = None) -> "CompiledModel":
+        """Binds the weights of a converted checkpoint (memory-mapped). With
+        ``verify`` the shards are first checked against the manifest's
+        sha256 and for finite values, once per artifact (remembered in
+        ``cache_dir``/verified, default the compile cache's directory)."""
         art = artifact if isinstance(artifact, Artifact) else Artifact.open(artifact)
+        if verify:
+            art.verify(cache_dir)
         if art.config.to_hf_dict(json_safe=True) != self.config.to_hf_dict(json_safe=True):
             raise ArtifactError(f"{art.path}: the artifact's config differs from the compiled model's "
                                 f"({art.config.hybrid_override_pattern!r}, hidden {art.config.hidden_size} vs "
@@ -131,7 +139,14 @@ class CompiledModel:
         if not isinstance(batch, int) or batch < 1:
             raise RuntimeInputError(f"batch must be a positive integer, got {batch!r}")
         capacity = self.max_seq_len if max_seq_len is None else self._check_max_seq_len(max_seq_len)
-        arrays = [self._driver.allocate_state(s, self._state_shape(s, batch, capacity)) for s in self.states]
+        shapes = [self._state_shape(s, batch, capacity) for s in self.states]
+        try:
+            arrays = [self._driver.allocate_state(s, shape) for s, shape in zip(self.states, shapes)]
+        except (MemoryError, ValueError) as e:  # numpy: "array is too big" / cannot allocate
+            total = sum(math.prod(shape) * np.dtype(DTYPES[s.dtype]).itemsize for s, shape in zip(self.states, shapes))
+            raise RuntimeInputError(
+                f"cannot allocate the state of batch {batch} with K/V capacity {capacity} ({total:,} bytes; "
+                f"{type(e).__name__}): pass a smaller max_seq_len to compile/prefill/generate") from None
         return State(arrays, 0, batch, capacity)
 
     @staticmethod
@@ -202,11 +217,10 @@ class CompiledModel:
         return check_token_ids(ids, ndim, self.config.vocab_size)
 
     def _check_capacity(self, total: int, capacity: int) -> None:
-        if total > capacity:
-            what = "max_position_embeddings" if capacity == self.config.max_position_embeddings \
-                else "max_seq_len"
-            raise RuntimeInputError(f"sequence length {total} exceeds {what} {capacity} "
-                                    "(the state's K/V cache capacity)")
+        from tessera.inputs import check_capacity
+
+        what = "max_position_embeddings" if capacity == self.config.max_position_embeddings else "max_seq_len"
+        check_capacity(total, capacity, what, "the state's K/V cache capacity")
 
     def _check_state(self, state: State, batch: int) -> None:
         if not isinstance(state, State):
@@ -241,7 +255,7 @@ def _resolve(config_or_artifacts) -> tuple[NemotronHConfig, str | None, Artifact
     return load_config(path), None, None
 
 
-def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len):
+def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len, verify):
     import json
     import tempfile
 
@@ -250,6 +264,8 @@ def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len):
     from tessera.graph_builder import FUNCTIONS, build_graph
 
     config, art_dtype, art = _resolve(config_or_artifacts)
+    if art is not None and verify:
+        art.verify(cache_dir)
     wdtype = weight_dtype or art_dtype or "bf16"
     if wdtype not in ("bf16", "fp32"):
         raise CompileError(f"weight dtype {wdtype!r}: the CUDA target takes bf16 or fp32")
@@ -271,7 +287,7 @@ def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len):
 
 def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | None = None,
             cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
-            max_seq_len: int | None = None) -> CompiledModel:
+            max_seq_len: int | None = None, verify: bool = True) -> CompiledModel:
     """Compiles a model (config object, config file, built-in config name or
     artifact directory) for ``target``. An artifact also fixes the weight dtype
     and is bound right away. ``max_seq_len`` (default
@@ -281,15 +297,22 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     ``cache_dir`` (or a temporary directory) and returns a
     :class:`tessera.cuda.CudaModel` on this machine's GPU, with the same
     prefill/decode/generate interface; a bundle made here can also be carried
-    to a GPU machine without the compiler (``tessera.cuda.load_bundle``)."""
+    to a GPU machine without the compiler (``tessera.cuda.load_bundle``).
+
+    ``verify`` (default on): an artifact's shards are checked against the
+    manifest's sha256 (and for finite values) before use, once per artifact
+    (remembered in ``cache_dir``, see :mod:`tessera.checkpoint.verify`)."""
     if target == "cuda":
         return _compile_cuda(config_or_artifacts, weight_dtype=weight_dtype, cache_dir=cache_dir,
-                             max_seq_len=max_seq_len)
+                             max_seq_len=max_seq_len, verify=verify)
     from tessera import compiler
     from tessera.graph_builder import FUNCTIONS, build_graph
     from tessera.runtime.cache import CompileCache, cache_key, host_target
+    from tessera.runtime.cpu import ObjectLoadError
 
     config, art_dtype, art = _resolve(config_or_artifacts)
+    if art is not None and verify:
+        art.verify(cache_dir)  # before any compile work: a corrupt artifact fails fast
     if art_dtype == "mixed":
         raise CompileError("artifacts with mixed tensor dtypes cannot be compiled; convert with --dtype")
     wdtype = weight_dtype or art_dtype or "fp32"
@@ -298,16 +321,22 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     compiler._check_target(target)
     key, payload = cache_key(config, host_target(target), wdtype)
     cache = CompileCache(Path(cache_dir) if cache_dir else compiler.default_cache_dir()) if use_cache else None
-    hit = cache.load(key, payload) if cache else None
+    # The ABI always comes from this compile's own tile stage (cheap); only
+    # codegen is cached, and an entry must record exactly this ABI.
+    tile = compiler.lower(build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS), "graph", "tile", target)
+    metadata = json.loads(json.dumps(tile.metadata, sort_keys=True))
+    hit = cache.load(key, payload, metadata) if cache else None
     if hit is not None:
-        obj, metadata = hit
-        path, status = cache.object_path(key), "hit"
-    else:
+        try:
+            model = CompiledModel(config, target, wdtype, hit[0], metadata, cache.object_path(key),
+                                  max_seq_len=max_seq_len, cache_status="hit")
+        except ObjectLoadError as e:
+            cache.reject(key, str(e))
+            hit = None
+    if hit is None:
         # A problem here is an invalid entry (rebuilt) or an unreadable dir.
         problem = cache.last_problem if cache else None
-        module = build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS)
-        result = compiler.lower(module, "graph", "obj", target)
-        obj, metadata = result.module, result.metadata
+        obj = compiler.lower(tile.module, "tile", "obj", target).module
         path = cache.store(key, payload, obj, metadata) if cache else None
         if cache is None:
             status = "disabled"
@@ -315,8 +344,8 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
             status = f"uncached ({cache.last_problem})"
         else:
             status = f"rebuilt ({problem})" if problem else "stored"
-    model = CompiledModel(config, target, wdtype, obj, metadata, path, max_seq_len=max_seq_len,
-                          cache_status=status)
+        model = CompiledModel(config, target, wdtype, obj, metadata, path, max_seq_len=max_seq_len,
+                              cache_status=status)
     if art is not None:
-        model.load(art)
+        model.load(art, verify=False)  # verified above when asked
     return model
