@@ -4,7 +4,9 @@
 Builds a random checkpoint of a mid-size Nemotron-H (hidden 1024, 8 layers,
 all block kinds, Mamba chunk 128 like the 12B model), converts it, compiles it
 with Tessera for x86 and times, side by side with HF's NemotronHForCausalLM on
-CPU torch (float32, eager, torch's default thread count on this machine):
+CPU torch (float32, eager), both with the same number of threads (--threads,
+default: the cores this process may use; torch.set_num_threads and Tessera's
+num_threads):
 
 * prefill: tokens/s for a [1, 512] prompt (median of --repeats runs);
 * decode: tokens/s for greedy steps after a 512-token prompt (HF with its
@@ -65,6 +67,8 @@ def main() -> None:
     ap.add_argument("--prompt", type=int, default=512)
     ap.add_argument("--decode-steps", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                    help="threads for both Tessera and torch (default: usable cores)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cpu_e2e.json"))
     args = ap.parse_args()
 
@@ -74,8 +78,10 @@ def main() -> None:
     art = convert_checkpoint(ckpt, work / "art")
     ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, args.prompt)).astype(np.int64)
 
+    torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
     t = time.perf_counter()
-    model = tessera.compile(art, target="x86", cache_dir=work / "cache")
+    model = tessera.compile(art, target="x86", cache_dir=work / "cache", num_threads=args.threads)
     compile_s = time.perf_counter() - t
     hf = load_hf_model(ckpt)
     tids = torch.as_tensor(ids)
@@ -128,7 +134,11 @@ def main() -> None:
 
     result = {
         "machine": {"cpu": tessera._tessera.host_cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
-                    "torch": torch.__version__, "torch_threads": torch.get_num_threads()},
+                    "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+                    "tessera_threads": args.threads,
+                    # Other work on the machine skews timings: the 1-minute load
+                    # average before and after the run.
+                    "loadavg_1m": [load_before[0], os.getloadavg()[0]]},
         "config": {k: MID[k] for k in ("hidden_size", "num_hidden_layers", "hybrid_override_pattern",
                                        "chunk_size", "ssm_state_size", "vocab_size")},
         "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats,

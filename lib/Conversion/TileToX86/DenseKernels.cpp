@@ -189,7 +189,10 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   e.forRange(e.c(0), m, e.c(MB), [&](Value mb) {
     Value mEnd = e.imin(e.iadd(mb, e.c(MB)), m);
     Value mFull = e.iadd(mb, e.floorTo(e.isub(mEnd, mb), MR));
-    e.forRange(e.c(0), nFull, e.c(NR), [&](Value n0) {
+    // Threads split the weight's NR-row panels (the A panel is shared, each
+    // weight panel is read by one thread): one parallel loop per row panel.
+    e.forParallel({e.c(0)}, {e.idiv(n, e.c(NR))}, [&](ValueRange iv) {
+      Value n0 = e.imul(iv[0], e.c(NR));
       e.forRange(mb, mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, NR); });
       e.forRange(mFull, mEnd, [&](Value m0) { block.emit(m0, n0, 1, NR); });
     });

@@ -56,7 +56,8 @@ class CompiledModel:
 
     def __init__(self, config: NemotronHConfig, target: str, weight_dtype: str, obj: bytes,
                  metadata: dict, cache_path: Path | None, *, max_seq_len: int | None = None,
-                 driver: type[Driver] | None = None, cache_status: str = "uncached"):
+                 driver: type[Driver] | None = None, cache_status: str = "uncached",
+                 num_threads: int | None = None):
         from tessera.runtime.cpu import CPUDriver
 
         self.config = config
@@ -71,7 +72,10 @@ class CompiledModel:
             raise CompileError(f"the compiled module lacks function(s) {', '.join(missing)}")
         self.states: tuple[StateABI, ...] = self._common_states()
         self.max_seq_len = self._check_max_seq_len(max_seq_len)
-        self._driver = (driver or CPUDriver)(obj, self.abi)
+        if driver is None:
+            self._driver = CPUDriver(obj, self.abi, num_threads=num_threads)
+        else:
+            self._driver = driver(obj, self.abi)
         self._artifact: Artifact | None = None
 
     def _common_states(self) -> tuple:
@@ -269,11 +273,14 @@ def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len):
 
 def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | None = None,
             cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
-            max_seq_len: int | None = None) -> CompiledModel:
+            max_seq_len: int | None = None, num_threads: int | None = None) -> CompiledModel:
     """Compiles a model (config object, config file, built-in config name or
     artifact directory) for ``target``. An artifact also fixes the weight dtype
     and is bound right away. ``max_seq_len`` (default
     ``max_position_embeddings``) is the K/V capacity of the states it makes.
+    ``num_threads`` (x86) is the number of threads the compiled kernels use
+    (default: ``OMP_NUM_THREADS`` when set, else the cores this process may
+    use).
 
     ``target="cuda"`` compiles a CUDA bundle (kernels.cubin + plan.json) into
     ``cache_dir`` (or a temporary directory) and returns a
@@ -281,6 +288,8 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     prefill/decode/generate interface; a bundle made here can also be carried
     to a GPU machine without the compiler (``tessera.cuda.load_bundle``)."""
     if target == "cuda":
+        if num_threads is not None:
+            raise CompileError("num_threads applies to target x86 only")
         return _compile_cuda(config_or_artifacts, weight_dtype=weight_dtype, cache_dir=cache_dir,
                              max_seq_len=max_seq_len)
     from tessera import compiler
@@ -314,7 +323,7 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
         else:
             status = f"rebuilt ({problem})" if problem else "stored"
     model = CompiledModel(config, target, wdtype, obj, metadata, path, max_seq_len=max_seq_len,
-                          cache_status=status)
+                          cache_status=status, num_threads=num_threads)
     if art is not None:
         model.load(art)
     return model
