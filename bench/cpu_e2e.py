@@ -86,15 +86,17 @@ def main() -> None:
     hf = load_hf_model(ckpt)
     tids = torch.as_tensor(ids)
 
-    # Same computation: prefill logits agree.
-    ours, _ = model.prefill(ids)
+    # Same computation: prefill logits (every position) agree.
+    ours, _ = model.prefill(ids, all_logits=True)
     with torch.no_grad():
         ref = hf(input_ids=tids, use_cache=False).logits.double().numpy()
     rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
 
+    # Timed prefill: the last position's logits on both sides (Tessera's
+    # default, HF's logits_to_keep=1).
     def hf_prefill():
         with torch.no_grad():
-            hf(input_ids=tids, use_cache=False)
+            hf(input_ids=tids, use_cache=False, logits_to_keep=1)
 
     tessera_prefill = median_time(lambda _: model.prefill(ids), args.repeats)
     hf_prefill_s = median_time(lambda _: hf_prefill(), args.repeats)

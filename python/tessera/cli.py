@@ -243,7 +243,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
               else "\n".join(" ".join(str(int(t)) for t in row) for row in tokens))
     else:
-        logits, _ = model.prefill(ids)
+        # All positions only when they are dumped (else the last one).
+        logits, _ = model.prefill(ids, all_logits=bool(args.dump_logits))
         print(f"prefill: logits {list(logits.shape)}, argmax of the last position: "
               f"{np.argmax(logits[:, -1], axis=-1).tolist()}")
     if args.dump_logits:

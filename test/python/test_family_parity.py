@@ -51,7 +51,7 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     hf = load_hf_model(ckpt)
 
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     assert logits.shape == (batch, seq, config.vocab_size)
     assert rel(logits, hf_logits(hf, ids)) <= TOL
 

@@ -515,6 +515,35 @@ LogicalResult FunctionLowering::lowerMLP(graph::MLPOp op) {
 LogicalResult FunctionLowering::lowerLMHead(graph::LMHeadOp op) {
   Value x = buf(op.getX()), w = buf(op.getWeight());
   SmallVector<Value> sizes = dimsOf(b, loc, x);
+  if (op.getLastPosition()) {
+    // Only the last position's logits: its hidden rows x[..., S-1, :] are
+    // copied into a contiguous [..., 1, H] buffer, the matmul's A.
+    auto xType = cast<MemRefType>(x.getType());
+    int64_t rank = xType.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sz, strides(
+                                                         rank, b.getIndexAttr(1));
+    for (int64_t i = 0; i < rank; ++i)
+      sz.push_back(i == rank - 2 ? OpFoldResult(b.getIndexAttr(1))
+                                 : mixedDim(x, i, sizes[i]));
+    offsets[rank - 2] = arith::SubIOp::create(
+                            b, loc, sizes[rank - 2],
+                            arith::ConstantIndexOp::create(b, loc, 1))
+                            .getResult();
+    Value row = memref::SubViewOp::create(b, loc, x, offsets, sz, strides);
+    SmallVector<int64_t> shape(xType.getShape());
+    shape[rank - 2] = 1;
+    SmallVector<Value> dynamic;
+    for (int64_t i = 0; i < rank; ++i)
+      if (ShapedType::isDynamic(shape[i]))
+        dynamic.push_back(sizes[i]);
+    Value last = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, xType.getElementType()), dynamic,
+        b.getI64IntegerAttr(64));
+    allocs.push_back(last);
+    memref::CopyOp::create(b, loc, row, last);
+    x = last;
+    sizes[rank - 2] = arith::ConstantIndexOp::create(b, loc, 1);
+  }
   sizes.back() = dim(w, 0);
   Value out = bufferFor(op.getResult(), sizes);
   matmul(b, loc, rows2d(x), w, rows2d(out), Value());

@@ -142,17 +142,20 @@ class CompiledModel:
         return [d if d >= 0 else (batch if i == 0 else capacity) for i, d in enumerate(spec.shape)]
 
     # ------------------------------------------------------------ running
-    def prefill(self, ids, state: State | None = None, *,
-                max_seq_len: int | None = None) -> tuple[np.ndarray, State]:
-        """ids [B, S] int64 -> (logits [B, S, V] float32, state). With ``state``
-        the prompt continues an earlier call (chunked prefill) and the state
-        is updated in place; else a new state of capacity ``max_seq_len``."""
+    def prefill(self, ids, state: State | None = None, *, max_seq_len: int | None = None,
+                all_logits: bool = False) -> tuple[np.ndarray, State]:
+        """ids [B, S] int64 -> (logits [B, 1, V] float32 of the last position,
+        or [B, S, V] of every position with ``all_logits``, state). With
+        ``state`` the prompt continues an earlier call (chunked prefill) and
+        the state is updated in place; else a new state of capacity
+        ``max_seq_len``."""
         ids = self._check_ids(ids, 2)
         b, s = ids.shape
+        suffix = _all_logits_suffix(all_logits, self.abi)
         if state is not None:
             self._check_state(state, b)
-            return self._run("prefill_chunk", ids, state)
-        return self._run("prefill", ids, self.init_state(b, max_seq_len))
+            return self._run("prefill_chunk" + suffix, ids, state)
+        return self._run("prefill" + suffix, ids, self.init_state(b, max_seq_len))
 
     def decode(self, token, state: State) -> tuple[np.ndarray, State]:
         """token [B] int64 -> (logits [B, V] float32, the state, advanced in place)."""
@@ -228,6 +231,19 @@ class CompiledModel:
 
 
 # ---------------------------------------------------------------- entry point
+def _all_logits_suffix(all_logits, functions) -> str:
+    """The suffix of the prefill functions that return every position's logits."""
+    if not isinstance(all_logits, bool):
+        raise RuntimeInputError(f"all_logits must be a bool, got {all_logits!r}")
+    if not all_logits:
+        return ""
+    from tessera.graph_builder import ALL_LOGITS
+    if "prefill" + ALL_LOGITS not in functions:
+        raise RuntimeInputError("this compiled model has no all-position prefill (compiled before "
+                                "all_logits existed): recompile it")
+    return ALL_LOGITS
+
+
 def _resolve(config_or_artifacts) -> tuple[NemotronHConfig, str | None, Artifact | None]:
     """(config, artifact weight dtype or None, artifact or None)."""
     if isinstance(config_or_artifacts, NemotronHConfig):

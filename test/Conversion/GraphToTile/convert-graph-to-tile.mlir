@@ -258,6 +258,26 @@ func.func @lm_head(%x: tensor<?x?x64xf32>) -> tensor<?x?x256xf32> {
 
 // -----
 
+// The last position only: its row is copied out of the hidden states and
+// multiplied alone.
+// CHECK-LABEL: func.func @lm_head_last(
+// CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[W:[a-z0-9_]+]]: memref<256x64xf32>,
+// CHECK-SAME:    %[[R:[a-z0-9_]+]]: memref<?x1x256xf32>)
+// CHECK:         %[[ROW:.*]] = memref.subview %[[X]][0, %{{.*}}, 0] [%{{.*}}, 1, 64] [1, 1, 1]
+// CHECK:         %[[LAST:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x1x64xf32>
+// CHECK:         memref.copy %[[ROW]], %[[LAST]]
+// CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<?x1x256xf32> into memref<?x256xf32>
+// CHECK:         %[[XV:.*]] = memref.collapse_shape %[[LAST]] {{\[}}[0, 1], [2]] : memref<?x1x64xf32> into memref<?x64xf32>
+// CHECK:         tile.matmul %[[XV]], %[[W]], %[[RV]] {transpose_b}
+// CHECK:         memref.dealloc %[[LAST]]
+func.func @lm_head_last(%x: tensor<?x?x64xf32>) -> tensor<?x1x256xf32> {
+  %w = graph.weight "lm_head" : tensor<256x64xf32>
+  %0 = graph.lm_head %x, %w {last_position} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x1x256xf32>
+  return %0 : tensor<?x1x256xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gated_rmsnorm(
 // CHECK-SAME:    %[[Y:[a-z0-9_]+]]: memref<?x?x128xf32>, %[[Z:[a-z0-9_]+]]: memref<?x?x128xf32>,
 // CHECK-SAME:    %[[W:[a-z0-9_]+]]: memref<128xf32>, %[[R:[a-z0-9_]+]]: memref<?x?x128xf32>)

@@ -47,7 +47,8 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C48]] {
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK:             arith.muli %[[NB]], %[[C4]] : index
 // CHECK:             scf.for %{{.*}} = %[[MB]] to %{{.*}} step %[[C3]] {
 // CHECK-COUNT-12:      {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
 // CHECK-NOT:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
@@ -60,7 +61,8 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C6]] {
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK:             arith.muli %[[NB]], %[[C4]] : index
 // CHECK:             scf.for %{{.*}} = %[[MB]] to %{{.*}} step %[[C2]] {
 // CHECK-COUNT-8:       {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
 // CHECK-NOT:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
@@ -68,7 +70,7 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 
 // Keys stream past in blocks of 16: the score scratch is [group, 16].
 // CHECK-LABEL: func.func private @tessera_x86_tile_flash_attention(
-// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<2x16xf32>
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<2x16xf32>
 
 // SSD chunk state: the full register block carries 4 x 2 vector
 // accumulators through the chunk, the hand-written one 2 x 1.
