@@ -124,7 +124,7 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](tile::MatmulOp m) {
         MatmulTiling tiling{config.rowPanel, config.registerRows,
-                            config.registerCols};
+                            config.registerCols, config.blockK};
         emitMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
                    toX86(m.getEpilogue()), m.getAccumulate(), tiling);
       })

@@ -41,11 +41,17 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK:         call @[[$DEFAULT:tessera_x86_tile_matmul[_0-9]*]](
 // CHECK:         call @[[$HAND:tessera_x86_tile_matmul[_0-9]*]](
 
-// Default: row panels of 48, register blocks of 3 rows x 4 columns.
+// Default: row panels of 48, register blocks of 3 rows x 4 columns (the
+// few-row dot kernel, in the else branch; many rows take the packed kernel,
+// whose 6 x 2 vector block follows the ISA).
 // CHECK:       func.func private @[[$DEFAULT]](
 // CHECK-DAG:     %[[C48:.*]] = arith.constant 48 : index
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         scf.if
+// CHECK:           scf.parallel
+// CHECK-COUNT-12:    {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
+// CHECK:         } else {
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C48]] {
 // CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
 // CHECK:             arith.muli %[[NB]], %[[C4]] : index
@@ -60,6 +66,7 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         } else {
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C6]] {
 // CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
 // CHECK:             arith.muli %[[NB]], %[[C4]] : index
