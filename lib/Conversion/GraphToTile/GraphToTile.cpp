@@ -17,9 +17,10 @@
 // updated in place: result i is computed into the input's buffer and gets
 // no result argument. Intermediate values get `memref.alloc`s, each freed
 // after its last use (through any view); a value that is returned is
-// computed straight into its result buffer. `tessera.abi` describes every argument once (names, dtypes, shapes
-// with -1 for dynamic dims, states with kind/layer and whether in place),
-// for the runtimes to build buffers from.
+// computed straight into its result buffer. `tessera.abi` describes every
+// argument once (names, dtypes, shapes with -1 for dynamic dims, states
+// with kind/layer and whether in place), for the runtimes to build buffers
+// from.
 //
 // Composite ops decompose into Tile-IR algorithms:
 //   mamba2_mixer   -> matmul(in_proj) -> causal_conv1d -> ssd_chunk_cumsum ->
