@@ -22,8 +22,10 @@ garbage for, Tessera refuses naming the field.  So the Mamba width is
 the fields of a block kind (FIELDS_BY_BLOCK) are required and range-checked only
 when the pattern has that block; otherwise they may be absent (None) and are
 only type-checked, as HF's strict config does.  Activations other than the ones
-Tessera lowers (ReLU² MLP, SiLU Mamba) are refused.  MoE ('E') layers load but
-are refused by the weight-name contract and the Graph-IR builder (planned).
+Tessera lowers (ReLU² MLP and experts, SiLU Mamba) are refused.  MoE ('E')
+fields are range-checked only with 'E' layers, including the routing rules HF's
+``NemotronHTopkRouter`` relies on (top-k within the kept groups, experts divisible
+into groups of at least two); without 'E' they are type-checked and dropped.
 """
 
 from __future__ import annotations
@@ -77,10 +79,8 @@ LEGACY_ALIASES = {
 # they are dropped.  Anything else in a YAML file is reported as a typo.
 _HF_IGNORED_FIELDS = frozenset(
     """architectures model_type transformers_version _name_or_path _note use_cache num_logits_to_keep
-    use_mamba_kernels attention_dropout sliding_window mamba_ssm_cache_dtype n_routed_experts
-    num_local_experts output_router_logits n_shared_experts moe_intermediate_size
-    moe_shared_expert_intermediate_size moe_latent_size moe_shared_expert_overlap num_experts_per_tok
-    routed_scaling_factor n_group topk_group norm_topk_prob num_nextn_predict_layers
+    use_mamba_kernels attention_dropout sliding_window mamba_ssm_cache_dtype
+    output_router_logits n_shared_experts moe_shared_expert_overlap num_nextn_predict_layers
     mtp_layers_block_type mtp_hybrid_override_pattern initializer_range hidden_dropout
     rescale_prenorm_residual chunk_size_feed_forward id2label label2id is_encoder_decoder
     output_hidden_states problem_type return_dict auto_map""".split()
@@ -99,8 +99,17 @@ REQUIRED_FIELDS = ("vocab_size", "hidden_size")
 MAMBA_FIELDS = ("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups")
 ATTENTION_FIELDS = ("num_attention_heads", "head_dim")
 MLP_FIELDS = ("intermediate_size",)
+# HF builds exactly one shared expert whatever n_shared_experts says, so that field
+# is not modelled (nor moe_shared_expert_overlap, a Megatron scheduling flag).
+MOE_FIELDS = ("n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
+              "moe_shared_expert_intermediate_size")
 #: block letter -> the shape fields it needs (checked only when the letter occurs).
-FIELDS_BY_BLOCK = {MAMBA: MAMBA_FIELDS, ATTENTION: ATTENTION_FIELDS, MLP: MLP_FIELDS}
+FIELDS_BY_BLOCK = {MAMBA: MAMBA_FIELDS, ATTENTION: ATTENTION_FIELDS, MLP: MLP_FIELDS, MOE: MOE_FIELDS}
+#: MoE fields with HF defaults (used only with 'E' layers).
+MOE_DEFAULTS = {"moe_latent_size": None, "n_group": 1, "topk_group": 1, "norm_topk_prob": True,
+                "routed_scaling_factor": 1.0}
+#: HF attribute_map spelling of n_routed_experts.
+_MOE_ALIASES = {"num_local_experts": "n_routed_experts"}
 
 # Activations Tessera lowers (HF accepts any ACT2FN name).
 SUPPORTED_MLP_ACTS = ("relu2",)
@@ -129,6 +138,16 @@ class NemotronHConfig:
     mamba_head_dim: int | None = None
     ssm_state_size: int | None = None
     n_groups: int | None = None
+    # MoE ('E') fields: MOE_FIELDS required with 'E' layers; the rest HF's defaults.
+    n_routed_experts: int | None = None
+    num_experts_per_tok: int | None = None
+    moe_intermediate_size: int | None = None
+    moe_shared_expert_intermediate_size: int | None = None
+    moe_latent_size: int | None = None
+    n_group: int = 1
+    topk_group: int = 1
+    norm_topk_prob: bool = True
+    routed_scaling_factor: float = 1.0
     num_hidden_layers: int | None = None  # defaults to len(hybrid_override_pattern)
     num_key_value_heads: int | None = None  # defaults to num_attention_heads (as HF)
     mlp_hidden_act: str = "relu2"
@@ -213,12 +232,12 @@ class NemotronHConfig:
                      "tie_word_embeddings"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be a boolean (true/false), got {_show(getattr(self, name))}")
-        for name, letter, supported in (("mlp_hidden_act", MLP, SUPPORTED_MLP_ACTS),
-                                        ("mamba_hidden_act", MAMBA, SUPPORTED_MAMBA_ACTS)):
+        for name, letters, supported in (("mlp_hidden_act", (MLP, MOE), SUPPORTED_MLP_ACTS),
+                                         ("mamba_hidden_act", (MAMBA,), SUPPORTED_MAMBA_ACTS)):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{name} must be a non-empty string, got {_show(value)}")
-            if has[letter] and value not in supported:
+            if any(has[letter] for letter in letters) and value not in supported:
                 raise ConfigError(
                     f"{name} {value!r} is not supported (Tessera lowers only "
                     + ", ".join(repr(a) for a in supported) + ")")
@@ -258,6 +277,47 @@ class NemotronHConfig:
                 f"mamba_num_heads ({self.mamba_num_heads}) must be a multiple of n_groups ({self.n_groups})"
             )
 
+        self._check_moe(has[MOE])
+
+    def _check_moe(self, has_moe: bool) -> None:
+        """The router's rules (HF ``NemotronHTopkRouter``): experts split into
+        ``n_group`` equal groups, each group scored by the sum of its top-2 corrected
+        scores, ``topk_group`` groups kept, then ``num_experts_per_tok`` experts
+        chosen among the kept ones.  Without 'E' layers the fields are type-checked
+        and dropped, so a dense config equals itself whatever MoE defaults HF wrote."""
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
+        if self.moe_latent_size is not None:
+            _check_int("moe_latent_size", self.moe_latent_size, positive=True if has_moe else None)
+        for name in ("n_group", "topk_group"):
+            _check_int(name, getattr(self, name), positive=True if has_moe else None)
+        if not isinstance(self.norm_topk_prob, bool):
+            raise ConfigError(f"norm_topk_prob must be a boolean (true/false), got {_show(self.norm_topk_prob)}")
+        set_("routed_scaling_factor", _check_float("routed_scaling_factor", self.routed_scaling_factor))
+        if not has_moe:
+            for name in MOE_FIELDS:
+                set_(name, None)
+            for name, value in MOE_DEFAULTS.items():
+                set_(name, value)
+            return
+        E, k = self.n_routed_experts, self.num_experts_per_tok
+        if k > E:
+            raise ConfigError(f"num_experts_per_tok ({k}) must not exceed n_routed_experts ({E})")
+        if E % self.n_group:
+            raise ConfigError(f"n_routed_experts ({E}) must be divisible by n_group ({self.n_group})")
+        if self.topk_group > self.n_group:
+            raise ConfigError(f"topk_group ({self.topk_group}) must not exceed n_group ({self.n_group})")
+        per_group = E // self.n_group
+        if per_group < 2:
+            # HF scores a group by the sum of its two best experts (topk(2)), which fails.
+            raise ConfigError(
+                f"n_group ({self.n_group}) leaves {per_group} expert per group; the router scores each "
+                f"group by its top-2 experts, so n_routed_experts / n_group must be at least 2")
+        if k > self.topk_group * per_group:
+            # HF would fill the rest of the top-k with experts of groups it masked to -inf.
+            raise ConfigError(
+                f"num_experts_per_tok ({k}) exceeds the experts in the topk_group ({self.topk_group}) kept "
+                f"groups of {per_group} experts each")
+
     # ----------------------------------------------------------------- derived
     @property
     def d_inner(self) -> int:
@@ -288,6 +348,11 @@ class NemotronHConfig:
     def mamba_group_size(self) -> int:
         """Channels per group of the gated RMSNorm (d_inner / n_groups)."""
         return self.d_inner // self.n_groups
+
+    @property
+    def moe_input_dim(self) -> int:
+        """Width the routed experts see: moe_latent_size, else hidden_size."""
+        return self.moe_latent_size if self.moe_latent_size is not None else self.hidden_size
 
     @property
     def attention_q_dim(self) -> int:
@@ -350,11 +415,14 @@ class NemotronHConfig:
         }
         if self.torch_dtype is not None:
             d["torch_dtype"] = self.torch_dtype
+        if MOE in self.hybrid_override_pattern:
+            for name in MOE_FIELDS + tuple(MOE_DEFAULTS):
+                d[name] = getattr(self, name)
         # Shape fields of blocks the pattern lacks may be absent; HF then keeps its
         # defaults, which it never reads either.
         for names in FIELDS_BY_BLOCK.values():
             for name in names:
-                if d[name] is None:
+                if d.get(name, 0) is None:
                     del d[name]
         if d["num_key_value_heads"] is None:
             del d["num_key_value_heads"]
@@ -419,7 +487,7 @@ def _normalise(data: dict[str, Any], strict: bool) -> dict[str, Any]:
     fields = {f.name for f in dataclasses.fields(NemotronHConfig)}
 
     if strict:
-        known = fields | set(LEGACY_ALIASES) | set(_PATTERN_KEYS) | _HF_IGNORED_FIELDS | {"dtype", "use_bias"}
+        known = fields | set(LEGACY_ALIASES) | set(_MOE_ALIASES) | set(_PATTERN_KEYS) | _HF_IGNORED_FIELDS | {"dtype", "use_bias"}
         for key in data:
             if key not in known:
                 hint = difflib.get_close_matches(key, sorted(known), n=1)
@@ -429,6 +497,9 @@ def _normalise(data: dict[str, Any], strict: bool) -> dict[str, Any]:
     for alias, canonical in LEGACY_ALIASES.items():
         if alias in data:
             out[canonical] = data[alias]  # alias wins, as in HF's __post_init__
+    for alias, canonical in _MOE_ALIASES.items():
+        if alias in data and canonical not in data:
+            out[canonical] = data[alias]
     # HF 5.x writes `dtype`; older configs (and the published ones) `torch_dtype`.
     if "dtype" in data and data["dtype"] is not None:
         out["torch_dtype"] = data["dtype"]

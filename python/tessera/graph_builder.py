@@ -4,7 +4,9 @@
 
 The module holds three functions over the whole layer stack, laid out by the
 config's ``hybrid_override_pattern`` (``M`` Mamba2 mixer, ``*`` GQA attention,
-``-`` ReLU² MLP; each layer is ``h + mixer(rmsnorm(h))``):
+``-`` ReLU² MLP, ``E`` mixture of ReLU² experts (``graph.moe``: router,
+routed experts with the optional latent projection, shared expert); each
+layer is ``h + mixer(rmsnorm(h))``; ``E`` and ``-`` layers carry no state):
 
 ``@prefill(ids: [B,S] i64, states...) -> (logits [B,1,V], states...)``
     a prompt from scratch (the incoming conv/SSM states are not read; the
@@ -36,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.checkpoint.names import weight_specs
-from tessera.config import ATTENTION, MAMBA, MLP, NemotronHConfig
+from tessera.config import ATTENTION, MAMBA, MOE, NemotronHConfig
 from tessera.errors import ConfigError
 from tessera.ir.graph import GraphBuilder, tensor_type
 
@@ -88,11 +90,6 @@ def build_graph(config: NemotronHConfig, *, weight_dtype: str = "fp32",
     """
     if weight_dtype not in _WEIGHT_DTYPES:
         raise ConfigError(f"weight_dtype: expected one of fp32, bf16, fp16, got {weight_dtype!r}")
-    for i, kind in enumerate(config.layer_kinds):
-        if kind not in (MAMBA, ATTENTION, MLP):
-            raise ConfigError(
-                f"hybrid_override_pattern: layer {i} is {kind!r} (MoE), which the Graph-IR "
-                "builder does not support yet")
     for name in functions:
         if name not in FUNCTIONS:
             raise ConfigError(f"unknown function {name!r}: expected some of {', '.join(FUNCTIONS)}")
@@ -106,7 +103,9 @@ class _ModelEmitter:
         self.c = config
         self.gb = gb
         self.wdtype = wdtype
-        self.shapes = {s.name: s.shape for s in weight_specs(config)}
+        specs = weight_specs(config)
+        self.shapes = {s.name: s.shape for s in specs}
+        self.fp32_only = {s.name for s in specs if s.keep_fp32}  # the MoE router (as HF)
         self.states = state_specs(config)
 
     def emit(self, functions):
@@ -117,7 +116,7 @@ class _ModelEmitter:
         """A graph.weight, or None when the config has no such tensor (biases)."""
         if name not in self.shapes:
             return None
-        return self.gb.weight(name, self.shapes[name], self.wdtype)
+        return self.gb.weight(name, self.shapes[name], "f32" if name in self.fp32_only else self.wdtype)
 
     def _function(self, name: str):
         c, gb = self.c, self.gb
@@ -178,6 +177,17 @@ class _ModelEmitter:
                     num_heads=c.num_attention_heads, num_kv_heads=c.num_key_value_heads,
                     head_dim=c.head_dim, causal=True)
                 new_states += [kc, vc]
+            elif kind == MOE:
+                p = f"layers.{i}.moe."
+                w = lambda n: self._w(p + n)  # noqa: E731
+                y = gb.moe(
+                    x, router=w("router"), router_bias=w("router_bias"), experts_up=w("experts_up"),
+                    experts_down=w("experts_down"), shared_up=w("shared_up"), shared_down=w("shared_down"),
+                    shared_up_bias=w("shared_up_bias"), shared_down_bias=w("shared_down_bias"),
+                    latent_fc1=w("latent_fc1"), latent_fc1_bias=w("latent_fc1_bias"),
+                    latent_fc2=w("latent_fc2"), latent_fc2_bias=w("latent_fc2_bias"),
+                    top_k=c.num_experts_per_tok, n_group=c.n_group, topk_group=c.topk_group,
+                    norm_topk_prob=c.norm_topk_prob, routed_scaling_factor=c.routed_scaling_factor)
             else:
                 p = f"layers.{i}.mlp."
                 y = gb.mlp(x, up_proj=self._w(p + "up_proj"), down_proj=self._w(p + "down_proj"),

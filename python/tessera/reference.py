@@ -13,7 +13,12 @@ mixer is
   time_step_limit), A = -exp(A_log) -> SSD chunked scan (+ D * x) ->
   gated grouped RMSNorm: RMSNorm_per_group(y * silu(z)) * weight -> out_proj;
 * attention (``*``): causal GQA, no positional encoding, scale 1/sqrt(head_dim);
-* MLP (``-``): down(relu(up(x))^2).
+* MLP (``-``): down(relu(up(x))^2);
+* MoE (``E``, HF ``NemotronHMoE``): a sigmoid top-k router (:func:`moe_route`)
+  picks ``num_experts_per_tok`` of ``n_routed_experts`` experts per token; the
+  token (through ``latent_fc1`` when ``moe_latent_size`` is set) goes through
+  each chosen expert's ReLU² MLP, the outputs are summed with the router weights
+  (then ``latent_fc2``), and a shared ReLU² MLP of the un-projected token is added.
 
 Then a final RMSNorm and the LM head.
 
@@ -23,7 +28,7 @@ State layout (what a decode step carries; :class:`ModelState`):
   xBC inputs, oldest first (HF caches K columns; the oldest is never used);
   ``ssm_state`` [B, mamba_num_heads, mamba_head_dim, ssm_state_size].
 * attention layer: ``key``/``value`` [B, num_key_value_heads, T, head_dim].
-* MLP layer: ``None``.  ``ModelState.position``: tokens consumed so far.
+* MLP and MoE layers: ``None``.  ``ModelState.position``: tokens consumed so far.
 
 ``prefill`` accepts an existing state, so a prompt can be fed in pieces
 (chunked prefill); ``decode`` uses the recurrent (one-step) form of the SSM.
@@ -37,7 +42,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from tessera.checkpoint.names import weight_specs
-from tessera.config import ATTENTION, MAMBA, MLP, NemotronHConfig, load_config
+from tessera.config import ATTENTION, MAMBA, MLP, MOE, NemotronHConfig, load_config
 from tessera.errors import CheckpointError, ConfigError
 
 
@@ -208,6 +213,34 @@ def ssd_recurrent(x: np.ndarray, dt: np.ndarray, A: np.ndarray, B: np.ndarray, C
 ScanFn = Callable[..., tuple[np.ndarray, np.ndarray]]
 
 
+def moe_route(logits: np.ndarray, correction_bias: np.ndarray, top_k: int, n_group: int, topk_group: int,
+              norm_topk_prob: bool, routed_scaling_factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """HF ``NemotronHTopkRouter`` on router logits [T, E]: (expert ids [T, k], weights [T, k]).
+
+    scores = sigmoid(logits); the correction bias only steers the choice: each of
+    ``n_group`` groups is scored by the sum of its two best corrected scores, the
+    ``topk_group`` best groups are kept, and the top-k corrected scores among
+    their experts are chosen.  The weights are the *uncorrected* scores of the
+    chosen experts, divided by their sum (+1e-20) with ``norm_topk_prob``, times
+    ``routed_scaling_factor``.  (Ids come best first; HF's order is unspecified,
+    the sum over experts does not depend on it.)
+    """
+    T, E = logits.shape
+    scores = 1.0 / (1.0 + np.exp(-logits))
+    choice = scores + correction_bias
+    per_group = E // n_group
+    group_scores = np.sort(choice.reshape(T, n_group, per_group), axis=-1)[..., -2:].sum(axis=-1)
+    kept = np.argsort(-group_scores, axis=-1, kind="stable")[:, :topk_group]
+    group_mask = np.zeros((T, n_group), dtype=bool)
+    np.put_along_axis(group_mask, kept, True, axis=-1)
+    choice = np.where(np.repeat(group_mask, per_group, axis=1), choice, -np.inf)
+    ids = np.argsort(-choice, axis=-1, kind="stable")[:, :top_k]
+    weights = np.take_along_axis(scores, ids, axis=-1)
+    if norm_topk_prob:
+        weights = weights / (weights.sum(axis=-1, keepdims=True) + 1e-20)
+    return ids, weights * routed_scaling_factor
+
+
 # ============================================================================ model
 class ReferenceModel:
     """Numpy Nemotron-H.  ``weights`` maps Tessera names to arrays (any float dtype)."""
@@ -220,7 +253,7 @@ class ReferenceModel:
             raise ValueError(f"scan must be 'chunked' or 'recurrent', got {scan!r}")
         self._prefill_scan: ScanFn = ssd_chunked if scan == "chunked" else ssd_recurrent
         self.w: dict[str, np.ndarray] = {}
-        for spec in weight_specs(c):  # raises ConfigError for MoE layers
+        for spec in weight_specs(c):
             if spec.name not in weights:
                 raise CheckpointError(f"reference model: missing weight {spec.name!r}")
             arr = np.asarray(weights[spec.name], dtype=np.float64)
@@ -289,7 +322,9 @@ class ReferenceModel:
                 y, layer_state = self._attention(i, x, state.layers[i])
             elif kind == MLP:
                 y, layer_state = self._mlp(i, x), None
-            else:  # unreachable: weight_specs rejects MoE
+            elif kind == MOE:
+                y, layer_state = self._moe(i, x), None
+            else:  # unreachable: the config knows only these letters
                 raise ConfigError(f"layer {i}: unsupported block {kind!r}")
             h = h + y
             new_layers.append(layer_state)
@@ -350,6 +385,24 @@ class ReferenceModel:
     def _mlp(self, i: int, u: np.ndarray) -> np.ndarray:
         p = f"layers.{i}.mlp."
         return self._linear(np.square(np.maximum(self._linear(u, p + "up_proj"), 0.0)), p + "down_proj")
+
+    def _moe(self, i: int, u: np.ndarray) -> np.ndarray:
+        c, w, p = self.config, self.w, f"layers.{i}.moe."
+        x = u.reshape(-1, u.shape[-1])  # tokens [T, H]
+        ids, weights = moe_route(x @ w[p + "router"].T, w[p + "router_bias"], c.num_experts_per_tok, c.n_group,
+                                 c.topk_group, c.norm_topk_prob, c.routed_scaling_factor)
+        latent = c.moe_latent_size is not None
+        xl = self._linear(x, p + "latent_fc1") if latent else x
+        routed = np.zeros_like(xl)
+        for e in range(c.n_routed_experts):
+            tokens, slots = np.nonzero(ids == e)
+            if tokens.size:
+                hidden = np.square(np.maximum(xl[tokens] @ w[p + "experts_up"][e].T, 0.0))
+                np.add.at(routed, tokens, weights[tokens, slots, None] * (hidden @ w[p + "experts_down"][e].T))
+        if latent:
+            routed = self._linear(routed, p + "latent_fc2")
+        shared = self._linear(np.square(np.maximum(self._linear(x, p + "shared_up"), 0.0)), p + "shared_down")
+        return (routed + shared).reshape(u.shape)
 
     @classmethod
     def from_artifact(cls, artifact, scan: str = "chunked") -> "ReferenceModel":

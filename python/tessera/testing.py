@@ -4,7 +4,8 @@ Used by the test suite and by ``tessera make-random-checkpoint`` (README demo),
 so the converter and reference can be exercised end to end without
 downloading real weights.  Random weights are drawn much *larger* than HF's
 init (which leaves e.g. out_proj tiny and dt near 0.001-0.1) so that every
-path -- conv, gate, grouped norm, decay, D skip, attention, MLP -- changes
+path -- conv, gate, grouped norm, decay, D skip, attention, MLP, MoE router
+(score-correction bias included), experts -- changes
 the logits and a mistake in any of them shows up.
 
 Nothing here needs torch except :func:`load_hf_model`, which imports
@@ -54,12 +55,19 @@ def _draw(spec: WeightSpec, config: NemotronHConfig, rng: np.random.Generator) -
     return rng.normal(0.0, 1.5 / math.sqrt(fan_in), shape)
 
 
-def random_hf_weights(config: NemotronHConfig, seed: int = 0) -> dict[str, np.ndarray]:
-    """Random float32 weights keyed by HF name (``backbone.`` prefix, HF shapes)."""
+def random_hf_weights(config: NemotronHConfig, seed: int = 0, stacked_experts: bool = False
+                      ) -> dict[str, np.ndarray]:
+    """Random float32 weights keyed by HF name (``backbone.`` prefix, HF shapes).
+    MoE experts are written per expert, as HF's ``save_pretrained`` does, or in
+    the stacked form of a raw ``state_dict()`` with ``stacked_experts``."""
     rng = np.random.default_rng(seed)
     out = {}
     for spec in weight_specs(config):
-        out[spec.hf_name] = _draw(spec, config, rng).astype(np.float32)
+        arr = _draw(spec, config, rng).astype(np.float32)
+        if spec.hf_expert_names and not stacked_experts:
+            out.update(zip(spec.hf_expert_names, arr))
+        else:
+            out[spec.hf_name] = arr
     if config.tie_word_embeddings:
         out.pop("lm_head.weight")  # tied checkpoints omit the head
     return out
@@ -90,6 +98,7 @@ def write_hf_checkpoint(
     seed: int = 0,
     shards: int = 1,
     weights: Mapping[str, np.ndarray] | None = None,
+    stacked_experts: bool = False,
 ) -> Path:
     """Write an HF-format checkpoint directory: ``config.json`` plus
     ``model.safetensors`` (``shards == 1``) or ``model-0000k-of-0000n.safetensors``
@@ -100,7 +109,7 @@ def write_hf_checkpoint(
         raise CheckpointError(f"checkpoint dtype must be one of {', '.join(CHECKPOINT_DTYPES)}, got {dtype!r}")
     if shards < 1:
         raise CheckpointError(f"shards must be >= 1, got {shards}")
-    weights = random_hf_weights(config, seed) if weights is None else dict(weights)
+    weights = random_hf_weights(config, seed, stacked_experts) if weights is None else dict(weights)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     hf = config.to_hf_dict()
@@ -135,6 +144,9 @@ def tessera_weights_from_hf(config: NemotronHConfig, hf_weights: Mapping[str, np
         src = spec.hf_name
         if src not in hf_weights and spec.name == "lm_head" and config.tie_word_embeddings:
             src = "backbone.embeddings.weight"
+        if src not in hf_weights and spec.hf_expert_names:
+            out[spec.name] = np.stack([np.asarray(hf_weights[n]) for n in spec.hf_expert_names])
+            continue
         out[spec.name] = np.asarray(hf_weights[src]).reshape(spec.shape)
     return out
 

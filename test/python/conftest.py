@@ -103,5 +103,25 @@ PARITY_CONFIGS = {
     "mamba-mlp-only": (_TINY.replace(
         vocab_size=72, hybrid_override_pattern="M-MM-", mamba_num_heads=4, mamba_head_dim=16,
         n_groups=1, chunk_size=8), 3, 29),
+    # MoE (Nemotron 3 Nano kind, 'E' layers among Mamba and attention): latent
+    # projection 16 < hidden 40, 8 experts top-3 (one group), routed scale 2.5.
+    "moe-latent": (_TINY.replace(
+        vocab_size=90, hidden_size=40, hybrid_override_pattern="ME*E", num_attention_heads=4,
+        num_key_value_heads=2, head_dim=10, mamba_num_heads=6, mamba_head_dim=8, ssm_state_size=8,
+        n_groups=2, chunk_size=8, n_routed_experts=8, num_experts_per_tok=3, moe_intermediate_size=24,
+        moe_shared_expert_intermediate_size=56, moe_latent_size=16, routed_scaling_factor=2.5), 2, 17),
+    # MoE without latent projection, no weight normalisation, biased shared expert / MLP.
+    "moe-nolatent": (_TINY.replace(
+        vocab_size=70, hidden_size=24, hybrid_override_pattern="E-ME", mamba_num_heads=4, mamba_head_dim=12,
+        ssm_state_size=8, n_groups=1, chunk_size=8, intermediate_size=48, mlp_bias=True, n_routed_experts=6,
+        num_experts_per_tok=2, moe_intermediate_size=20, moe_shared_expert_intermediate_size=36,
+        norm_topk_prob=False, routed_scaling_factor=1.0), 2, 11),
+    # Group-limited routing: 16 experts in 4 groups, 2 groups kept, top-5 (> one group).
+    "moe-groups": (_TINY.replace(
+        vocab_size=64, hidden_size=32, hybrid_override_pattern="E*E", num_attention_heads=4,
+        num_key_value_heads=4, head_dim=8, n_routed_experts=16, num_experts_per_tok=5,
+        moe_intermediate_size=12, moe_shared_expert_intermediate_size=32, n_group=4, topk_group=2,
+        routed_scaling_factor=1.7), 3, 9),
 }
 FAMILY_PARITY = ("nano9b-kind", "h4b-kind", "attention-mlp-only")
+MOE_PARITY = ("moe-latent", "moe-nolatent", "moe-groups")

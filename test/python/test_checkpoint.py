@@ -1,5 +1,6 @@
 """Converter (HF safetensors -> artifact) and artifact reader, including every bad input."""
 
+import hashlib
 import json
 import os
 import struct
@@ -7,13 +8,13 @@ import struct
 import numpy as np
 import pytest
 
-from conftest import listing
+from conftest import PARITY_CONFIGS, listing
 from tessera.checkpoint import Artifact, convert_checkpoint, weight_specs
 from tessera.checkpoint.npz import ALIGN, read_members
 from tessera.checkpoint.safetensors_io import SafetensorsFile
 from tessera.dtypes import bf16_to_f32, f32_to_bf16
 from tessera.errors import ArtifactError, CheckpointError, ConfigError
-from tessera.testing import random_hf_weights, write_hf_checkpoint
+from tessera.testing import random_hf_weights, tessera_weights_from_hf, write_hf_checkpoint
 
 
 def convert_ok(tmp_path, ckpt, name="art", **kw):
@@ -179,12 +180,41 @@ def test_invalid_config_json(tmp_path, tiny_config):
                    exc=ConfigError)
 
 
-def test_moe_layers_are_rejected(tmp_path, tiny_config):
-    ckpt = write_hf_checkpoint(tiny_config, tmp_path / "ckpt")
+MOE_CONFIG = PARITY_CONFIGS["moe-latent"][0]
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["per-expert", "stacked"])
+def test_moe_experts_convert_stacked_and_hashed(tmp_path, stacked):
+    c = MOE_CONFIG
+    weights = random_hf_weights(c, seed=5, stacked_experts=stacked)
+    per_expert = [k for k in weights if ".experts.0." in k]
+    assert bool(per_expert) != stacked  # HF's save_pretrained form, or a raw state_dict's
+    ckpt = write_hf_checkpoint(c, tmp_path / "ckpt", weights=weights, shards=3)
+    art = Artifact.open(convert_ok(tmp_path, ckpt), verify_hashes=True)
+    expected = tessera_weights_from_hf(c, weights)
+    for name in ("layers.1.moe.experts_up", "layers.1.moe.experts_down", "layers.3.moe.router",
+                 "layers.3.moe.router_bias", "layers.3.moe.latent_fc1", "layers.1.moe.shared_down"):
+        np.testing.assert_array_equal(art.array(name), expected[name])
+    assert art.shape("layers.1.moe.experts_up") == (8, 24, 16)
+    entry = art.entry("layers.1.moe.experts_down")
+    assert entry["hf_name"] == "backbone.layers.1.mixer.experts.down_proj"
+    assert entry["sha256"] == hashlib.sha256(expected["layers.1.moe.experts_down"].tobytes()).hexdigest()
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["per-expert", "stacked"])
+def test_moe_expert_count_must_match_the_config(tmp_path, stacked):
+    c = MOE_CONFIG
+    ckpt = write_hf_checkpoint(c.replace(n_routed_experts=9), tmp_path / "ckpt", stacked_experts=stacked)
     d = json.loads((ckpt / "config.json").read_text())
-    d["hybrid_override_pattern"] = "M*M-ME"
+    d["n_routed_experts"] = 8
     (ckpt / "config.json").write_text(json.dumps(d))
-    expect_failure(tmp_path, ckpt, r"layer 5 is a MoE block \('E'\)", exc=ConfigError)
+    if stacked:
+        match = (r"tensor backbone.layers.1.mixer.experts.up_proj \(in model.safetensors\) stacks 9 experts, "
+                 r"but config.json says n_routed_experts = 8")
+    else:
+        match = (r"checkpoint has 9 experts in backbone.layers.1.mixer.experts \(down_proj, ids 0..8\), "
+                 r"but config.json says n_routed_experts = 8")
+    expect_failure(tmp_path, ckpt, match)
 
 
 def test_no_safetensors(tmp_path, tiny_config):

@@ -31,6 +31,11 @@ def tiny_dict(**overrides):
     return d
 
 
+#: MoE fields of a small valid 'E' config (8 experts in 2 groups, top-2 of 1 group).
+MOE = dict(n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=24,
+           moe_shared_expert_intermediate_size=40, n_group=2, topk_group=1)
+
+
 def test_12b_yaml_mirrors_published_config_field_for_field():
     import yaml
 
@@ -123,12 +128,60 @@ def test_layer_list_spellings():
         ("layer_types", ["mamba", "attention", "mamba", "mlp", "linear_attention", "mlp"]),
     ]:
         assert load_config(dict(d, **{key: names})).hybrid_override_pattern == "M*M-M-"
-    c = load_config(dict(d, layers_block_type=["mamba", "moe"]))
+    c = load_config(dict(d, layers_block_type=["mamba", "moe"], **MOE))
     assert c.layer_kinds == ["M", "E"] and c.layers_block_type == ["linear_attention", "moe"]
 
 
 def test_moe_letter_is_accepted_by_the_config():
-    assert load_config(tiny_dict(hybrid_override_pattern="ME*-", num_hidden_layers=4)).layer_kinds == ["M", "E", "*", "-"]
+    c = load_config(tiny_dict(hybrid_override_pattern="ME*-", num_hidden_layers=4, **MOE))
+    assert c.layer_kinds == ["M", "E", "*", "-"]
+    assert (c.n_routed_experts, c.num_experts_per_tok, c.n_group, c.topk_group, c.moe_latent_size,
+            c.norm_topk_prob, c.routed_scaling_factor, c.moe_input_dim) == (8, 2, 2, 1, None, True, 1.0, c.hidden_size)
+    assert load_config(c.to_hf_dict()) == c
+    latent = load_config(tiny_dict(hybrid_override_pattern="E", num_hidden_layers=1, moe_latent_size=16, **MOE))
+    assert latent.moe_input_dim == 16
+    # HF's attribute_map spelling of the expert count
+    d = tiny_dict(hybrid_override_pattern="E", num_hidden_layers=1, **MOE)
+    d["num_local_experts"] = d.pop("n_routed_experts")
+    assert load_config(d).n_routed_experts == 8
+
+
+@pytest.mark.parametrize("field", ["n_routed_experts", "num_experts_per_tok", "moe_intermediate_size",
+                                   "moe_shared_expert_intermediate_size"])
+def test_moe_shape_fields_are_required_with_e_layers(field):
+    d = tiny_dict(hybrid_override_pattern="M-E", num_hidden_layers=3, **MOE)
+    del d[field]
+    with pytest.raises(ConfigError, match=rf"missing required field '{field}' \(the pattern has MoE layers 'E'\)"):
+        load_config(d)
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(num_experts_per_tok=9), r"num_experts_per_tok \(9\) must not exceed n_routed_experts \(8\)"),
+    (dict(n_group=3, topk_group=1), r"n_routed_experts \(8\) must be divisible by n_group \(3\)"),
+    (dict(topk_group=4, n_group=2), r"topk_group \(4\) must not exceed n_group \(2\)"),
+    (dict(n_group=8, topk_group=2), r"n_group \(8\) leaves 1 expert per group"),
+    (dict(num_experts_per_tok=5, n_group=2, topk_group=1),
+     r"num_experts_per_tok \(5\) exceeds the experts in the topk_group \(1\) kept groups of 4"),
+    (dict(n_routed_experts=0), r"n_routed_experts must be positive, got 0"),
+    (dict(moe_latent_size=0), r"moe_latent_size must be positive, got 0"),
+    (dict(n_group=0), r"n_group must be positive, got 0"),
+    (dict(norm_topk_prob="yes"), r"norm_topk_prob must be a boolean"),
+    (dict(routed_scaling_factor="big"), r"routed_scaling_factor must be a finite number"),
+    (dict(num_experts_per_tok=2.5), r"num_experts_per_tok must be an integer"),
+    (dict(mlp_hidden_act="silu"), r"mlp_hidden_act 'silu' is not supported"),
+])
+def test_bad_moe_configs_are_refused_naming_the_field(changes, message):
+    d = tiny_dict(hybrid_override_pattern="ME", num_hidden_layers=2, **dict(MOE, **changes))
+    with pytest.raises(ConfigError, match=message):
+        load_config(d)
+
+
+def test_moe_fields_of_a_dense_config_are_type_checked_and_dropped():
+    c = load_config(tiny_dict(**dict(MOE, num_experts_per_tok=99)))  # no 'E': not range-checked
+    assert c.n_routed_experts is None and c.num_experts_per_tok is None and c.n_group == 1
+    assert c == load_config(tiny_dict())
+    with pytest.raises(ConfigError, match="n_group must be an integer"):
+        load_config(tiny_dict(n_group="two"))
 
 
 def test_infinity_spellings():

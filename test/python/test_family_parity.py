@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import tessera
-from conftest import FAMILY_PARITY, PARITY_CONFIGS
+from conftest import FAMILY_PARITY, MOE_PARITY, PARITY_CONFIGS
 from tessera.checkpoint import convert_checkpoint
 from tessera.testing import hf_logits, load_hf_model, write_hf_checkpoint
 
@@ -21,6 +21,9 @@ torch.set_num_threads(2)
 #: The family's shape classes (defined in conftest, shared with the numpy
 #: reference's HF test): name -> (config, batch, prompt length).
 CONFIGS = {name: PARITY_CONFIGS[name] for name in FAMILY_PARITY}
+#: MoE ('E') shape classes: with the latent projection, without, and group-limited
+#: routing (n_group > 1, topk_group < n_group).
+MOE_CONFIGS = {name: PARITY_CONFIGS[name] for name in MOE_PARITY}
 
 
 def rel(a, b):
@@ -42,9 +45,21 @@ def test_shape_classes_are_what_they_claim():
     assert "M" not in dense.hybrid_override_pattern and dense.mamba_num_heads is None
 
 
-@pytest.mark.parametrize("name", list(CONFIGS))
+def test_moe_shape_classes_are_what_they_claim():
+    latent, plain, groups = (MOE_CONFIGS[n][0] for n in MOE_CONFIGS)
+    assert latent.moe_latent_size is not None and latent.moe_latent_size < latent.hidden_size
+    assert plain.moe_latent_size is None and not plain.norm_topk_prob and plain.mlp_bias
+    assert groups.n_group > 1 and groups.topk_group < groups.n_group
+    assert groups.num_experts_per_tok > groups.n_routed_experts // groups.n_group  # spans kept groups
+    assert all("E" in c.hybrid_override_pattern for c in (latent, plain, groups))
+
+
+ALL = dict(CONFIGS, **MOE_CONFIGS)
+
+
+@pytest.mark.parametrize("name", list(ALL))
 def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
-    config, batch, seq = CONFIGS[name]
+    config, batch, seq = ALL[name]
     ckpt = write_hf_checkpoint(config, tmp_path / "ckpt", seed=7)
     art = convert_checkpoint(ckpt, tmp_path / "art")
     ids = np.random.default_rng(8).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
@@ -63,3 +78,22 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
         assert rel(step_logits, hf_logits(hf, seqs)[:, -1]) <= TOL
         token = np.argmax(step_logits, axis=-1)
     assert state.position == seq + DECODE_STEPS
+
+
+def test_moe_bf16_artifact_keeps_the_router_fp32(tmp_path, cache_dir):
+    """bf16 weights, but the router's weight and score-correction bias stay float32
+    (HF keeps them so); the compiled model matches the numpy reference on the
+    same stored weights."""
+    from tessera.checkpoint import Artifact
+    from tessera.reference import ReferenceModel
+
+    config, batch, seq = MOE_CONFIGS["moe-groups"]
+    ckpt = write_hf_checkpoint(config, tmp_path / "ckpt", seed=3)
+    art = Artifact.open(convert_checkpoint(ckpt, tmp_path / "art", dtype="bf16"))
+    assert art.dtype == "bf16"
+    assert art.tensor_dtype("layers.0.moe.router") == art.tensor_dtype("layers.0.moe.router_bias") == "fp32"
+    assert art.tensor_dtype("layers.0.moe.experts_up") == "bf16"
+    ids = np.random.default_rng(4).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
+    logits, _ = tessera.compile(art, target="x86", cache_dir=cache_dir).prefill(ids, all_logits=True)
+    expected, _ = ReferenceModel.from_artifact(art).prefill(ids)
+    assert rel(logits, expected) <= TOL

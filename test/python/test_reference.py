@@ -172,8 +172,9 @@ def test_reference_errors(tiny_config):
     wrong = dict(weights, **{"final_norm": np.ones(63)})
     with pytest.raises(CheckpointError, match=r"weight 'final_norm' has shape \[63\], expected \[64\]"):
         ReferenceModel(tiny_config, wrong)
-    with pytest.raises(ConfigError, match="layer 1 is a MoE block"):
-        ReferenceModel(tiny_config.replace(hybrid_override_pattern="ME"), weights)
+    with pytest.raises(CheckpointError, match="missing weight 'layers.1.moe.router'"):
+        ReferenceModel(tiny_config.replace(hybrid_override_pattern="ME", n_routed_experts=4, num_experts_per_tok=2,
+                                           moe_intermediate_size=8, moe_shared_expert_intermediate_size=8), weights)
     with pytest.raises(ConfigError, match="mlp_hidden_act 'gelu' is not supported"):
         ReferenceModel(tiny_config.replace(mlp_hidden_act="gelu"), weights)
     ref = ReferenceModel(tiny_config, weights)

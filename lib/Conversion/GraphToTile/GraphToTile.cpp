@@ -32,6 +32,11 @@
 //                     position) -> flash_attention (over the cache prefix)
 //                     -> matmul(o); caches stay [B, capacity, Hkv, D].
 //   mlp            -> matmul(up, epilogue relu2) -> matmul(down)
+//   moe            -> matmul(router) -> moe_route -> moe_sort -> [matmul
+//                     (latent_fc1)] -> moe_gather -> grouped_matmul(up,
+//                     relu2) -> grouped_matmul(down) -> moe_combine; the
+//                     shared expert as the mlp, plus the routed sum (through
+//                     an accumulating matmul(latent_fc2) when latent)
 // Projections run on [tokens, features] views of the activations; the
 // parts of a projection's output (z | xBC | dt, x | B | C) are strided views,
 // never copies.
@@ -88,6 +93,7 @@ private:
   LogicalResult lowerLinear(graph::LinearOp op);
   LogicalResult lowerResidualAdd(graph::ResidualAddOp op);
   LogicalResult lowerMLP(graph::MLPOp op);
+  LogicalResult lowerMoE(graph::MoEOp op);
   LogicalResult lowerLMHead(graph::LMHeadOp op);
   LogicalResult lowerGatedRMSNorm(graph::GatedRMSNormOp op);
   LogicalResult lowerCausalConv1d(graph::CausalConv1dOp op);
@@ -115,8 +121,10 @@ private:
   /// use, deallocAfterLastUse).
   /// `sizes` gives every dimension (constants for static ones are ignored).
   Value bufferFor(Value result, ArrayRef<Value> sizes);
-  /// A scratch buffer (f32) of the given shape, freed after its last use.
-  Value scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes);
+  /// A scratch buffer (f32, or `elem`) of the given shape, freed after its
+  /// last use.
+  Value scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes,
+                Type elem = {});
   /// The [rows, last] view of an N-D contiguous buffer.
   Value rows2d(Value memref);
   /// A view of `base` ([rows, width], contiguous) with the given sizes and
@@ -204,8 +212,9 @@ Value FunctionLowering::bufferFor(Value result, ArrayRef<Value> sizes) {
   return alloc;
 }
 
-Value FunctionLowering::scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
-  auto type = MemRefType::get(shape, b.getF32Type());
+Value FunctionLowering::scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes,
+                                Type elem) {
+  auto type = MemRefType::get(shape, elem ? elem : b.getF32Type());
   SmallVector<Value> dynamic;
   for (auto [i, d] : llvm::enumerate(shape))
     if (ShapedType::isDynamic(d))
@@ -433,6 +442,7 @@ LogicalResult FunctionLowering::lowerOp(Operation *op) {
       .Case([&](graph::LinearOp o) { return lowerLinear(o); })
       .Case([&](graph::ResidualAddOp o) { return lowerResidualAdd(o); })
       .Case([&](graph::MLPOp o) { return lowerMLP(o); })
+      .Case([&](graph::MoEOp o) { return lowerMoE(o); })
       .Case([&](graph::LMHeadOp o) { return lowerLMHead(o); })
       .Case([&](graph::GatedRMSNormOp o) { return lowerGatedRMSNorm(o); })
       .Case([&](graph::CausalConv1dOp o) { return lowerCausalConv1d(o); })
@@ -540,6 +550,75 @@ LogicalResult FunctionLowering::lowerMLP(graph::MLPOp op) {
   Value out = bufferFor(op.getResult(), dimsOf(b, loc, buf(op.getX())));
   matmul(b, loc, hidden, down, rows2d(out),
          op.getDownBias() ? buf(op.getDownBias()) : Value());
+  mapping.map(op.getResult(), out);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerMoE(graph::MoEOp op) {
+  constexpr int64_t kDyn = ShapedType::kDynamic;
+  auto optBuf = [&](Value v) { return v ? buf(v) : Value(); };
+  auto staticDim = [&](Value v, int64_t i) {
+    return cast<MemRefType>(buf(v).getType()).getDimSize(i);
+  };
+  Value x = rows2d(buf(op.getX()));
+  Value tokens = dim(x, 0);
+  int64_t experts = staticDim(op.getRouter(), 0), topK = op.getTopK();
+  int64_t inter = staticDim(op.getExpertsUp(), 1);
+  int64_t latent = staticDim(op.getExpertsUp(), 2);
+  int64_t shared = staticDim(op.getSharedUp(), 0);
+  for (int64_t d : {experts, inter, latent, shared})
+    if (ShapedType::isDynamic(d))
+      return op.emitOpError("cannot be lowered to Tile-IR: the expert count "
+                            "and widths must be static");
+  Type i64 = b.getI64Type();
+
+  // Route: logits -> (ids, weights) per token, then the pairs by expert.
+  Value logits = scratch({kDyn, experts}, {tokens, Value()});
+  matmul(b, loc, x, buf(op.getRouter()), logits, Value());
+  Value ids = scratch({kDyn, topK}, {tokens, Value()}, i64);
+  Value weights = scratch({kDyn, topK}, {tokens, Value()});
+  tile::MoERouteOp::create(b, loc, logits, buf(op.getRouterBias()), ids,
+                           weights, op.getNGroup(), op.getTopkGroup(),
+                           op.getNormTopkProb(),
+                           op.getRoutedScalingFactor());
+  Value pairs = arith::MulIOp::create(b, loc, tokens, c(topK));
+  Value offsets = scratch({experts + 1}, {Value()}, i64);
+  Value order = scratch({kDyn}, {pairs}, i64);
+  tile::MoESortOp::create(b, loc, ids, offsets, order);
+
+  // Routed experts on the (latent) tokens in expert order.
+  Value u = x;
+  if (op.getLatentFc1()) {
+    u = scratch({kDyn, latent}, {tokens, Value()});
+    matmul(b, loc, x, buf(op.getLatentFc1()), u,
+           optBuf(op.getLatentFc1Bias()));
+  }
+  Value xs = scratch({kDyn, latent}, {pairs, Value()});
+  tile::MoEGatherOp::create(b, loc, u, order, xs, topK);
+  Value hs = scratch({kDyn, inter}, {pairs, Value()});
+  tile::GroupedMatmulOp::create(b, loc, xs, buf(op.getExpertsUp()), offsets,
+                                hs, tile::Epilogue::Relu2);
+  Value ys = scratch({kDyn, latent}, {pairs, Value()});
+  tile::GroupedMatmulOp::create(b, loc, hs, buf(op.getExpertsDown()), offsets,
+                                ys, tile::Epilogue::None);
+  Value routed = scratch({kDyn, latent}, {tokens, Value()});
+  tile::MoECombineOp::create(b, loc, ys, order, weights, routed);
+
+  // Shared expert into the result, then the routed sum added.
+  Value sharedHidden = scratch({kDyn, shared}, {tokens, Value()});
+  matmul(b, loc, x, buf(op.getSharedUp()), sharedHidden,
+         optBuf(op.getSharedUpBias()), tile::Epilogue::Relu2);
+  Value out = bufferFor(op.getResult(), dimsOf(b, loc, buf(op.getX())));
+  Value out2d = rows2d(out);
+  matmul(b, loc, sharedHidden, buf(op.getSharedDown()), out2d,
+         optBuf(op.getSharedDownBias()));
+  if (op.getLatentFc2())
+    tile::MatmulOp::create(b, loc, routed, buf(op.getLatentFc2()), out2d,
+                           optBuf(op.getLatentFc2Bias()),
+                           /*transpose_b=*/true, /*accumulate=*/true,
+                           tile::Epilogue::None);
+  else
+    tile::AddOp::create(b, loc, out2d, routed, out2d);
   mapping.map(op.getResult(), out);
   return success();
 }

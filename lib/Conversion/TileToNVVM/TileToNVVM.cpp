@@ -70,6 +70,11 @@ FailureOr<KernelRecipe> getRecipe(Operation *op, const ChipInfo &chip) {
     return op->emitOpError(
         "is a block-level barrier; on NVIDIA every Tile-IR op is its own "
         "kernel, so a barrier between them has no meaning in a host function");
+  if (isa<tile::MoERouteOp, tile::MoESortOp, tile::MoEGatherOp,
+          tile::GroupedMatmulOp, tile::MoECombineOp>(op))
+    return op->emitOpError(
+        "is a mixture-of-experts op, which has no NVIDIA kernel yet (MoE "
+        "layers compile for x86 only; GPU grouped-GEMM kernels are planned)");
   return op->emitOpError("has no NVIDIA lowering");
 }
 

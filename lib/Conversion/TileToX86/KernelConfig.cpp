@@ -41,8 +41,11 @@ LoweringConfigAttr x86::selectX86Config(Operation *op, TargetAttr target) {
   // accumulators + 7 loads fit the 16 ymm registers; with AVX-512's 32 zmm
   // registers the same block leaves room to spare). Decode (M = 1) has a
   // single row: the panel is then just that row.
-  if (auto mm = dyn_cast<tile::MatmulOp>(op)) {
-    int64_t m = mm.getA().getType().getDimSize(0);
+  if (isa<tile::MatmulOp, tile::GroupedMatmulOp>(op)) {
+    // (A grouped matmul's segments are run-time sized: the full panel.)
+    int64_t m = isa<tile::MatmulOp>(op)
+                    ? cast<tile::MatmulOp>(op).getA().getType().getDimSize(0)
+                    : ShapedType::kDynamic;
     int64_t panel = d.rowPanel;
     if (!ShapedType::isDynamic(m) && m < panel)
       panel = std::max<int64_t>(d.registerRows,
@@ -76,7 +79,7 @@ LoweringConfigAttr x86::selectX86Config(Operation *op, TargetAttr target) {
 namespace {
 /// The config fields each op's x86 kernel reads.
 SmallVector<StringRef> honouredFields(Operation *op) {
-  if (isa<tile::MatmulOp>(op))
+  if (isa<tile::MatmulOp, tile::GroupedMatmulOp>(op))
     return {"vector_width", "tile_sizes", "register_block", "block_k"};
   if (isa<tile::FlashAttentionOp>(op))
     return {"vector_width", "block_k"};

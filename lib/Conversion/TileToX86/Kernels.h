@@ -127,6 +127,30 @@ void emitFlashAttention(Emitter &e, Value q, Value k, Value v, Value out,
 /// out[:, h, P+s, :] = fresh[:, s, h, :]. fresh: [B, S, Hkv, D].
 void emitKVCacheAppend(Emitter &e, Value past, Value fresh, Value out);
 
+/// MoE router (tile.moe_route): per row of logits [T, E], the top-K
+/// experts (ids [T, K], i64) of sigmoid(logits) + bias among the topkGroup
+/// best of nGroup groups, and their weights [T, K] (unbiased scores,
+/// normalised when normTopkProb, times scale).
+void emitMoERoute(Emitter &e, Value logits, Value bias, Value ids,
+                  Value weights, int64_t nGroup, int64_t topkGroup,
+                  bool normTopkProb, double scale);
+
+/// tile.moe_sort: offsets [E + 1] and order [T * K] of the pairs of ids
+/// [T, K] grouped by expert (stable counting sort).
+void emitMoESort(Emitter &e, Value ids, Value offsets, Value order);
+
+/// out[i, :] = x[order[i] / topK, :].
+void emitMoEGather(Emitter &e, Value x, Value order, Value out, int64_t topK);
+
+/// c[seg e] = epi(a[seg e] @ w[e]^T) over the row segments
+/// [offsets[e], offsets[e + 1]); each segment runs emitMatmul on views.
+void emitGroupedMatmul(Emitter &e, Value a, Value w, Value offsets, Value c,
+                       Epilogue epi, const MatmulTiling &tiling = {});
+
+/// out = 0; out[order[i] / K] += weights[order[i] / K, order[i] % K] * y[i].
+void emitMoECombine(Emitter &e, Value y, Value order, Value weights,
+                    Value out);
+
 /// dst = src (same shape, any strided layouts with a unit-stride last
 /// dimension): the x86 form of memref.copy, so that compiled modules need no
 /// runtime library.

@@ -106,7 +106,9 @@ LogicalResult checkX86Lowerable(Operation *op) {
                    << v.getType();
         return success();
       })
-      .Case<tile::EmbeddingOp, tile::CausalConv1dOp, tile::SSDChunkCumsumOp,
+      .Case<tile::MoERouteOp, tile::MoESortOp, tile::MoEGatherOp,
+            tile::GroupedMatmulOp, tile::MoECombineOp,
+            tile::EmbeddingOp, tile::CausalConv1dOp, tile::SSDChunkCumsumOp,
             tile::SSDChunkStateOp, tile::SSDStatePassingOp,
             tile::SSDChunkScanOp, tile::SSDStateUpdateOp,
             tile::KVCacheAppendOp, tile::BarrierOp,
@@ -209,6 +211,26 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
             memref::SubViewOp::create(b, loc, cache, offsets, sizes, strides);
         emitKVCacheAppend(e, Value(), k.getUpdate(),
                           swapDims12(b, loc, window));
+      })
+      .Case([&](tile::MoERouteOp r) {
+        emitMoERoute(e, r.getLogits(), r.getBias(), r.getIds(), r.getWeights(),
+                     r.getNGroup(), r.getTopkGroup(), r.getNormTopkProb(),
+                     r.getRoutedScalingFactor().convertToDouble());
+      })
+      .Case([&](tile::MoESortOp s) {
+        emitMoESort(e, s.getIds(), s.getOffsets(), s.getOrder());
+      })
+      .Case([&](tile::MoEGatherOp g) {
+        emitMoEGather(e, g.getX(), g.getOrder(), g.getOut(), g.getTopK());
+      })
+      .Case([&](tile::GroupedMatmulOp m) {
+        emitGroupedMatmul(e, m.getA(), m.getB(), m.getOffsets(), m.getC(),
+                          toX86(m.getEpilogue()),
+                          {config.rowPanel, config.registerRows,
+                           config.registerCols, config.blockK});
+      })
+      .Case([&](tile::MoECombineOp c) {
+        emitMoECombine(e, c.getY(), c.getOrder(), c.getWeights(), c.getOut());
       })
       .Case([&](tile::BarrierOp) {}) // one thread per core: nothing
       .Case([&](memref::CopyOp c) {

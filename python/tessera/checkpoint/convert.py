@@ -126,8 +126,47 @@ def _open_shards(ckpt: Path) -> tuple[dict[str, SafetensorsFile], list[Safetenso
 @dataclass(frozen=True)
 class _Item:
     spec: WeightSpec
-    hf_name: str  #: name actually read from the checkpoint
+    hf_name: str  #: name actually read from the checkpoint (the stacked name for per-expert parts)
     file: SafetensorsFile
+    #: MoE experts stored per expert: (name, file) of each, stacked on dim 0 in order.
+    parts: tuple[tuple[str, SafetensorsFile], ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, SafetensorsFile], ...]:
+        return self.parts or ((self.hf_name, self.file),)
+
+    @property
+    def dtype(self) -> str:
+        return self.file.tensors[self.sources[0][0]].dtype
+
+    @property
+    def nbytes(self) -> int:
+        return sum(f.tensors[n].end - f.tensors[n].begin for n, f in self.sources)
+
+    def read(self) -> np.ndarray:
+        if not self.parts:
+            return self.file.read(self.hf_name)
+        return np.stack([f.read(n) for n, f in self.parts])
+
+
+_EXPERT_NAME = re.compile(r"^(.*\.mixer\.experts)\.(\d+)\.(up|down)_proj\.weight$")
+
+
+def _check_expert_count(config: NemotronHConfig, by_name: dict[str, SafetensorsFile], cfg_file: Path) -> None:
+    """A checkpoint's per-expert tensors must number exactly n_routed_experts per
+    MoE layer (checked before the missing/unexpected lists, which would bury it)."""
+    if config.n_routed_experts is None:
+        return
+    found: dict[tuple[str, str], set[int]] = {}
+    for name in by_name:
+        m = _EXPERT_NAME.match(name)
+        if m:
+            found.setdefault((m[1], m[3]), set()).add(int(m[2]))
+    for (layer, proj), ids in sorted(found.items()):
+        if len(ids) != config.n_routed_experts or max(ids) != config.n_routed_experts - 1:
+            raise CheckpointError(
+                f"checkpoint has {len(ids)} experts in {layer} ({proj}_proj, ids {min(ids)}..{max(ids)}), but "
+                f"{cfg_file.name} says n_routed_experts = {config.n_routed_experts}")
 
 
 def _plan(config: NemotronHConfig, by_name: dict[str, SafetensorsFile], cfg_file: Path) -> list[_Item]:
@@ -138,12 +177,18 @@ def _plan(config: NemotronHConfig, by_name: dict[str, SafetensorsFile], cfg_file
     def actual(spec: WeightSpec) -> str:
         return spec.hf_name if not spec.hf_name.startswith("backbone.") else prefix + spec.hf_name[len("backbone."):]
 
+    _check_expert_count(config, by_name, cfg_file)
     items: list[_Item] = []
     missing: list[str] = []
     for spec in specs:
         name = actual(spec)
         if name not in by_name and spec.name == "lm_head" and config.tie_word_embeddings:
             name = actual(specs[0])  # tied: the LM head is the embedding matrix
+        if name not in by_name and spec.hf_expert_names:
+            parts = [actual(WeightSpec(spec.name, n, (), (), "", "")) for n in spec.hf_expert_names]
+            if all(p in by_name for p in parts):
+                items.append(_Item(spec, name, by_name[parts[0]], tuple((p, by_name[p]) for p in parts)))
+                continue
         if name not in by_name:
             missing.append(name)
             continue
@@ -152,19 +197,33 @@ def _plan(config: NemotronHConfig, by_name: dict[str, SafetensorsFile], cfg_file
         raise CheckpointError(
             f"checkpoint is missing {len(missing)} tensor(s) that {cfg_file.name} requires: {_some(missing)}"
         )
-    used = {actual(s) for s in specs} | {i.hf_name for i in items}
+    used = {actual(s) for s in specs} | {n for i in items for n, _ in i.sources}
     unexpected = [n for n in by_name if n not in used and not n.startswith(IGNORED_PREFIXES)]
     if unexpected:
         raise CheckpointError(
             f"checkpoint has {len(unexpected)} tensor(s) that {cfg_file.name} does not account for: {_some(unexpected)}"
         )
-    for item in items:
-        info = item.file.tensors[item.hf_name]
-        if info.shape != item.spec.hf_shape:
-            raise CheckpointError(
-                f"tensor {item.hf_name} (in {item.file.path.name}) has shape {list(info.shape)}, but "
-                f"{cfg_file.name} implies {list(item.spec.hf_shape)} = {item.spec.shape_doc}"
-            )
+    # Expert stacks first: a wrong expert count also breaks the router's shapes, and
+    # the count is the message that says what is wrong.
+    for item in sorted(items, key=lambda i: not i.spec.hf_expert_names):
+        for name, file in item.sources:
+            info = file.tensors[name]
+            expected, doc = item.spec.hf_shape, item.spec.shape_doc
+            if item.parts:  # one expert of the stack
+                expected, doc = expected[1:], "[" + doc.split(", ", 1)[1]
+            elif item.spec.hf_expert_names and info.shape[:1] != expected[:1] and len(info.shape) == 3:
+                raise CheckpointError(
+                    f"tensor {name} (in {file.path.name}) stacks {info.shape[0]} experts, but "
+                    f"{cfg_file.name} says n_routed_experts = {expected[0]}")
+            if info.shape != expected:
+                raise CheckpointError(
+                    f"tensor {name} (in {file.path.name}) has shape {list(info.shape)}, but "
+                    f"{cfg_file.name} implies {list(expected)} = {doc}"
+                )
+            if info.dtype != item.dtype:
+                raise CheckpointError(
+                    f"tensor {name} (in {file.path.name}) is {info.dtype}, but the other experts of "
+                    f"{item.hf_name} are {item.dtype}")
     return items
 
 
@@ -238,12 +297,13 @@ def convert_checkpoint(
     by_name, files = _open_shards(ckpt)
     items = _plan(config, by_name, cfg_file)
 
-    src_dtypes = {i.file.tensors[i.hf_name].dtype for i in items}
+    # (float32-only tensors -- the MoE router's -- do not decide the artifact's dtype)
+    src_dtypes = {i.dtype for i in items if not i.spec.keep_fp32} or {i.dtype for i in items}
     manifest_dtype = dtype or (src_dtypes.pop() if len(src_dtypes) == 1 else "mixed")
     groups: "OrderedDict[str, list[_Item]]" = OrderedDict()
     for item in items:
         groups.setdefault(item.spec.group, []).append(item)
-    total = sum(i.file.tensors[i.hf_name].end - i.file.tensors[i.hf_name].begin for i in items)
+    total = sum(i.nbytes for i in items)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.tmp-", dir=out.parent))
@@ -253,12 +313,12 @@ def convert_checkpoint(
         for group, group_items in groups.items():
             arrays = []
             for item in group_items:
-                info = item.file.tensors[item.hf_name]
+                src_dtype = item.dtype
                 what = f"tensor {item.hf_name} (in {item.file.path.name})"
-                raw = item.file.read(item.hf_name).reshape(item.spec.shape)  # conv: [C,1,K] -> [C,K]
-                _check_finite(raw, info.dtype, what)
-                out_dtype = dtype or info.dtype
-                arr = np.ascontiguousarray(convert(raw, info.dtype, out_dtype), dtype=STORAGE[out_dtype])
+                raw = item.read().reshape(item.spec.shape)  # conv: [C,1,K] -> [C,K]; experts stacked
+                _check_finite(raw, src_dtype, what)
+                out_dtype = "fp32" if item.spec.keep_fp32 else (dtype or src_dtype)
+                arr = np.ascontiguousarray(convert(raw, src_dtype, out_dtype), dtype=STORAGE[out_dtype])
                 hasher = hashlib.sha256()
                 _check_finite(arr, out_dtype, f"{what} after conversion to {out_dtype}", hasher)
                 arrays.append((item.spec.name, arr))
@@ -271,7 +331,7 @@ def convert_checkpoint(
                     "sha256": hasher.hexdigest(),
                 })
                 if bar is not None:
-                    bar.update(info.end - info.begin)
+                    bar.update(item.nbytes)
             write_npz(tmp / f"{group}.npz", arrays)
             del arrays
         manifest = {

@@ -25,9 +25,26 @@ Tessera name                      shape              HF name (under ``backbone.`
 ``layers.{i}.mlp.up_proj``        [I, H]             layers.{i}.mixer.up_proj.weight
 ``layers.{i}.mlp.down_proj``      [H, I]             layers.{i}.mixer.down_proj.weight
 ``layers.{i}.mlp.{up,down}_proj_bias``               ....bias                        (mlp_bias)
+``layers.{i}.moe.router``         [E, H]             layers.{i}.mixer.gate.weight
+``layers.{i}.moe.router_bias``    [E]                layers.{i}.mixer.gate.e_score_correction_bias
+``layers.{i}.moe.latent_fc1``     [L, H]             layers.{i}.mixer.fc1_latent_proj.weight (moe_latent_size)
+``layers.{i}.moe.latent_fc2``     [H, L]             layers.{i}.mixer.fc2_latent_proj.weight (moe_latent_size)
+``layers.{i}.moe.experts_up``     [E, Im, L]         layers.{i}.mixer.experts.up_proj (stacked), or
+                                                     layers.{i}.mixer.experts.{j}.up_proj.weight [Im, L] per expert
+``layers.{i}.moe.experts_down``   [E, L, Im]         layers.{i}.mixer.experts.down_proj (stacked), or
+                                                     layers.{i}.mixer.experts.{j}.down_proj.weight [L, Im] per expert
+``layers.{i}.moe.shared_up``      [Is, H]            layers.{i}.mixer.shared_experts.up_proj.weight
+``layers.{i}.moe.shared_down``    [H, Is]            layers.{i}.mixer.shared_experts.down_proj.weight
+``layers.{i}.moe.{latent_fc1,latent_fc2,shared_up,shared_down}_bias``  ....bias      (mlp_bias)
 ``final_norm``                    [H]                norm_f.weight
 ``lm_head``                       [V, H]             ``lm_head.weight`` (top level; copy of
                                                      the embedding when tied and absent)
+
+MoE: E = n_routed_experts, Im = moe_intermediate_size, Is =
+moe_shared_expert_intermediate_size, L = moe_latent_size (hidden_size without a
+latent projection).  HF 5.x's ``save_pretrained`` writes the experts per expert
+(its conversion mapping merges them into the stacked parameters on load); a raw
+``state_dict()`` holds the stacked form.  Tessera keeps them stacked.
 
 Linear weights keep PyTorch's [out, in] layout (y = x @ W.T).  Artifact files:
 ``embedding.npz``, ``layer_{i:03d}.npz`` (all of layer i), ``final.npz``.
@@ -38,7 +55,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.config import ATTENTION, MAMBA, MLP, MOE, NemotronHConfig
-from tessera.errors import ConfigError
 
 #: Prefix of the backbone tensors in published checkpoints and HF 5.x save_pretrained
 #: output.  HF 5.x's in-memory module is ``model.``; a raw ``state_dict()`` dump uses that.
@@ -53,6 +69,12 @@ class WeightSpec:
     hf_shape: tuple[int, ...]  #: shape in the HF checkpoint
     group: str  #: artifact file stem: "embedding", "layer_007", "final"
     shape_doc: str  #: symbolic shape, for error messages
+    #: Stacked expert weights: the per-expert HF names (as save_pretrained writes
+    #: them), stacked on dim 0 into ``hf_name``'s form; empty for other tensors.
+    hf_expert_names: tuple[str, ...] = ()
+    #: Kept in float32 whatever the artifact's dtype (HF keeps the MoE router's
+    #: weight and score-correction bias in fp32: ``_keep_in_fp32_modules_strict``).
+    keep_fp32: bool = False
 
     @property
     def layer(self) -> int | None:
@@ -71,11 +93,17 @@ def weight_specs(config: NemotronHConfig) -> list[WeightSpec]:
     H, V = c.hidden_size, c.vocab_size
     specs = [WeightSpec("embedding", "backbone.embeddings.weight", (V, H), (V, H), "embedding", "[vocab_size, hidden_size]")]
 
-    def add(i, tname, hname, shape, doc, hf_shape=None):
+    def add(i, tname, hname, shape, doc, hf_shape=None, experts=(), keep_fp32=False):
         specs.append(
             WeightSpec(f"layers.{i}.{tname}", f"backbone.layers.{i}.{hname}", tuple(shape),
-                       tuple(hf_shape or shape), layer_group(i), doc)
+                       tuple(hf_shape or shape), layer_group(i), doc,
+                       tuple(f"backbone.layers.{i}.{e}" for e in experts), keep_fp32)
         )
+
+    def linear(i, tname, hname, out, inp, doc_out, doc_in, bias):
+        add(i, tname, f"{hname}.weight", (out, inp), f"[{doc_out}, {doc_in}]")
+        if bias:
+            add(i, f"{tname}_bias", f"{hname}.bias", (out,), f"[{doc_out}]")
 
     for i, kind in enumerate(c.layer_kinds):
         add(i, "norm", "norm.weight", (H,), "[hidden_size]")
@@ -115,9 +143,23 @@ def weight_specs(config: NemotronHConfig) -> list[WeightSpec]:
             if c.mlp_bias:
                 add(i, "mlp.down_proj_bias", "mixer.down_proj.bias", (H,), "[hidden_size]")
         elif kind == MOE:
-            raise ConfigError(
-                f"layer {i} is a MoE block ('E'); Tessera does not support MoE layers yet"
-            )
+            E, Im, Is, L = (c.n_routed_experts, c.moe_intermediate_size, c.moe_shared_expert_intermediate_size,
+                            c.moe_input_dim)
+            Ldoc = "moe_latent_size" if c.moe_latent_size is not None else "hidden_size"
+            add(i, "moe.router", "mixer.gate.weight", (E, H), "[n_routed_experts, hidden_size]", keep_fp32=True)
+            add(i, "moe.router_bias", "mixer.gate.e_score_correction_bias", (E,), "[n_routed_experts]",
+                keep_fp32=True)
+            if c.moe_latent_size is not None:
+                linear(i, "moe.latent_fc1", "mixer.fc1_latent_proj", L, H, "moe_latent_size", "hidden_size", c.mlp_bias)
+                linear(i, "moe.latent_fc2", "mixer.fc2_latent_proj", H, L, "hidden_size", "moe_latent_size", c.mlp_bias)
+            for proj, shape, doc in (("up", (E, Im, L), f"[n_routed_experts, moe_intermediate_size, {Ldoc}]"),
+                                     ("down", (E, L, Im), f"[n_routed_experts, {Ldoc}, moe_intermediate_size]")):
+                add(i, f"moe.experts_{proj}", f"mixer.experts.{proj}_proj", shape, doc,
+                    experts=[f"mixer.experts.{j}.{proj}_proj.weight" for j in range(E)])
+            linear(i, "moe.shared_up", "mixer.shared_experts.up_proj", Is, H,
+                   "moe_shared_expert_intermediate_size", "hidden_size", c.mlp_bias)
+            linear(i, "moe.shared_down", "mixer.shared_experts.down_proj", H, Is,
+                   "hidden_size", "moe_shared_expert_intermediate_size", c.mlp_bias)
     specs.append(WeightSpec("final_norm", "backbone.norm_f.weight", (H,), (H,), "final", "[hidden_size]"))
     specs.append(WeightSpec("lm_head", "lm_head.weight", (V, H), (V, H), "final", "[vocab_size, hidden_size]"))
     return specs

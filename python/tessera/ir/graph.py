@@ -198,6 +198,21 @@ class GraphBuilder:
         (v,) = self._op("graph.mlp", operands, [x.type], {"activation": activation}, segments)
         return v
 
+    def moe(self, x: Value, *, router: Value, router_bias: Value, experts_up: Value, experts_down: Value,
+            shared_up: Value, shared_down: Value, shared_up_bias: Value | None = None,
+            shared_down_bias: Value | None = None, latent_fc1: Value | None = None,
+            latent_fc1_bias: Value | None = None, latent_fc2: Value | None = None,
+            latent_fc2_bias: Value | None = None, top_k: int, n_group: int = 1, topk_group: int = 1,
+            norm_topk_prob: bool = True, routed_scaling_factor: float = 1.0) -> Value:
+        operands = [x, router, router_bias, experts_up, experts_down, shared_up, shared_down, shared_up_bias,
+                    shared_down_bias, latent_fc1, latent_fc1_bias, latent_fc2, latent_fc2_bias]
+        segments = [1 if o is not None else 0 for o in operands]
+        attrs = {"top_k": int(top_k), "n_group": int(n_group), "topk_group": int(topk_group),
+                 # (a Python bool would be a unit attribute)
+                 "norm_topk_prob": Attr("true" if norm_topk_prob else "false"), "routed_scaling_factor": f64(routed_scaling_factor)}
+        (v,) = self._op("graph.moe", operands, [x.type], attrs, segments)
+        return v
+
     def lm_head(self, x: Value, weight: Value, *, last_position: bool = False) -> Value:
         """Logits of every position, or of the last one only ([..., 1, V])."""
         shape = shape_of(x)[:-1] + [shape_of(weight)[0]]

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from tessera.checkpoint.artifact import Artifact
+from tessera.checkpoint.names import weight_specs
 from tessera.config import NemotronHConfig, builtin_config_path, load_config
 from tessera.errors import ArtifactError, CompileError, RuntimeInputError
 from tessera.runtime.abi import DTYPES, FunctionABI, StateABI, parse_functions
@@ -110,9 +111,10 @@ class CompiledModel:
                                 f"({art.config.hybrid_override_pattern!r}, hidden {art.config.hidden_size} vs "
                                 f"{self.config.hybrid_override_pattern!r}, hidden {self.config.hidden_size})")
         weights = {}
-        want = _NUMPY_OF_STORAGE[self.weight_dtype]
+        fp32_only = {s.name for s in weight_specs(self.config) if s.keep_fp32}  # the MoE router
         for name in art.names():
             arr = art.array(name)
+            want = _NUMPY_OF_STORAGE["fp32" if name in fp32_only else self.weight_dtype]
             if arr.dtype != want:
                 raise ArtifactError(f"{art.path}: tensor {name!r} is {arr.dtype}, but the model was compiled "
                                     f"for {self.weight_dtype} weights; compile from this artifact")

@@ -127,3 +127,16 @@ func.func @lm_head_example(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>) {
   %last = graph.lm_head %h, %w {last_position} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x1x256xf32>
   return
 }
+
+// CHECK-LABEL: func.func @moe_example(
+// CHECK: graph.moe
+func.func @moe_example(%x: tensor<?x?x64xf32>, %wr: tensor<8x64xf32>, %wb: tensor<8xf32>,
+                       %up: tensor<8x32x64xf32>, %down: tensor<8x64x32xf32>,
+                       %su: tensor<96x64xf32>, %sd: tensor<64x96xf32>) {
+    %y = graph.moe %x router(%wr, %wb) experts(%up, %down) shared(%su, %sd)
+        {top_k = 2 : i64, n_group = 2 : i64, topk_group = 1 : i64,
+         norm_topk_prob = true, routed_scaling_factor = 2.5 : f64}
+        : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>,
+           tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}

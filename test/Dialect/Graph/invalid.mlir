@@ -2740,3 +2740,183 @@ func.func @ods_linear_two_biases(%x: tensor<2x64xf32>, %w: tensor<128x64xf32>) {
       : (tensor<2x64xf32>, tensor<128x64xf32>, tensor<128x64xf32>, tensor<128x64xf32>) -> tensor<2x128xf32>
   return
 }
+
+// -----
+
+// graph.moe: the router reads hidden-size tokens.
+func.func @moe_router_cols(%a0: tensor<?x?x64xf32>, %a1: tensor<8x32xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op router columns: expected 64, got 32}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x32xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: one correction bias per expert.
+func.func @moe_bias_size(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<4xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op router_bias size: expected 8, got 4}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<4xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: experts_up stacks E experts.
+func.func @moe_up_experts(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<6x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op experts_up dim 0: expected 8, got 6}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<6x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: experts_down is [E, L, I].
+func.func @moe_down_shape(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x16xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op experts_down dim 2: expected 32, got 16}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x16xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: the shared expert maps back to hidden.
+func.func @moe_shared_down(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<60x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op shared_down rows: expected 64, got 60}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<60x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: shared biases match their widths.
+func.func @moe_shared_bias(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>, %a7: tensor<64xf32>) {
+  // expected-error @+1 {{'graph.moe' op shared_up bias size: expected 96, got 64}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) shared_up_bias(%a7) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: latent projections come in pairs.
+func.func @moe_latent_pair(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>, %a7: tensor<16x64xf32>) {
+  // expected-error @+1 {{'graph.moe' op latent_fc1 and latent_fc2 must be given together}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) latent_fc1(%a7) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>, tensor<16x64xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: with a latent projection the experts see its width.
+func.func @moe_latent_width(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>, %a7: tensor<16x64xf32>, %a8: tensor<64x16xf32>) {
+  // expected-error @+1 {{'graph.moe' op experts_up dim 2: expected 16, got 64}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) latent_fc1(%a7) latent_fc2(%a8) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>, tensor<16x64xf32>, tensor<64x16xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: latent_fc2 is [hidden, L].
+func.func @moe_latent_fc2(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x16xf32>, %a4: tensor<8x16x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>, %a7: tensor<16x64xf32>, %a8: tensor<16x64xf32>) {
+  // expected-error @+1 {{'graph.moe' op latent_fc2 rows: expected 64, got 16}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) latent_fc1(%a7) latent_fc2(%a8) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x16xf32>, tensor<8x16x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>, tensor<16x64xf32>, tensor<16x64xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: top_k is positive.
+func.func @moe_top_k_zero(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op top_k must be positive, got 0}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 0 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: group counts are positive.
+func.func @moe_groups_zero(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op n_group and topk_group must be positive, got 0 and 1}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64, n_group = 0 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: topk_group <= n_group.
+func.func @moe_topk_group(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op topk_group must not exceed n_group: 4 > 2}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64, n_group = 2 : i64, topk_group = 4 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: top_k <= experts.
+func.func @moe_top_k_experts(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op top_k must not exceed the 8 experts, got 9}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 9 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: n_group splits the experts in groups of >= 2.
+func.func @moe_n_group_split(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op n_group must split the 8 experts into groups of at least 2, got 3}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64, n_group = 3 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: top_k fits the kept groups.
+func.func @moe_top_k_groups(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op top_k 5 exceeds the 4 experts of the topk_group kept groups}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 5 : i64, n_group = 2 : i64, topk_group = 1 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: the scaling factor is finite.
+func.func @moe_scale_inf(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op routed_scaling_factor must be finite, got inf}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64, routed_scaling_factor = 0x7FF0000000000000 : f64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  return
+}
+
+// -----
+
+// graph.moe: the result has the input's type.
+func.func @moe_result(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>) {
+  // expected-error @+1 {{'graph.moe' op result type must equal the input type 'tensor<?x?x64xf32>', got 'tensor<?x?x32xf32>'}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x32xf32>
+  return
+}
+
+// -----
+
+// graph.moe: a latent bias needs its projection.
+func.func @moe_bias_without_latent(%a0: tensor<?x?x64xf32>, %a1: tensor<8x64xf32>, %a2: tensor<8xf32>, %a3: tensor<8x32x64xf32>, %a4: tensor<8x64x32xf32>, %a5: tensor<96x64xf32>, %a6: tensor<64x96xf32>, %a7: tensor<16xf32>) {
+  // expected-error @+1 {{'graph.moe' op a latent projection bias needs its latent projection}}
+  %y = graph.moe %a0 router(%a1, %a2) experts(%a3, %a4) shared(%a5, %a6) latent_fc1_bias(%a7) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>, tensor<16xf32>) -> tensor<?x?x64xf32>
+  return
+}

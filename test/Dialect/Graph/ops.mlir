@@ -427,3 +427,25 @@ func.func @lm_head(%h: tensor<?x?x64xf32>, %hs: tensor<2x1x64xbf16>, %w: tensor<
   %1 = graph.lm_head %hs, %w : (tensor<2x1x64xbf16>, tensor<256x64xf32>) -> tensor<2x1x256xf32>
   return %0, %1 : tensor<?x?x256xf32>, tensor<2x1x256xf32>
 }
+
+// graph.moe: without and with the latent projection and biases.
+// CHECK-LABEL: func.func @moe
+// CHECK: graph.moe %{{.*}} router(%{{.*}}, %{{.*}}) experts(%{{.*}}, %{{.*}}) shared(%{{.*}}, %{{.*}}) {top_k = 2 : i64}
+// CHECK: graph.moe %{{.*}} router(%{{.*}}, %{{.*}}) experts(%{{.*}}, %{{.*}}) shared(%{{.*}}, %{{.*}}) shared_up_bias(%{{.*}}) shared_down_bias(%{{.*}}) latent_fc1(%{{.*}}) latent_fc1_bias(%{{.*}}) latent_fc2(%{{.*}}) latent_fc2_bias(%{{.*}}) {n_group = 4 : i64, norm_topk_prob = false, routed_scaling_factor = 2.500000e+00 : f64, top_k = 3 : i64, topk_group = 2 : i64}
+func.func @moe(%x: tensor<?x?x64xf32>, %wr: tensor<8x64xf32>, %wb: tensor<8xf32>,
+               %up: tensor<8x32x64xbf16>, %down: tensor<8x64x32xbf16>,
+               %su: tensor<96x64xf32>, %sd: tensor<64x96xf32>, %bs: tensor<96xf32>, %bh: tensor<64xf32>,
+               %upl: tensor<8x32x16xf32>, %downl: tensor<8x16x32xf32>,
+               %f1: tensor<16x64xf32>, %b1: tensor<16xf32>, %f2: tensor<64x16xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x64xf32>) {
+  %a = graph.moe %x router(%wr, %wb) experts(%up, %down) shared(%su, %sd) {top_k = 2 : i64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xbf16>, tensor<8x64x32xbf16>,
+         tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+  %b = graph.moe %x router(%wr, %wb) experts(%upl, %downl) shared(%su, %sd) shared_up_bias(%bs)
+      shared_down_bias(%bh) latent_fc1(%f1) latent_fc1_bias(%b1) latent_fc2(%f2) latent_fc2_bias(%bh)
+      {top_k = 3 : i64, n_group = 4 : i64, topk_group = 2 : i64, norm_topk_prob = false,
+       routed_scaling_factor = 2.5 : f64}
+      : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x16xf32>, tensor<8x16x32xf32>,
+         tensor<96x64xf32>, tensor<64x96xf32>, tensor<96xf32>, tensor<64xf32>, tensor<16x64xf32>,
+         tensor<16xf32>, tensor<64x16xf32>, tensor<64xf32>) -> tensor<?x?x64xf32>
+  return %a, %b : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+}

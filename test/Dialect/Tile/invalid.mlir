@@ -1124,3 +1124,201 @@ func.func @kv_cache_position_type(%new: memref<1x1x2x16xf32>, %cache: memref<1x3
   tile.kv_cache_append %new -> %cache[%pos] : memref<1x1x2x16xf32> -> memref<1x32x2x16xf32>, memref<1xi32>
   return
 }
+
+// -----
+
+// moe_route: the bias has one entry per expert.
+func.func @moe_case_0(%a: memref<?x8xf32>, %b: memref<6xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op bias shape: expected [8], got [6]}}
+  tile.moe_route %a, %b, %i, %w : memref<?x8xf32>, memref<6xf32>, memref<?x2xi64>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_route: weights match ids.
+func.func @moe_case_1(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x3xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op weights shape: expected [?, 2], got [?, 3]}}
+  tile.moe_route %a, %b, %i, %w : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x3xf32>
+  return
+}
+
+// -----
+
+// moe_route: the expert count and top-k are static.
+func.func @moe_case_2(%a: memref<?x?xf32>, %b: memref<?xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op needs static experts and top-k, got logits 'memref<?x?xf32>' and ids 'memref<?x2xi64>'}}
+  tile.moe_route %a, %b, %i, %w : memref<?x?xf32>, memref<?xf32>, memref<?x2xi64>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_route: 1 <= topk_group <= n_group.
+func.func @moe_case_3(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op needs 1 <= topk_group <= n_group, got topk_group 3 and n_group 2}}
+  tile.moe_route %a, %b, %i, %w {n_group = 2 : i64, topk_group = 3 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_route: groups of at least two experts.
+func.func @moe_case_4(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op n_group must split the 8 experts into groups of at least 2, got 8}}
+  tile.moe_route %a, %b, %i, %w {n_group = 8 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_route: top-k within the kept groups.
+func.func @moe_case_5(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x5xi64>, %w: memref<?x5xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op top-k 5 exceeds the 4 experts of the topk_group kept groups}}
+  tile.moe_route %a, %b, %i, %w {n_group = 2 : i64} : memref<?x8xf32>, memref<8xf32>, memref<?x5xi64>, memref<?x5xf32>
+  return
+}
+
+// -----
+
+// moe_route: top-k is positive.
+func.func @moe_case_6(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x0xi64>, %w: memref<?x0xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op top-k (ids columns) must be positive, got 0}}
+  tile.moe_route %a, %b, %i, %w : memref<?x8xf32>, memref<8xf32>, memref<?x0xi64>, memref<?x0xf32>
+  return
+}
+
+// -----
+
+// moe_route: the scaling factor is finite.
+func.func @moe_case_7(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op routed_scaling_factor must be finite}}
+  tile.moe_route %a, %b, %i, %w {routed_scaling_factor = 0x7FF0000000000000 : f64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_route: ids are i64.
+func.func @moe_case_8(%a: memref<?x8xf32>, %b: memref<8xf32>, %i: memref<?x2xi32>, %w: memref<?x2xf32>) {
+  // expected-error @+1 {{'tile.moe_route' op operand #2 must be memref of 64-bit signless integer values, but got 'memref<?x2xi32>'}}
+  tile.moe_route %a, %b, %i, %w : memref<?x8xf32>, memref<8xf32>, memref<?x2xi32>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+// moe_sort: order holds T * K pairs.
+func.func @moe_case_9(%i: memref<4x2xi64>, %o: memref<9xi64>, %p: memref<6xi64>) {
+  // expected-error @+1 {{'tile.moe_sort' op order shape: expected [8], got [6]}}
+  tile.moe_sort %i, %o, %p : memref<4x2xi64>, memref<9xi64>, memref<6xi64>
+  return
+}
+
+// -----
+
+// moe_sort: offsets have a static E + 1 >= 2 entries.
+func.func @moe_case_10(%i: memref<?x2xi64>, %o: memref<?xi64>, %p: memref<?xi64>) {
+  // expected-error @+1 {{'tile.moe_sort' op offsets must have a static size E + 1 >= 2, got 'memref<?xi64>'}}
+  tile.moe_sort %i, %o, %p : memref<?x2xi64>, memref<?xi64>, memref<?xi64>
+  return
+}
+
+// -----
+
+// moe_sort: ids are [T, K].
+func.func @moe_case_11(%i: memref<?xi64>, %o: memref<9xi64>, %p: memref<?xi64>) {
+  // expected-error @+1 {{'tile.moe_sort' op ids must have rank 2, got 1}}
+  tile.moe_sort %i, %o, %p : memref<?xi64>, memref<9xi64>, memref<?xi64>
+  return
+}
+
+// -----
+
+// moe_gather: out is [P, D].
+func.func @moe_case_12(%x: memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.moe_gather' op out shape: expected [?, 64], got [?, 32]}}
+  tile.moe_gather %x, %p, %o {top_k = 2 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// moe_gather: top_k is positive.
+func.func @moe_case_13(%x: memref<?x64xf32>, %p: memref<?xi64>, %o: memref<?x64xf32>) {
+  // expected-error @+1 {{'tile.moe_gather' op top_k must be positive, got 0}}
+  tile.moe_gather %x, %p, %o {top_k = 0 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: B is [E, N, K] with A's K.
+func.func @moe_case_14(%a: memref<?x64xf32>, %b: memref<8x32x48xf32>, %o: memref<9xi64>, %c: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op B [E, N, K] shape: expected [8, 32, 64], got [8, 32, 48]}}
+  tile.grouped_matmul %a, %b, %o, %c : memref<?x64xf32>, memref<8x32x48xf32>, memref<9xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: one offset per expert, plus the end.
+func.func @moe_case_15(%a: memref<?x64xf32>, %b: memref<8x32x64xf32>, %o: memref<8xi64>, %c: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op offsets [E + 1] shape: expected [9], got [8]}}
+  tile.grouped_matmul %a, %b, %o, %c : memref<?x64xf32>, memref<8x32x64xf32>, memref<8xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: C is [P, N].
+func.func @moe_case_16(%a: memref<?x64xf32>, %b: memref<8x32x64xf32>, %o: memref<9xi64>, %c: memref<?x16xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op C shape: expected [?, 32], got [?, 16]}}
+  tile.grouped_matmul %a, %b, %o, %c : memref<?x64xf32>, memref<8x32x64xf32>, memref<9xi64>, memref<?x16xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: ReLU² or nothing.
+func.func @moe_case_17(%a: memref<?x64xf32>, %b: memref<8x32x64xf32>, %o: memref<9xi64>, %c: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op epilogue must be none or relu2, got silu}}
+  tile.grouped_matmul %a, %b, %o, %c {epilogue = #tile.epilogue<silu>} : memref<?x64xf32>, memref<8x32x64xf32>, memref<9xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: weight-only mixed precision only.
+func.func @moe_case_18(%a: memref<?x64xbf16>, %b: memref<8x32x64xf32>, %o: memref<9xi64>, %c: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op B element type must equal the A element type (or be bf16/f16 when A is f32): A is 'bf16', got 'f32'}}
+  tile.grouped_matmul %a, %b, %o, %c : memref<?x64xbf16>, memref<8x32x64xf32>, memref<9xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// grouped_matmul: B is rank 3.
+func.func @moe_case_19(%a: memref<?x64xf32>, %b: memref<32x64xf32>, %o: memref<9xi64>, %c: memref<?x32xf32>) {
+  // expected-error @+1 {{'tile.grouped_matmul' op B must have rank 3, got 2}}
+  tile.grouped_matmul %a, %b, %o, %c : memref<?x64xf32>, memref<32x64xf32>, memref<9xi64>, memref<?x32xf32>
+  return
+}
+
+// -----
+
+// moe_combine: one order entry per row of y.
+func.func @moe_case_20(%y: memref<12x64xf32>, %p: memref<10xi64>, %w: memref<6x2xf32>, %o: memref<6x64xf32>) {
+  // expected-error @+1 {{'tile.moe_combine' op order shape: expected [12], got [10]}}
+  tile.moe_combine %y, %p, %w, %o : memref<12x64xf32>, memref<10xi64>, memref<6x2xf32>, memref<6x64xf32>
+  return
+}
+
+// -----
+
+// moe_combine: out is [T, D].
+func.func @moe_case_21(%y: memref<12x64xf32>, %p: memref<12xi64>, %w: memref<6x2xf32>, %o: memref<5x64xf32>) {
+  // expected-error @+1 {{'tile.moe_combine' op out shape: expected [6, 64], got [5, 64]}}
+  tile.moe_combine %y, %p, %w, %o : memref<12x64xf32>, memref<12xi64>, memref<6x2xf32>, memref<5x64xf32>
+  return
+}

@@ -166,3 +166,26 @@ func.func @attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf
       : memref<?x1x4x16xf32>, memref<?x?x2x16xf32>, memref<?x?x2x16xf32>, memref<?x1x4x16xf32>, memref<1xi64>
   return
 }
+
+// The mixture-of-experts ops (the examples of their descriptions).
+// CHECK-LABEL: func.func @moe
+// CHECK: tile.moe_route %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {n_group = 2 : i64, routed_scaling_factor = 2.500000e+00 : f64} : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+// CHECK: tile.moe_sort %{{.*}}, %{{.*}}, %{{.*}} : memref<?x2xi64>, memref<9xi64>, memref<?xi64>
+// CHECK: tile.moe_gather %{{.*}}, %{{.*}}, %{{.*}} {top_k = 2 : i64} : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
+// CHECK: tile.grouped_matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epilogue = #tile.epilogue<relu2>} : memref<?x64xf32>, memref<8x32x64xbf16>, memref<9xi64>, memref<?x32xf32>
+// CHECK: tile.moe_combine %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : memref<?x64xf32>, memref<?xi64>, memref<?x2xf32>, memref<?x64xf32>
+func.func @moe(%logits: memref<?x8xf32>, %bias: memref<8xf32>, %ids: memref<?x2xi64>, %w: memref<?x2xf32>,
+               %offsets: memref<9xi64>, %order: memref<?xi64>, %x: memref<?x64xf32>, %xs: memref<?x64xf32>,
+               %w_up: memref<8x32x64xbf16>, %h: memref<?x32xf32>, %y: memref<?x64xf32>, %out: memref<?x64xf32>) {
+  tile.moe_route %logits, %bias, %ids, %w {n_group = 2 : i64, topk_group = 1 : i64,
+      norm_topk_prob = true, routed_scaling_factor = 2.5 : f64}
+      : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+  tile.moe_sort %ids, %offsets, %order : memref<?x2xi64>, memref<9xi64>, memref<?xi64>
+  tile.moe_gather %x, %order, %xs {top_k = 2 : i64}
+      : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
+  tile.grouped_matmul %xs, %w_up, %offsets, %h {epilogue = #tile.epilogue<relu2>}
+      : memref<?x64xf32>, memref<8x32x64xbf16>, memref<9xi64>, memref<?x32xf32>
+  tile.moe_combine %y, %order, %w, %out
+      : memref<?x64xf32>, memref<?xi64>, memref<?x2xf32>, memref<?x64xf32>
+  return
+}

@@ -349,6 +349,95 @@ LogicalResult MLPOp::verify() {
   return success();
 }
 
+/// The routing rules HF's NemotronHTopkRouter relies on (shared with
+/// tile.moe_route's verifier in spirit; Graph-IR names the attributes).
+static LogicalResult checkRouting(Operation *op, int64_t experts, int64_t topK,
+                                  int64_t nGroup, int64_t topkGroup) {
+  if (topK < 1)
+    return op->emitOpError("top_k must be positive, got ") << topK;
+  if (nGroup < 1 || topkGroup < 1)
+    return op->emitOpError("n_group and topk_group must be positive, got ")
+           << nGroup << " and " << topkGroup;
+  if (topkGroup > nGroup)
+    return op->emitOpError("topk_group must not exceed n_group: ")
+           << topkGroup << " > " << nGroup;
+  if (ShapedType::isDynamic(experts))
+    return success();
+  if (topK > experts)
+    return op->emitOpError("top_k must not exceed the ")
+           << experts << " experts, got " << topK;
+  if (experts % nGroup != 0 || experts / nGroup < 2)
+    return op->emitOpError("n_group must split the ")
+           << experts << " experts into groups of at least 2, got " << nGroup;
+  if (topK > topkGroup * (experts / nGroup))
+    return op->emitOpError("top_k ")
+           << topK << " exceeds the " << topkGroup * (experts / nGroup)
+           << " experts of the topk_group kept groups";
+  return success();
+}
+
+LogicalResult MoEOp::verify() {
+  if (failed(checkHasLastDim(*this, "input", getX())))
+    return failure();
+  int64_t hidden = dimOf(getX(), rankOf(getX()) - 1);
+  if (failed(checkRank(*this, "router", getRouter().getType(), 2)))
+    return failure();
+  int64_t experts = dimOf(getRouter(), 0);
+  if (failed(checkMatrix(*this, "router", getRouter(), experts, hidden)) ||
+      failed(checkVector(*this, "router_bias", getRouterBias(), experts)))
+    return failure();
+  if (static_cast<bool>(getLatentFc1()) != static_cast<bool>(getLatentFc2()))
+    return emitOpError("latent_fc1 and latent_fc2 must be given together");
+  if ((getLatentFc1Bias() && !getLatentFc1()) ||
+      (getLatentFc2Bias() && !getLatentFc2()))
+    return emitOpError("a latent projection bias needs its latent projection");
+  int64_t latent = hidden;
+  if (getLatentFc1()) {
+    if (failed(checkRank(*this, "latent_fc1", getLatentFc1().getType(), 2)))
+      return failure();
+    latent = dimOf(getLatentFc1(), 0);
+    if (failed(checkMatrix(*this, "latent_fc1", getLatentFc1(), latent,
+                           hidden)) ||
+        failed(checkMatrix(*this, "latent_fc2", getLatentFc2(), hidden,
+                           latent)) ||
+        (getLatentFc1Bias() && failed(checkVector(*this, "latent_fc1 bias",
+                                                  getLatentFc1Bias(), latent))) ||
+        (getLatentFc2Bias() && failed(checkVector(*this, "latent_fc2 bias",
+                                                  getLatentFc2Bias(), hidden))))
+      return failure();
+  }
+  if (failed(checkRank(*this, "experts_up", getExpertsUp().getType(), 3)))
+    return failure();
+  int64_t inter = dimOf(getExpertsUp(), 1);
+  if (failed(checkShape(*this, "experts_up", getExpertsUp(),
+                        {experts, inter, latent})) ||
+      failed(checkShape(*this, "experts_down", getExpertsDown(),
+                        {experts, latent, inter})))
+    return failure();
+  if (failed(checkRank(*this, "shared_up", getSharedUp().getType(), 2)))
+    return failure();
+  int64_t shared = dimOf(getSharedUp(), 0);
+  if (failed(checkMatrix(*this, "shared_up", getSharedUp(), shared, hidden)) ||
+      failed(checkMatrix(*this, "shared_down", getSharedDown(), hidden,
+                         shared)) ||
+      (getSharedUpBias() && failed(checkVector(*this, "shared_up bias",
+                                               getSharedUpBias(), shared))) ||
+      (getSharedDownBias() && failed(checkVector(*this, "shared_down bias",
+                                                 getSharedDownBias(), hidden))))
+    return failure();
+  if (failed(checkRouting(*this, experts, getTopK(), getNGroup(),
+                          getTopkGroup())))
+    return failure();
+  double scale = getRoutedScalingFactor().convertToDouble();
+  if (!std::isfinite(scale))
+    return emitOpError("routed_scaling_factor must be finite, got ")
+           << formatDouble(scale);
+  if (getX().getType() != getType())
+    return emitOpError("result type must equal the input type ")
+           << getX().getType() << ", got " << getType();
+  return success();
+}
+
 LogicalResult LMHeadOp::verify() {
   if (failed(checkHasLastDim(*this, "input", getX())))
     return failure();

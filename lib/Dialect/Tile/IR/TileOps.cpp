@@ -399,3 +399,100 @@ LogicalResult KVCacheAppendOp::verify() {
            << capacity << ", got " << seq;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoERouteOp::verify() {
+  if (failed(checkRank(*this, "logits", getLogits().getType(), 2)) ||
+      failed(checkRank(*this, "ids", getIds().getType(), 2)))
+    return failure();
+  int64_t tokens = dimOf(getLogits(), 0), experts = dimOf(getLogits(), 1);
+  int64_t topK = dimOf(getIds(), 1);
+  if (failed(checkShape(*this, "bias", getBias(), {experts})) ||
+      failed(checkShape(*this, "ids", getIds(), {tokens, topK})) ||
+      failed(checkShape(*this, "weights", getWeights(), {tokens, topK})))
+    return failure();
+  if (ShapedType::isDynamic(experts) || ShapedType::isDynamic(topK))
+    return emitOpError("needs static experts and top-k, got logits ")
+           << getLogits().getType() << " and ids " << getIds().getType();
+  int64_t nGroup = getNGroup(), topkGroup = getTopkGroup();
+  if (topK < 1)
+    return emitOpError("top-k (ids columns) must be positive, got ") << topK;
+  if (nGroup < 1 || topkGroup < 1 || topkGroup > nGroup)
+    return emitOpError("needs 1 <= topk_group <= n_group, got topk_group ")
+           << topkGroup << " and n_group " << nGroup;
+  if (experts % nGroup != 0 || experts / nGroup < 2)
+    return emitOpError("n_group must split the ")
+           << experts << " experts into groups of at least 2, got " << nGroup;
+  if (topK > topkGroup * (experts / nGroup))
+    return emitOpError("top-k ")
+           << topK << " exceeds the " << topkGroup * (experts / nGroup)
+           << " experts of the topk_group kept groups";
+  if (!std::isfinite(getRoutedScalingFactor().convertToDouble()))
+    return emitOpError("routed_scaling_factor must be finite");
+  return success();
+}
+
+LogicalResult MoESortOp::verify() {
+  if (failed(checkRank(*this, "ids", getIds().getType(), 2)) ||
+      failed(checkRank(*this, "offsets", getOffsets().getType(), 1)))
+    return failure();
+  int64_t tokens = dimOf(getIds(), 0), topK = dimOf(getIds(), 1);
+  int64_t pairs = ShapedType::isDynamic(tokens) || ShapedType::isDynamic(topK)
+                      ? kDynamic
+                      : tokens * topK;
+  if (failed(checkShape(*this, "order", getOrder(), {pairs})))
+    return failure();
+  int64_t bounds = dimOf(getOffsets(), 0);
+  if (ShapedType::isDynamic(bounds) || bounds < 2)
+    return emitOpError("offsets must have a static size E + 1 >= 2, got ")
+           << getOffsets().getType();
+  return success();
+}
+
+LogicalResult MoEGatherOp::verify() {
+  if (failed(checkRank(*this, "x", getX().getType(), 2)) ||
+      failed(checkRank(*this, "order", getOrder().getType(), 1)))
+    return failure();
+  if (getTopK() < 1)
+    return emitOpError("top_k must be positive, got ") << getTopK();
+  return checkShape(*this, "out", getOut(),
+                    {dimOf(getOrder(), 0), dimOf(getX(), 1)});
+}
+
+LogicalResult GroupedMatmulOp::verify() {
+  if (failed(checkRank(*this, "A", getA().getType(), 2)) ||
+      failed(checkRank(*this, "B", getB().getType(), 3)) ||
+      failed(checkRank(*this, "offsets", getOffsets().getType(), 1)))
+    return failure();
+  int64_t experts = dimOf(getB(), 0), n = dimOf(getB(), 1);
+  int64_t bounds = ShapedType::isDynamic(experts) ? kDynamic : experts + 1;
+  if (failed(checkShape(*this, "B [E, N, K]", getB(),
+                        {experts, n, dimOf(getA(), 1)})) ||
+      failed(checkShape(*this, "offsets [E + 1]", getOffsets(), {bounds})) ||
+      failed(checkShape(*this, "C", getC(), {dimOf(getA(), 0), n})))
+    return failure();
+  if (getEpilogue() == Epilogue::Silu)
+    return emitOpError("epilogue must be none or relu2, got silu");
+  Type aElem = getA().getType().getElementType();
+  Type bElem = getB().getType().getElementType();
+  bool mixedOk = aElem.isF32() && (bElem.isBF16() || bElem.isF16());
+  if (aElem != bElem && !mixedOk)
+    return emitOpError("B element type must equal the A element type (or be "
+                       "bf16/f16 when A is f32): A is ")
+           << aElem << ", got " << bElem;
+  return success();
+}
+
+LogicalResult MoECombineOp::verify() {
+  if (failed(checkRank(*this, "y", getY().getType(), 2)) ||
+      failed(checkRank(*this, "weights", getWeights().getType(), 2)))
+    return failure();
+  if (failed(checkShape(*this, "order", getOrder(), {dimOf(getY(), 0)})) ||
+      failed(checkShape(*this, "out", getOut(),
+                        {dimOf(getWeights(), 0), dimOf(getY(), 1)})))
+    return failure();
+  return success();
+}

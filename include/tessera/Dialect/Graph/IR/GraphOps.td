@@ -389,6 +389,73 @@ def Graph_MLPOp : Graph_Op<"mlp", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Graph_MoEOp : Graph_Op<"moe", [Pure, AttrSizedOperandSegments]> {
+  let summary = "mixture of ReLU² experts with a sigmoid top-k router (Nemotron-H `E` block)";
+  let description = [{
+    HF `NemotronHMoE` on the tokens `x` `[..., hidden]`:
+
+    1. Router: `scores = sigmoid(x @ router^T)` (`router` `[E, hidden]`).
+       `router_bias` `[E]` (HF `e_score_correction_bias`) is added for the
+       *choice* only: the `E` experts form `n_group` groups, each scored by
+       the sum of its two best biased scores; the `topk_group` best groups
+       are kept and the `top_k` best biased scores among their experts are
+       chosen. The weights are the chosen experts' unbiased scores, divided
+       by their sum (+1e-20) when `norm_topk_prob`, times
+       `routed_scaling_factor`.
+    2. Routed experts: `u = latent_fc1(x)` when the latent projection is
+       present (`latent_fc1` `[L, hidden]`, `latent_fc2` `[hidden, L]`), else
+       `u = x` (`L = hidden`); expert `e` computes
+       `experts_down[e] @ relu(experts_up[e] @ u)^2` (`experts_up`
+       `[E, I, L]`, `experts_down` `[E, L, I]`, no bias); the chosen experts'
+       outputs are summed with the router weights, then `latent_fc2` applied.
+    3. Shared expert: `shared_down(relu(shared_up(x))^2)` (`shared_up`
+       `[Is, hidden]`, `shared_down` `[hidden, Is]`), added to the routed sum.
+
+    Biases (`*_bias`, HF `mlp_bias`) are optional. The residual connection is
+    not part of the op (a `graph.residual_add` follows, as for `graph.mlp`).
+    Rules (those HF's router relies on): `1 <= top_k <= E`, `n_group`
+    divides `E` with at least 2 experts per group, `1 <= topk_group <=
+    n_group`, `top_k <= topk_group * E / n_group`.
+
+    ```mlir
+    %y = graph.moe %x router(%wr, %wb) experts(%up, %down) shared(%su, %sd)
+        {top_k = 2 : i64, n_group = 2 : i64, topk_group = 1 : i64,
+         norm_topk_prob = true, routed_scaling_factor = 2.5 : f64}
+        : (tensor<?x?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, tensor<8x32x64xf32>,
+           tensor<8x64x32xf32>, tensor<96x64xf32>, tensor<64x96xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$x,
+                       Graph_FloatTensor:$router, Graph_FloatTensor:$router_bias,
+                       Graph_FloatTensor:$experts_up, Graph_FloatTensor:$experts_down,
+                       Graph_FloatTensor:$shared_up, Graph_FloatTensor:$shared_down,
+                       Optional<Graph_FloatTensor>:$shared_up_bias,
+                       Optional<Graph_FloatTensor>:$shared_down_bias,
+                       Optional<Graph_FloatTensor>:$latent_fc1,
+                       Optional<Graph_FloatTensor>:$latent_fc1_bias,
+                       Optional<Graph_FloatTensor>:$latent_fc2,
+                       Optional<Graph_FloatTensor>:$latent_fc2_bias,
+                       I64Attr:$top_k,
+                       DefaultValuedAttr<I64Attr, "1">:$n_group,
+                       DefaultValuedAttr<I64Attr, "1">:$topk_group,
+                       DefaultValuedAttr<BoolAttr, "true">:$norm_topk_prob,
+                       DefaultValuedAttr<F64Attr, "1.0">:$routed_scaling_factor);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `router` `(` $router `,` $router_bias `)`
+    `experts` `(` $experts_up `,` $experts_down `)`
+    `shared` `(` $shared_up `,` $shared_down `)`
+    (`shared_up_bias` `(` $shared_up_bias^ `)`)?
+    (`shared_down_bias` `(` $shared_down_bias^ `)`)?
+    (`latent_fc1` `(` $latent_fc1^ `)`)?
+    (`latent_fc1_bias` `(` $latent_fc1_bias^ `)`)?
+    (`latent_fc2` `(` $latent_fc2^ `)`)?
+    (`latent_fc2_bias` `(` $latent_fc2_bias^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Graph_LMHeadOp : Graph_Op<"lm_head", [Pure]> {
   let summary = "output projection to vocabulary logits";
   let description = [{

@@ -575,4 +575,149 @@ def Tile_KVCacheAppendOp : Tile_Op<"kv_cache_append"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//
+// A routed MoE block is: router logits (tile.matmul) -> tile.moe_route ->
+// tile.moe_sort (token-expert pairs grouped by expert) -> tile.moe_gather
+// (the tokens in that order) -> tile.grouped_matmul (up, ReLU²) ->
+// tile.grouped_matmul (down) -> tile.moe_combine (weighted scatter-add back
+// to the tokens). Every expert's tokens are one contiguous row segment, so
+// the expert matmuls are dense GEMMs over segments (what a GPU grouped GEMM
+// consumes). Expert ids and offsets are i64.
+//===----------------------------------------------------------------------===//
+
+def Tile_I64MemRef : MemRefOf<[I64]>;
+
+def Tile_MoERouteOp : Tile_Op<"moe_route"> {
+  let summary = "sigmoid top-k expert choice with group limit (MoE router)";
+  let description = [{
+    Per token `t` of `logits` `[T, E]` (router logits, f32):
+    `s = sigmoid(logits[t])`; the choice uses `s + bias` (`bias` `[E]`, HF's
+    `e_score_correction_bias`): the experts form `n_group` groups of
+    `E / n_group`, each scored by the sum of its two best biased scores;
+    the `topk_group` best groups are kept, and `ids[t]` `[K]` receives the
+    `K = top_k` experts of best biased score among them, best first (ties
+    to the lower id). `weights[t]` `[K]` are the chosen experts' *unbiased*
+    scores `s`, divided by their sum (+1e-20) with `norm_topk_prob`, times
+    `routed_scaling_factor`. Rules: `1 <= topk_group <= n_group`,
+    `n_group` divides `E` in groups of at least 2, `K <= topk_group * E /
+    n_group` (`E` and `K` static).
+
+    ```mlir
+    tile.moe_route %logits, %bias, %ids, %w {n_group = 2 : i64, topk_group = 1 : i64,
+        norm_topk_prob = true, routed_scaling_factor = 2.5 : f64}
+        : memref<?x8xf32>, memref<8xf32>, memref<?x2xi64>, memref<?x2xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "router logits [T, E]", [MemRead]>:$logits,
+    Arg<Tile_FloatMemRef, "choice bias [E]", [MemRead]>:$bias,
+    Arg<Tile_I64MemRef, "chosen experts [T, K]", [MemWrite]>:$ids,
+    Arg<Tile_FloatMemRef, "their weights [T, K]", [MemWrite]>:$weights,
+    DefaultValuedAttr<I64Attr, "1">:$n_group,
+    DefaultValuedAttr<I64Attr, "1">:$topk_group,
+    DefaultValuedAttr<BoolAttr, "true">:$norm_topk_prob,
+    DefaultValuedAttr<F64Attr, "1.0">:$routed_scaling_factor);
+  let assemblyFormat = [{
+    $logits `,` $bias `,` $ids `,` $weights attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_MoESortOp : Tile_Op<"moe_sort"> {
+  let summary = "group token-expert pairs by expert (counting sort)";
+  let description = [{
+    `ids` `[T, K]` holds each token's experts (in `[0, E)`); pair `p = t * K
+    + k` is sent to expert `ids[t, k]`. Writes `offsets` `[E + 1]`
+    (`offsets[e]` = pairs sent to experts below `e`; `offsets[E] = T * K`)
+    and `order` `[T * K]`: the pairs grouped by expert, pairs of one expert
+    in increasing `p` (stable), so expert `e`'s pairs are
+    `order[offsets[e] : offsets[e + 1]]`.
+
+    ```mlir
+    tile.moe_sort %ids, %offsets, %order : memref<?x2xi64>, memref<9xi64>, memref<?xi64>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_I64MemRef, "experts per token [T, K]", [MemRead]>:$ids,
+    Arg<Tile_I64MemRef, "segment offsets [E + 1]", [MemWrite]>:$offsets,
+    Arg<Tile_I64MemRef, "pairs by expert [T * K]", [MemWrite]>:$order);
+  let assemblyFormat = "$ids `,` $offsets `,` $order attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_MoEGatherOp : Tile_Op<"moe_gather"> {
+  let summary = "gather token rows in expert order";
+  let description = [{
+    `out[i, :] = x[order[i] / top_k, :]`: the token row of each pair of
+    `tile.moe_sort`'s `order` `[P]` (`x` `[T, D]`, `out` `[P, D]`).
+
+    ```mlir
+    tile.moe_gather %x, %order, %xs {top_k = 2 : i64}
+        : memref<?x64xf32>, memref<?xi64>, memref<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "tokens [T, D]", [MemRead]>:$x,
+    Arg<Tile_I64MemRef, "pairs by expert [P]", [MemRead]>:$order,
+    Arg<Tile_FloatMemRef, "gathered rows [P, D]", [MemWrite]>:$out,
+    I64Attr:$top_k);
+  let assemblyFormat = "$x `,` $order `,` $out attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
+def Tile_GroupedMatmulOp : Tile_Op<"grouped_matmul"> {
+  let summary = "per-expert matmul over contiguous row segments (grouped GEMM)";
+  let description = [{
+    For each expert `e`, rows `[offsets[e], offsets[e + 1])` of `a` `[P, K]`
+    are multiplied by that expert's weight `b[e]` `[N, K]` (nn.Linear
+    layout, `b` `[E, N, K]`): `c[r] = epilogue(a[r] @ b[e]^T)` (`c` `[P,
+    N]`). `offsets` `[E + 1]` is non-decreasing with `offsets[E] = P` (what
+    `tile.moe_sort` writes). `epilogue` is `none` or `relu2`. Products
+    accumulate in f32; `b` may be bf16/f16 with f32 `a`. Tile sizes come
+    from the target's `lowering_config`, as for `tile.matmul`.
+
+    ```mlir
+    tile.grouped_matmul %xs, %w_up, %offsets, %h {epilogue = #tile.epilogue<relu2>}
+        : memref<?x64xf32>, memref<8x32x64xbf16>, memref<9xi64>, memref<?x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "A [P, K]", [MemRead]>:$a,
+    Arg<Tile_FloatMemRef, "per-expert weights [E, N, K]", [MemRead]>:$b,
+    Arg<Tile_I64MemRef, "segment offsets [E + 1]", [MemRead]>:$offsets,
+    Arg<Tile_FloatMemRef, "C [P, N]", [MemWrite]>:$c,
+    DefaultValuedAttr<Tile_EpilogueAttr,
+                      "::mlir::tessera::tile::Epilogue::None">:$epilogue);
+  let assemblyFormat = [{
+    $a `,` $b `,` $offsets `,` $c attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_MoECombineOp : Tile_Op<"moe_combine"> {
+  let summary = "weighted scatter-add of expert outputs back to their tokens";
+  let description = [{
+    `out[t, :] = sum over pairs i with order[i] / K = t of
+    weights[t, order[i] % K] * y[i, :]` (`y` `[P, D]` in expert order,
+    `order` `[P]`, `weights` `[T, K]`, `out` `[T, D]`): `out` is
+    overwritten (tokens whose pairs are all absent get 0).
+
+    ```mlir
+    tile.moe_combine %y, %order, %w, %out
+        : memref<?x64xf32>, memref<?xi64>, memref<?x2xf32>, memref<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Tile_FloatMemRef, "expert outputs [P, D]", [MemRead]>:$y,
+    Arg<Tile_I64MemRef, "pairs by expert [P]", [MemRead]>:$order,
+    Arg<Tile_FloatMemRef, "router weights [T, K]", [MemRead]>:$weights,
+    Arg<Tile_FloatMemRef, "tokens [T, D]", [MemWrite]>:$out);
+  let assemblyFormat = [{
+    $y `,` $order `,` $weights `,` $out attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TESSERA_TILE_OPS
