@@ -4,11 +4,17 @@
 Builds a random checkpoint of a mid-size Nemotron-H (hidden 1024, 8 layers,
 all block kinds, Mamba chunk 128 like the 12B model), converts it, compiles it
 with Tessera for x86 and times, side by side with HF's NemotronHForCausalLM on
-CPU torch (float32, eager, torch's default thread count on this machine):
+CPU torch (float32, eager), both with the same number of threads (--threads,
+default: the cores this process may use; torch.set_num_threads and Tessera's
+num_threads):
 
 * prefill: tokens/s for a [1, 512] prompt (median of --repeats runs);
 * decode: tokens/s for greedy steps after a 512-token prompt (HF with its
-  cache, Tessera with its explicit state).
+  cache, Tessera with its explicit state);
+* peak RSS of one prefill: each side alone in a child process, after a
+  warm-up prefill, with the kernel's peak-RSS counter reset (VmHWM, the
+  absolute peak, which includes the weights) and the growth over the RSS
+  before the call.
 
 Writes JSON (bench/results/cpu_e2e.json by default) with both numbers and the
 ratios (Tessera / HF; > 1 means Tessera is faster). Also checks that the two
@@ -23,6 +29,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,13 +67,59 @@ def median_time(fn, repeats: int, setup=None) -> float:
     return statistics.median(times)
 
 
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def rss_child(which: str, work: Path, prompt: int, threads: int) -> None:
+    """Prints {"peak_mib", "growth_mib"} of one prefill of ``which``."""
+    torch.set_num_threads(threads)
+    config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
+    ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, prompt)).astype(np.int64)
+    if which == "tessera":
+        model = tessera.compile(work / "art", target="x86", cache_dir=work / "cache", num_threads=threads)
+        run = lambda: model.prefill(ids)  # noqa: E731
+    else:
+        hf = load_hf_model(work / "ckpt")
+        tids = torch.as_tensor(ids)
+
+        def run():
+            with torch.no_grad():
+                hf(input_ids=tids, use_cache=False, logits_to_keep=1)
+    run()  # warm-up (code generation, first-touch of the weights)
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    before = _status_kib("VmRSS")
+    run()
+    peak = _status_kib("VmHWM")
+    print(json.dumps({"peak_mib": peak / 1024, "growth_mib": (peak - before) / 1024}))
+
+
+def peak_rss(work: Path, prompt: int, threads: int) -> dict:
+    out = {}
+    for which in ("tessera", "hf_torch"):
+        done = subprocess.run([sys.executable, __file__, "--rss-child", which, "--work", str(work),
+                               "--prompt", str(prompt), "--threads", str(threads)],
+                              capture_output=True, text=True, check=True)
+        out[which] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompt", type=int, default=512)
     ap.add_argument("--decode-steps", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                    help="threads for both Tessera and torch (default: usable cores)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cpu_e2e.json"))
+    ap.add_argument("--rss-child", choices=("tessera", "hf_torch"), help=argparse.SUPPRESS)
+    ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.rss_child:
+        return rss_child(args.rss_child, Path(args.work), args.prompt, args.threads)
 
     config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
     work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
@@ -74,21 +127,25 @@ def main() -> None:
     art = convert_checkpoint(ckpt, work / "art")
     ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, args.prompt)).astype(np.int64)
 
+    torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
     t = time.perf_counter()
-    model = tessera.compile(art, target="x86", cache_dir=work / "cache")
+    model = tessera.compile(art, target="x86", cache_dir=work / "cache", num_threads=args.threads)
     compile_s = time.perf_counter() - t
     hf = load_hf_model(ckpt)
     tids = torch.as_tensor(ids)
 
-    # Same computation: prefill logits agree.
-    ours, _ = model.prefill(ids)
+    # Same computation: prefill logits (every position) agree.
+    ours, _ = model.prefill(ids, all_logits=True)
     with torch.no_grad():
         ref = hf(input_ids=tids, use_cache=False).logits.double().numpy()
     rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
 
+    # Timed prefill: the last position's logits on both sides (Tessera's
+    # default, HF's logits_to_keep=1).
     def hf_prefill():
         with torch.no_grad():
-            hf(input_ids=tids, use_cache=False)
+            hf(input_ids=tids, use_cache=False, logits_to_keep=1)
 
     tessera_prefill = median_time(lambda _: model.prefill(ids), args.repeats)
     hf_prefill_s = median_time(lambda _: hf_prefill(), args.repeats)
@@ -128,7 +185,11 @@ def main() -> None:
 
     result = {
         "machine": {"cpu": tessera._tessera.host_cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
-                    "torch": torch.__version__, "torch_threads": torch.get_num_threads()},
+                    "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+                    "tessera_threads": args.threads,
+                    # Other work on the machine skews timings: the 1-minute load
+                    # average before and after the run.
+                    "loadavg_1m": [load_before[0], os.getloadavg()[0]]},
         "config": {k: MID[k] for k in ("hidden_size", "num_hidden_layers", "hybrid_override_pattern",
                                        "chunk_size", "ssm_state_size", "vocab_size")},
         "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats,
@@ -138,6 +199,7 @@ def main() -> None:
         "decode_tokens_per_s": {"tessera": args.decode_steps / tessera_decode_s,
                                 "hf_torch": args.decode_steps / hf_decode_s},
     }
+    result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads)
     result["prefill_ratio"] = result["prefill_tokens_per_s"]["tessera"] / result["prefill_tokens_per_s"]["hf_torch"]
     result["decode_ratio"] = result["decode_tokens_per_s"]["tessera"] / result["decode_tokens_per_s"]["hf_torch"]
     out_path = Path(args.out)

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LLVM_PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22
+LLVM_PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 libomp-22-dev
            zlib1g-dev libzstd-dev libxml2-dev libedit-dev libffi-dev
            libncurses-dev ccache)
 

@@ -46,6 +46,13 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   // upstream conversions, from the most structured ops down.
   pm.addPass(target::createConvertTargetToUpstream());
   pm.addPass(createConvertVectorToSCFPass());
+  // The kernels' scf.parallel loops become OpenMP worksharing loops (threads
+  // of the OpenMP runtime, libomp; the team size is the runtime's).
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // ... which wraps each loop body in a memref.alloca_scope; the bodies hold
+  // no allocas, so canonicalization inlines it before scf-to-cf would split
+  // its (single-block) region.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
@@ -57,6 +64,7 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createVerifyLLVMStage());

@@ -674,6 +674,17 @@ PYBIND11_MODULE(_tessera, m) {
       .def("lookup", &JitLibrary::lookup, py::arg("name"),
            "The address of a function of the loaded object (for ctypes).");
 
+  m.def(
+      "set_num_threads",
+      [](int n) {
+        if (llvm::Error err = tessera::setOpenMPNumThreads(n))
+          raiseMLIRError(llvm::toString(std::move(err)));
+      },
+      py::arg("n"),
+      "Team size of the compiled x86 kernels' parallel loops started from "
+      "the calling thread (OpenMP's omp_set_num_threads).");
+  m.def("openmp_runtime", &tessera::getOpenMPRuntimePath,
+        "Path of the OpenMP runtime (libomp) compiled x86 modules need.");
   m.def("host_cpu", &tessera::getHostCPUName,
         "The LLVM name of this machine's CPU (part of compiled-module cache keys).");
   m.def("host_features", &tessera::getHostCPUFeatures,

@@ -316,7 +316,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         answer = (" ".join(" ".join(str(int(t)) for t in row) for row in tokens) if tokens.shape[0] == 1
                   else "\n".join(" ".join(str(int(t)) for t in row) for row in tokens))
     else:
-        logits, _ = model.prefill(ids)
+        # All positions only when they are dumped (else the last one).
+        logits, _ = model.prefill(ids, all_logits=bool(args.dump_logits))
         answer = (f"prefill: logits {list(logits.shape)}, argmax of the last position: "
                   f"{np.argmax(logits[:, -1], axis=-1).tolist()}")
     if not np.isfinite(logits).all():  # an argmax of NaNs is 0: never print it as an answer

@@ -36,7 +36,7 @@ def run_demo(config_name: str = "nemotron_h_tiny", prompt_len: int = 37, batch: 
     art = step("convert", lambda: convert_checkpoint(ckpt, work / "artifact"))
     model = step("compile", lambda: tessera.compile(art, target="x86", cache_dir=work / "cache"))
     ids = np.random.default_rng(seed + 1).integers(0, config.vocab_size, (batch, prompt_len)).astype(np.int64)
-    logits, _ = step("prefill", lambda: model.prefill(ids))
+    logits, _ = step("prefill", lambda: model.prefill(ids, all_logits=True))
     tokens = step("generate", lambda: model.generate(ids, new_tokens))
 
     ref = ReferenceModel.from_artifact(Artifact.open(art))

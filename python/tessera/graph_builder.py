@@ -8,11 +8,14 @@ config's ``hybrid_override_pattern`` (``M`` Mamba2 mixer, ``*`` GQA attention,
 routed experts with the optional latent projection, shared expert); each
 layer is ``h + mixer(rmsnorm(h))``; ``E`` and ``-`` layers carry no state):
 
-``@prefill(ids: [B,S] i64, states...) -> (logits [B,S,V], states...)``
+``@prefill(ids: [B,S] i64, states...) -> (logits [B,1,V], states...)``
     a prompt from scratch (the incoming conv/SSM states are not read; the
-    K/V caches only give their capacity);
-``@prefill_chunk(ids: [B,S] i64, position: [1] i64, states...) -> (logits, states...)``
+    K/V caches only give their capacity); logits of the last position only;
+``@prefill_chunk(ids: [B,S] i64, position: [1] i64, states...) -> (logits [B,1,V], states...)``
     continues from earlier states (chunked prefill);
+``@prefill_all_logits``, ``@prefill_chunk_all_logits``
+    the same with the logits of every position ``[B,S,V]`` (what a caller
+    that reads them all asks for: ``prefill(..., all_logits=True)``);
 ``@decode(ids: [B,1] i64, position: [1] i64, states...) -> (logits [B,1,V], states...)``
     one greedy step (the runtime takes a token vector [B] and reshapes it).
 
@@ -42,7 +45,9 @@ from tessera.ir.graph import GraphBuilder, tensor_type
 #: Element type of weights in the graph, by artifact dtype.
 _WEIGHT_DTYPES = {"fp32": "f32", "f32": "f32", "bf16": "bf16", "fp16": "f16", "f16": "f16"}
 
-FUNCTIONS = ("prefill", "prefill_chunk", "decode")
+FUNCTIONS = ("prefill", "prefill_chunk", "decode", "prefill_all_logits", "prefill_chunk_all_logits")
+#: Suffix of the functions that return the logits of every position.
+ALL_LOGITS = "_all_logits"
 
 
 @dataclass(frozen=True)
@@ -118,9 +123,13 @@ class _ModelEmitter:
 
     def _function(self, name: str):
         c, gb = self.c, self.gb
-        seq = 1 if name == "decode" else None
-        continues = name != "prefill"  # reads the incoming states
-        logits_t = tensor_type([None, seq, c.vocab_size], "f32")
+        base = name.removesuffix(ALL_LOGITS)
+        seq = 1 if base == "decode" else None
+        continues = base != "prefill"  # reads the incoming states
+        # Prefill computes the LM head for the last position unless asked
+        # for all (decode has one position anyway).
+        last_only = base != "decode" and not name.endswith(ALL_LOGITS)
+        logits_t = tensor_type([None, 1 if last_only else seq, c.vocab_size], "f32")
         args = [tensor_type([None, seq], "i64")]
         arg_attrs = [{"tessera.name": "ids"}]
         if continues:
@@ -188,7 +197,7 @@ class _ModelEmitter:
                            up_bias=self._w(p + "up_proj_bias"), down_bias=self._w(p + "down_proj_bias"))
             h = gb.residual_add(h, y)
         h = gb.rmsnorm(h, self._w("final_norm"), c.layer_norm_epsilon)
-        logits = gb.lm_head(h, self._w("lm_head"))
+        logits = gb.lm_head(h, self._w("lm_head"), last_position=last_only)
         gb.ret([logits] + new_states)
 
     @staticmethod

@@ -20,11 +20,11 @@
 // CHECK:         %[[TV:.*]] = memref.collapse_shape %[[T]]
 // CHECK:         %[[XV:.*]] = memref.collapse_shape %[[X]]
 // CHECK:         tile.matmul %[[XV]], %[[WB]], %[[TV]]
+// CHECK-NEXT:    memref.dealloc %[[T]]
 // CHECK:         %[[NV:.*]] = memref.collapse_shape %[[R1]]
 // CHECK:         tile.rmsnorm %[[XV]], %[[WA]], %[[NV]]
 // CHECK:         %[[OV:.*]] = memref.collapse_shape %[[R0]]
 // CHECK:         tile.matmul %[[NV]], %[[WB]], %[[OV]]
-// CHECK-NEXT:    memref.dealloc %[[T]]
 // CHECK-NEXT:    return
 func.func @shared_views(%x: tensor<?x?x64xf32>) -> (tensor<?x?x128xf32>, tensor<?x?x64xf32>) {
   %wb = graph.weight "w.b" : tensor<128x64xf32>

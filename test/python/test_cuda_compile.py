@@ -110,7 +110,8 @@ def test_bundle_tiny_model(tmp_path, capsys):
     assert code == 0, err
     plan = json.loads((out / "plan.json").read_text())
     assert plan["config"]["hidden_size"] == 64 and plan["weight_dtype"] == "bf16"
-    assert sorted(plan["functions"]) == ["decode", "prefill", "prefill_chunk"]
+    assert sorted(plan["functions"]) == ["decode", "prefill", "prefill_all_logits", "prefill_chunk",
+                                        "prefill_chunk_all_logits"]
 
 
 def test_tiny_model_tile_stage(tmp_path, capsys):

@@ -66,7 +66,7 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     hf = load_hf_model(ckpt)
 
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     assert logits.shape == (batch, seq, config.vocab_size)
     assert rel(logits, hf_logits(hf, ids)) <= TOL
 
@@ -94,6 +94,6 @@ def test_moe_bf16_artifact_keeps_the_router_fp32(tmp_path, cache_dir):
     assert art.tensor_dtype("layers.0.moe.router") == art.tensor_dtype("layers.0.moe.router_bias") == "fp32"
     assert art.tensor_dtype("layers.0.moe.experts_up") == "bf16"
     ids = np.random.default_rng(4).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
-    logits, _ = tessera.compile(art, target="x86", cache_dir=cache_dir).prefill(ids)
+    logits, _ = tessera.compile(art, target="x86", cache_dir=cache_dir).prefill(ids, all_logits=True)
     expected, _ = ReferenceModel.from_artifact(art).prefill(ids)
     assert rel(logits, expected) <= TOL

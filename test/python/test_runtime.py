@@ -58,7 +58,7 @@ def test_abi_is_read_from_the_ir(setup):
 def test_state_allocated_once_and_updated_in_place(setup):
     config, art, ids, cache = setup
     model = tessera.compile(art, cache_dir=cache)
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     assert state.capacity == config.max_position_embeddings
     k = state.arrays[[s.kind for s in model.states].index("k_cache")]
     assert k.shape == (ids.shape[0], config.max_position_embeddings, config.num_key_value_heads,
@@ -80,7 +80,7 @@ def test_capacity_does_not_change_the_numbers(setup):
     ref = ReferenceModel.from_artifact(art)
     outs = []
     for model in (small, big):
-        logits, state = model.prefill(ids)
+        logits, state = model.prefill(ids, all_logits=True)
         steps = [logits[:, -1]]
         for _ in range(3):
             step, state = model.decode(np.argmax(steps[-1], axis=-1), state)
@@ -99,7 +99,7 @@ def test_capacity_errors_before_compiled_code_runs(setup):
     config, art, ids, cache = setup
     s = ids.shape[1]
     model = tessera.compile(art, cache_dir=cache, max_seq_len=s + 1)
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     token = np.argmax(logits[:, -1], axis=-1)
     _, state = model.decode(token, state)
     snapshot = [a.copy() for a in state.arrays]
@@ -120,7 +120,7 @@ def test_capacity_errors_before_compiled_code_runs(setup):
 def test_state_copy_is_independent(setup):
     config, art, ids, cache = setup
     model = tessera.compile(art, cache_dir=cache)
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     token = np.argmax(logits[:, -1], axis=-1)
     fork = state.copy()
     a, _ = model.decode(token, state)
@@ -161,7 +161,7 @@ def test_damaged_cache_entry_is_rebuilt_not_loaded(setup, tmp_path):
     config, art, ids, _ = setup
     first = tessera.compile(art, cache_dir=tmp_path)
     assert first.cache_status == "stored"
-    expected = first.prefill(ids)[0]
+    expected = first.prefill(ids, all_logits=True)[0]
     obj = first.cache_path
     data = bytearray(obj.read_bytes())
     data[len(data) // 3] ^= 0xFF
@@ -169,7 +169,7 @@ def test_damaged_cache_entry_is_rebuilt_not_loaded(setup, tmp_path):
     with pytest.warns(CacheWarning, match="does not match its recorded size and SHA-256; rebuilding it"):
         second = tessera.compile(art, cache_dir=tmp_path)
     assert second.cache_status.startswith("rebuilt (")
-    assert rel(second.prefill(ids)[0], expected) == 0.0
+    assert rel(second.prefill(ids, all_logits=True)[0], expected) == 0.0
     assert tessera.compile(art, cache_dir=tmp_path).cache_status == "hit"
     # A metadata entry whose key differs (another compiler build) is stale.
     meta = obj.with_suffix(".json")
@@ -191,7 +191,7 @@ def test_unusable_cache_dir_compiles_uncached(setup, tmp_path):
     with pytest.warns(CacheWarning, match="cannot write to .*file.*; the model is compiled uncached"):
         model = tessera.compile(art, cache_dir=not_a_dir)
     assert model.cache_path is None and model.cache_status.startswith("uncached (")
-    assert model.prefill(ids)[0].shape == (*ids.shape, config.vocab_size)
+    assert model.prefill(ids, all_logits=True)[0].shape == (*ids.shape, config.vocab_size)
 
 
 def test_cache_load_of_empty_dir_is_a_quiet_miss(tmp_path):

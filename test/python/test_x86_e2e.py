@@ -48,7 +48,7 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     hf = load_hf_model(ckpt)
 
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     assert logits.dtype == np.float32 and logits.shape == (*ids.shape, config.vocab_size)
     assert rel(logits, hf_logits(hf, ids)) <= TOL
 
@@ -65,10 +65,10 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
 def test_chunked_prefill_equals_one_shot(tmp_path, cache_dir):
     _, _, art, ids = _setup(tmp_path, "tiny")
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
-    whole, whole_state = model.prefill(ids)
+    whole, whole_state = model.prefill(ids, all_logits=True)
     state, parts = None, []
     for lo, hi in ((0, 16), (16, 32), (32, 37)):
-        part, state = model.prefill(ids[:, lo:hi], state)
+        part, state = model.prefill(ids[:, lo:hi], state, all_logits=True)
         parts.append(part)
     assert rel(np.concatenate(parts, axis=1), whole) <= TOL
     for a, b in zip(state.arrays, whole_state.arrays):
@@ -79,7 +79,7 @@ def test_bf16_artifact_runs_with_bf16_weights(tmp_path, cache_dir):
     _, ckpt, art, ids = _setup(tmp_path, "tiny", dtype="bf16", seed=3)
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     assert model.weight_dtype == "bf16"
-    logits, _ = model.prefill(ids)
+    logits, _ = model.prefill(ids, all_logits=True)
     assert rel(logits, hf_logits(load_hf_model(ckpt), ids)) <= TOL
 
 
@@ -91,7 +91,44 @@ def test_compile_cache_is_reused(tmp_path, cache_dir):
     second = tessera.compile(art, target="x86", cache_dir=cache_dir)
     assert second.cache_path == first.cache_path
     assert second.cache_path.stat().st_mtime_ns == stamp
-    assert rel(second.prefill(ids)[0], first.prefill(ids)[0]) == 0.0
+    assert rel(second.prefill(ids, all_logits=True)[0], first.prefill(ids, all_logits=True)[0]) == 0.0
+
+
+def test_prefill_returns_last_position_unless_asked(tmp_path, cache_dir):
+    config, ckpt, art, ids = _setup(tmp_path, "gqa4-bias")
+    model = tessera.compile(art, target="x86", cache_dir=cache_dir)
+    ref = hf_logits(load_hf_model(ckpt), ids)
+    last, _ = model.prefill(ids)
+    assert last.shape == (ids.shape[0], 1, config.vocab_size)
+    assert rel(last, ref[:, -1:]) <= TOL
+    # Chunked: each chunk's last position.
+    part, state = model.prefill(ids[:, :7])
+    assert part.shape == (ids.shape[0], 1, config.vocab_size)
+    part, state = model.prefill(ids[:, 7:], state)
+    assert rel(part, ref[:, -1:]) <= TOL
+    with pytest.raises(RuntimeInputError, match="all_logits must be a bool, got 1"):
+        model.prefill(ids, all_logits=1)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_thread_counts_match_hf(tmp_path, cache_dir, threads):
+    # The kernels' parallel loops (OpenMP) give HF's logits with any team size,
+    # also more threads than cores and than some loops have iterations.
+    _, ckpt, art, ids = _setup(tmp_path, "gqa6-3")
+    model = tessera.compile(art, target="x86", cache_dir=cache_dir, num_threads=threads)
+    logits, state = model.prefill(ids, all_logits=True)
+    assert rel(logits, hf_logits(load_hf_model(ckpt), ids)) <= TOL
+    step, _ = model.decode(np.argmax(logits[:, -1], axis=-1), state)
+    single = tessera.compile(art, target="x86", cache_dir=cache_dir, num_threads=1)
+    l1, s1 = single.prefill(ids, all_logits=True)
+    assert rel(step, single.decode(np.argmax(l1[:, -1], axis=-1), s1)[0]) <= 1e-6
+
+
+def test_bad_thread_count_is_reported(tmp_path, cache_dir):
+    _, _, art, _ = _setup(tmp_path, "tiny")
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(RuntimeInputError, match="num_threads must be a positive integer"):
+            tessera.compile(art, target="x86", cache_dir=cache_dir, num_threads=bad)
 
 
 def test_runtime_rejects_bad_inputs(tmp_path, cache_dir):

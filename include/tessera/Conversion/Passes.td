@@ -200,8 +200,10 @@ def VerifyTileStage : Pass<"tessera-verify-tile-stage", "ModuleOp"> {
 def VerifyLLVMStage : Pass<"tessera-verify-llvm-stage", "ModuleOp"> {
   let summary = "Check that the module is entirely in the LLVM dialect";
   let description = [{
-    Passes when every op is from the LLVM dialect (what translation to LLVM
-    IR needs); otherwise reports the first op that was not lowered.
+    Passes when every op is from the LLVM dialect or is an OpenMP (`omp`)
+    op, both of which translation to LLVM IR handles (omp ops become calls
+    into the OpenMP runtime); otherwise reports the first op that was not
+    lowered.
   }];
 }
 

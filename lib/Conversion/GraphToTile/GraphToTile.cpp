@@ -15,11 +15,12 @@
 // order of first use); results are written into caller-provided buffers.
 // An input marked `tessera.aliasing_output = i` (a recurrent state) is
 // updated in place: result i is computed into the input's buffer and gets
-// no result argument. Intermediate values get `memref.alloc`s, freed before
-// the return; a value that is returned is computed straight into its result
-// buffer. `tessera.abi` describes every argument once (names, dtypes, shapes
-// with -1 for dynamic dims, states with kind/layer and whether in place),
-// for the runtimes to build buffers from.
+// no result argument. Intermediate values get `memref.alloc`s, each freed
+// after its last use (through any view); a value that is returned is
+// computed straight into its result buffer. `tessera.abi` describes every
+// argument once (names, dtypes, shapes with -1 for dynamic dims, states
+// with kind/layer and whether in place), for the runtimes to build buffers
+// from.
 //
 // Composite ops decompose into Tile-IR algorithms:
 //   mamba2_mixer   -> matmul(in_proj) -> causal_conv1d -> ssd_chunk_cumsum ->
@@ -50,6 +51,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -115,10 +117,12 @@ private:
     return b.getIndexAttr(d);
   }
   /// The buffer a tensor result is computed into: its result argument when
-  /// the function returns it, else a fresh allocation freed at the end.
+  /// the function returns it, else a fresh allocation (freed after its last
+  /// use, deallocAfterLastUse).
   /// `sizes` gives every dimension (constants for static ones are ignored).
   Value bufferFor(Value result, ArrayRef<Value> sizes);
-  /// A scratch buffer (f32, or `elem`) of the given shape, freed at the end.
+  /// A scratch buffer (f32, or `elem`) of the given shape, freed after its
+  /// last use.
   Value scratch(ArrayRef<int64_t> shape, ArrayRef<Value> sizes,
                 Type elem = {});
   /// The [rows, last] view of an N-D contiguous buffer.
@@ -163,6 +167,36 @@ private:
 //===----------------------------------------------------------------------===//
 // Function structure
 //===----------------------------------------------------------------------===//
+
+namespace {
+/// Frees each buffer right after its last use (through any view of it) in
+/// its block, so that a function's memory follows what is live rather than
+/// the sum of its intermediates (a freed buffer is reused by later
+/// allocations of the allocator; on NVIDIA the launch plan's arena does the
+/// same).
+void deallocAfterLastUse(ArrayRef<Value> allocs) {
+  // In reverse, so that buffers freed after the same op are freed in the
+  // order they were allocated.
+  for (Value alloc : llvm::reverse(allocs)) {
+    Operation *def = alloc.getDefiningOp();
+    Operation *last = def;
+    SmallVector<Value> views{alloc};
+    while (!views.empty()) {
+      Value v = views.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        Operation *top = def->getBlock()->findAncestorOpInBlock(*user);
+        if (top && last->isBeforeInBlock(top))
+          last = top;
+        if (isa<ViewLikeOpInterface>(user))
+          llvm::append_range(views, user->getResults());
+      }
+    }
+    OpBuilder b(last->getContext());
+    b.setInsertionPointAfter(last);
+    memref::DeallocOp::create(b, def->getLoc(), alloc);
+  }
+}
+} // namespace
 
 Value FunctionLowering::bufferFor(Value result, ArrayRef<Value> sizes) {
   if (Value arg = resultBuffers.lookup(result))
@@ -392,9 +426,8 @@ LogicalResult FunctionLowering::run() {
     if (buf(v) != dst)
       memref::CopyOp::create(b, loc, buf(v), dst);
   }
-  for (Value alloc : allocs)
-    memref::DeallocOp::create(b, loc, alloc);
   func::ReturnOp::create(b, loc);
+  deallocAfterLastUse(allocs);
   oldFunc.erase();
   return success();
 }
@@ -593,6 +626,35 @@ LogicalResult FunctionLowering::lowerMoE(graph::MoEOp op) {
 LogicalResult FunctionLowering::lowerLMHead(graph::LMHeadOp op) {
   Value x = buf(op.getX()), w = buf(op.getWeight());
   SmallVector<Value> sizes = dimsOf(b, loc, x);
+  if (op.getLastPosition()) {
+    // Only the last position's logits: its hidden rows x[..., S-1, :] are
+    // copied into a contiguous [..., 1, H] buffer, the matmul's A.
+    auto xType = cast<MemRefType>(x.getType());
+    int64_t rank = xType.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sz, strides(
+                                                         rank, b.getIndexAttr(1));
+    for (int64_t i = 0; i < rank; ++i)
+      sz.push_back(i == rank - 2 ? OpFoldResult(b.getIndexAttr(1))
+                                 : mixedDim(x, i, sizes[i]));
+    offsets[rank - 2] = arith::SubIOp::create(
+                            b, loc, sizes[rank - 2],
+                            arith::ConstantIndexOp::create(b, loc, 1))
+                            .getResult();
+    Value row = memref::SubViewOp::create(b, loc, x, offsets, sz, strides);
+    SmallVector<int64_t> shape(xType.getShape());
+    shape[rank - 2] = 1;
+    SmallVector<Value> dynamic;
+    for (int64_t i = 0; i < rank; ++i)
+      if (ShapedType::isDynamic(shape[i]))
+        dynamic.push_back(sizes[i]);
+    Value last = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, xType.getElementType()), dynamic,
+        b.getI64IntegerAttr(64));
+    allocs.push_back(last);
+    memref::CopyOp::create(b, loc, row, last);
+    x = last;
+    sizes[rank - 2] = arith::ConstantIndexOp::create(b, loc, 1);
+  }
   sizes.back() = dim(w, 0);
   Value out = bufferFor(op.getResult(), sizes);
   matmul(b, loc, rows2d(x), w, rows2d(out), Value());

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "tessera/Dialect/Tile/IR/Tile.h"
 
@@ -86,8 +87,11 @@ struct VerifyTileStagePass : impl::VerifyTileStageBase<VerifyTileStagePass> {
 struct VerifyLLVMStagePass : impl::VerifyLLVMStageBase<VerifyLLVMStagePass> {
   void runOnOperation() override {
     WalkResult result = getOperation()->walk<WalkOrder::PreOrder>([](Operation *op) {
+      // omp ops (the x86 kernels' parallel loops) on LLVM types translate
+      // to LLVM IR with OpenMP runtime calls.
       if (isa<ModuleOp>(op) ||
-          isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+          isa_and_nonnull<LLVM::LLVMDialect, omp::OpenMPDialect>(
+              op->getDialect()))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
                       << "' was not lowered to the LLVM dialect";

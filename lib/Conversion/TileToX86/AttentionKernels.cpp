@@ -36,8 +36,9 @@
 //     is loaded once for the tile and multiplied by broadcast probabilities.
 //     Since that reads V column-chunk-wise, the scores pass prefetches the V
 //     rows it is about to need (this halves decode time on long caches).
-// Scratch (scores [G, blockK], accumulators [G, D]) lives on the stack, in an
-// alloca scope per (batch, KV head).
+// Scratch (scores [G, blockK], accumulators [G, D]) is allocated per
+// (batch, KV head) iteration, which run on threads (OpenMP): a heap buffer
+// rather than an alloca, whose scope could not span the lowered loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -122,13 +123,13 @@ struct FlashAttention {
     Value keys = kvLen ? kvLen : e.dim(k, 2);
     int64_t hkv = cast<MemRefType>(k.getType()).getDimSize(1);
     negInf = e.f(-std::numeric_limits<double>::infinity());
-    e.forRange(e.c(0), batch, [&](Value b) {
-      e.forRange(e.c(0), e.c(hkv), [&](Value kvh) {
-        // Per-(batch, KV head) scratch, released at the end of each
-        // iteration (so these loops stay safe to run in parallel).
-        e.allocaScope([&] {
-          Value scores = e.stackAlloc({group, blockK});
-          Value acc = e.stackAlloc({group, headDim});
+    // (batch, KV head) iterations run on threads, each with its scratch.
+    e.forParallel({e.c(0), e.c(0)}, {batch, e.c(hkv)}, [&](ValueRange iv) {
+      Value b = iv[0], kvh = iv[1];
+      {
+        {
+          Value scores = e.alloc({group, blockK}, {});
+          Value acc = e.alloc({group, headDim}, {});
           Value h0 = e.imul(kvh, e.c(group));
           e.forRange(e.c(0), seq, [&](Value s) {
             Value kvEnd = keys;
@@ -139,8 +140,10 @@ struct FlashAttention {
             }
             emitRow(b, kvh, h0, s, kvEnd, scores, acc);
           });
-        });
-      });
+          e.dealloc(acc);
+          e.dealloc(scores);
+        }
+      }
     });
   }
 

@@ -26,6 +26,8 @@ namespace {
 
 /// Sequence steps per tile (pages of x and out live at a time).
 constexpr int64_t kSeqTile = 8;
+// Channels per thread work item (a multiple of every vector width).
+constexpr int64_t kChanBlock = 256;
 
 
 /// scf.if yielding one f32.
@@ -113,9 +115,14 @@ void mlir::tessera::x86::emitCausalConv1d(Emitter &e, Value x, Value w,
     // walked along their contiguous channels, so only kSeqTile pages of x
     // and of out are live (a column walk over the whole sequence touches a
     // new page at every step).
+    // Threads take blocks of kChanBlock channels (each channel's window is
+    // its own), walking all sequence tiles of their block.
+    e.forParallel({zero}, {e.ceilDiv(chans, kChanBlock)}, [&](ValueRange iv) {
+    Value cLo = e.imul(iv[0], e.c(kChanBlock));
+    Value cHi = e.imin(e.iadd(cLo, e.c(kChanBlock)), chans);
     e.forRange(zero, seq, e.c(kSeqTile), [&](Value t0) {
       Value tEnd = e.imin(e.iadd(t0, e.c(kSeqTile)), seq);
-      e.forVectorized(zero, chans, [&](Value c0, int64_t width) {
+      e.forVectorized(cLo, cHi, [&](Value c0, int64_t width) {
         SmallVector<Value> wk, win;
         for (int64_t k = 0; k < kSize; ++k)
           wk.push_back(e.loadW(wT, {e.c(k), c0}, width));
@@ -140,6 +147,7 @@ void mlir::tessera::x86::emitCausalConv1d(Emitter &e, Value x, Value w,
         for (int64_t j = 0; j + 1 < kSize; ++j)
           e.storeW(win[j], winBuf, {e.c(j), c0});
       });
+    });
     });
     e.forRange(zero, chans, [&](Value c) {
       for (int64_t j = 0; j + 1 < kSize; ++j)

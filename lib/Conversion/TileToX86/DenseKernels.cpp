@@ -3,10 +3,17 @@
 // Part of convert-tile-to-x86: the dense kernels of a layer.
 // The matmul is the hot one: every projection of Nemotron-H is a
 // `[tokens, in] x [out, in]^T` product with the weight in nn.Linear's layout,
-// so both operands are read along their contiguous `in` dimension. The
-// kernel runs the shared dot-product micro-kernel (emitDotBlock: an MR x NR
-// block of vector accumulators along K, reduced once per block) and applies
-// the epilogue (bias, ReLU², SiLU) in registers before the single store.
+// so both operands are read along their contiguous `in` dimension. With
+// many rows (prefill) the weight is packed per call into panels of NR
+// columns (K x NR, each K step's columns contiguous; one panel per thread
+// work item, so packing costs N*K against 2*M*N*K flops) and a
+// broadcast-FMA micro-kernel keeps MR x NV vector accumulators (6 x 4 zmm
+// on AVX-512, 6 x 2 ymm on AVX2) over K blocks of `block_k` steps (the
+// panel's block stays in L1). With few rows (decode) packing would cost as
+// much as the product: the dot-product kernel (emitDotBlock: an MR x NR
+// block of vector accumulators along K, reduced once per block) reads the
+// weight rows in place. Both apply the epilogue (bias, ReLU², SiLU) in
+// registers before the final store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -170,9 +177,153 @@ struct MatmulBlock {
 };
 } // namespace
 
+namespace {
+/// Rows from which the packed kernel pays for packing the weight.
+constexpr int64_t kPackedMinRows = 16;
+/// Rows of A per packed micro-kernel block.
+constexpr int64_t kPackedRows = 6;
+
+/// The packed kernel's vectors of columns per register block: MR x NV
+/// accumulators + NV weight vectors + a broadcast within the ISA's vector
+/// registers (32 zmm with AVX-512, else 16).
+int64_t packedVectors(int64_t vw) { return vw == 16 ? 4 : 2; }
+
+/// Broadcast-FMA matmul over panels of packed weight columns (see
+/// emitMatmul): columns [nLo, nLo + panels * nv * vw) of c.
+struct PackedMatmul {
+  Emitter &e;
+  Value a, w, bias, c;
+  Epilogue epi;
+  bool accumulate;
+  int64_t blockK;
+
+  void emit(Value nLo, Value panels, int64_t nv) {
+    const int64_t nr = nv * e.vectorWidth();
+    Value m = e.dim(a, 0), k = e.dim(a, 1);
+    Value mFull = e.floorTo(m, kPackedRows);
+    // Threads take whole panels: each packs its panel once and runs every
+    // row of A over it.
+    e.forParallel({e.c(0)}, {panels}, [&](ValueRange iv) {
+      Value n0 = e.iadd(nLo, e.imul(iv[0], e.c(nr)));
+      // wp[kk, j] = w[n0 + j, kk]: one K step's nr columns are contiguous.
+      Value wp = e.alloc({ShapedType::kDynamic, nr}, {k});
+      e.forRange(e.c(0), e.c(nr), [&](Value j) {
+        Value col = e.iadd(n0, j);
+        e.forRange(e.c(0), k, [&](Value kk) {
+          e.store(e.load(w, {col, kk}), wp, {kk, j});
+        });
+      });
+      e.forRange(e.c(0), k, e.c(blockK), [&](Value k0) {
+        Value kEnd = e.imin(e.iadd(k0, e.c(blockK)), k);
+        e.forRange(e.c(0), mFull, e.c(kPackedRows), [&](Value m0) {
+          block(m0, kPackedRows, n0, nv, wp, k0, kEnd, k);
+        });
+        e.forRange(mFull, m, [&](Value m0) {
+          block(m0, 1, n0, nv, wp, k0, kEnd, k);
+        });
+      });
+      e.dealloc(wp);
+    });
+  }
+
+  /// c[m0:m0+mr, n0:n0+nv*vw] over K steps [k0, kEnd): starts from c
+  /// after the first K block (or when accumulating), applies bias and the
+  /// epilogue after the last.
+  void block(Value m0, int64_t mr, Value n0, int64_t nv, Value wp, Value k0,
+             Value kEnd, Value k) {
+    const int64_t vw = e.vectorWidth();
+    OpBuilder &b = e.builder();
+    Location loc = e.location();
+    SmallVector<Value> rows, cols, init;
+    for (int64_t r = 0; r < mr; ++r)
+      rows.push_back(e.iadd(m0, e.c(r)));
+    for (int64_t v = 0; v < nv; ++v)
+      cols.push_back(e.iadd(n0, e.c(v * vw)));
+    Value fromC = e.icmp(arith::CmpIPredicate::ne, k0, e.c(0));
+    if (accumulate)
+      fromC = arith::ConstantIntOp::create(b, loc, 1, 1);
+    Value zero = e.splat(0.0, vw);
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v)
+        init.push_back(
+            e.select(fromC, e.vload(c, {rows[r], cols[v]}, vw), zero));
+    SmallVector<Value> acc = e.forRangeIter(
+        k0, kEnd, e.c(1), init,
+        [&](Value kk, ValueRange it) -> SmallVector<Value> {
+          SmallVector<Value> wv, next;
+          for (int64_t v = 0; v < nv; ++v)
+            wv.push_back(e.vload(wp, {kk, e.c(v * vw)}, vw));
+          for (int64_t r = 0; r < mr; ++r) {
+            Value ar = e.broadcast(e.load(a, {rows[r], kk}), vw);
+            for (int64_t v = 0; v < nv; ++v)
+              next.push_back(e.fma(ar, wv[v], it[r * nv + v]));
+          }
+          return next;
+        });
+    Value last = e.icmp(arith::CmpIPredicate::eq, kEnd, k);
+    auto ifOp = scf::IfOp::create(b, loc, last, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v) {
+        Value x = acc[r * nv + v];
+        if (bias)
+          x = e.add(x, e.vload(bias, {cols[v]}, vw));
+        if (epi == Epilogue::ReLU2) {
+          Value p = e.max(x, zero);
+          x = e.mul(p, p);
+        } else if (epi == Epilogue::SiLU) {
+          x = e.silu(x);
+        }
+        e.vstore(x, c, {rows[r], cols[v]});
+      }
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v)
+        e.vstore(acc[r * nv + v], c, {rows[r], cols[v]});
+  }
+};
+
+/// The dot-product kernel over columns [nLo, N) of c.
+void emitDotMatmul(Emitter &e, Value a, Value w, Value bias, Value c,
+                   Epilogue epi, bool accumulate, const MatmulTiling &tiling,
+                   Value nLo);
+} // namespace
+
 void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
                                     Value c, Epilogue epi, bool accumulate,
                                     const MatmulTiling &tiling) {
+  const int64_t vw = e.vectorWidth();
+  if (vw == 1) {
+    emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, e.c(0));
+    return;
+  }
+  // Many rows: packed panels of nv vectors, then of single vectors; the
+  // last N % vw columns (and calls with few rows) take the dot kernel.
+  Value m = e.dim(a, 0), n = e.dim(w, 0);
+  const int64_t nv = packedVectors(vw);
+  Value many = e.icmp(arith::CmpIPredicate::sge, m, e.c(kPackedMinRows));
+  auto ifOp = scf::IfOp::create(e.builder(), e.location(), many,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(e.builder());
+  e.builder().setInsertionPointToStart(&ifOp.getThenRegion().front());
+  PackedMatmul packed{e, a, w, bias, c, epi, accumulate, tiling.blockK};
+  Value wide = e.idiv(n, e.c(nv * vw));
+  packed.emit(e.c(0), wide, nv);
+  Value done = e.imul(wide, e.c(nv * vw));
+  Value single = e.idiv(e.isub(n, done), e.c(vw));
+  packed.emit(done, single, 1);
+  Value rest = e.iadd(done, e.imul(single, e.c(vw)));
+  emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, rest);
+  e.builder().setInsertionPointToStart(&ifOp.getElseRegion().front());
+  emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, e.c(0));
+}
+
+namespace {
+void emitDotMatmul(Emitter &e, Value a, Value w, Value bias, Value c,
+                   Epilogue epi, bool accumulate, const MatmulTiling &tiling,
+                   Value nLo) {
+
   // Register block: MR rows of `a` times NR rows of `w` keeps MR*NR vector
   // accumulators plus MR+NR loaded vectors live (the default 3 x 4 with
   // 8-wide AVX2 vectors: 12 + 7 fit the 16 ymm registers after LLVM reuses
@@ -185,11 +336,15 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   // weight (in L1) streams past it once. Without it, all of `a` would be
   // re-read from L3 for every weight panel.
   const int64_t MB = tiling.rowPanel; // a multiple of MR
-  Value nFull = e.floorTo(n, NR);
+  Value nFull = e.iadd(nLo, e.floorTo(e.isub(n, nLo), NR));
   e.forRange(e.c(0), m, e.c(MB), [&](Value mb) {
     Value mEnd = e.imin(e.iadd(mb, e.c(MB)), m);
     Value mFull = e.iadd(mb, e.floorTo(e.isub(mEnd, mb), MR));
-    e.forRange(e.c(0), nFull, e.c(NR), [&](Value n0) {
+    // Threads split the weight's NR-row panels (the A panel is shared, each
+    // weight panel is read by one thread): one parallel loop per row panel.
+    e.forParallel({e.c(0)}, {e.idiv(e.isub(n, nLo), e.c(NR))},
+                  [&](ValueRange iv) {
+      Value n0 = e.iadd(nLo, e.imul(iv[0], e.c(NR)));
       e.forRange(mb, mFull, e.c(MR), [&](Value m0) { block.emit(m0, n0, MR, NR); });
       e.forRange(mFull, mEnd, [&](Value m0) { block.emit(m0, n0, 1, NR); });
     });
@@ -199,6 +354,7 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
     });
   });
 }
+} // namespace
 
 void mlir::tessera::x86::emitCopy(Emitter &e, Value src, Value dst) {
   int64_t rank = cast<MemRefType>(src.getType()).getRank();

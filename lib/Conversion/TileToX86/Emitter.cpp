@@ -165,6 +165,19 @@ void Emitter::forRange(Value lb, Value ub, Value step, const Body &body) {
                      });
 }
 
+void Emitter::forParallel(ValueRange lbs, ValueRange ubs,
+                          const ParallelBody &body) {
+  SmallVector<Value> steps(lbs.size(), c(1));
+  scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps,
+      [&](OpBuilder &nested, Location, ValueRange ivs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        body(ivs);
+      });
+}
+
 SmallVector<Value> Emitter::forRangeIter(Value lb, Value ub, Value step,
                                          ValueRange init,
                                          const IterBody &body) {

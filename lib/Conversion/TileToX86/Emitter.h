@@ -192,6 +192,13 @@ public:
   void forRange(Value lb, Value ub, const Body &body) {
     forRange(lb, ub, c(1), body);
   }
+  /// A loop nest whose iterations are independent and may run on different
+  /// threads: one scf.parallel over [lbs, ubs) with unit steps, which
+  /// convert-scf-to-openmp turns into an OpenMP worksharing loop. Kernels
+  /// put it at their outermost level only (no nested thread teams); each
+  /// iteration must write disjoint data and own its scratch buffers.
+  using ParallelBody = std::function<void(ValueRange)>;
+  void forParallel(ValueRange lbs, ValueRange ubs, const ParallelBody &body);
   /// A loop carrying values; returns their final values.
   SmallVector<Value> forRangeIter(Value lb, Value ub, Value step,
                                   ValueRange init, const IterBody &body);

@@ -51,9 +51,13 @@ LoweringConfigAttr x86::selectX86Config(Operation *op, TargetAttr target) {
       panel = std::max<int64_t>(d.registerRows,
                                 (m + d.registerRows - 1) / d.registerRows *
                                     d.registerRows);
+    // The packed (many-row) kernel's K block: its block of a weight panel
+    // (NR = 64 columns with AVX-512, 16 with AVX2) fills 32 KiB of L1.
+    int64_t panelCols = *vw == 16 ? 64 : 2 * *vw;
+    int64_t blockK = 32768 / (panelCols * 4);
     return LoweringConfigAttr::get(ctx, {panel, 0, 0}, vw,
-                                   {d.registerRows, d.registerCols},
-                                   std::nullopt, std::nullopt, std::nullopt);
+                                   {d.registerRows, d.registerCols}, blockK,
+                                   std::nullopt, std::nullopt);
   }
   // SSD chunk state / chunk scan: 4 rows x 2 vectors of accumulators in the
   // broadcast-FMA GEMMs (8 accumulators, 2 loads and a broadcast per step).
@@ -76,7 +80,7 @@ namespace {
 /// The config fields each op's x86 kernel reads.
 SmallVector<StringRef> honouredFields(Operation *op) {
   if (isa<tile::MatmulOp, tile::GroupedMatmulOp>(op))
-    return {"vector_width", "tile_sizes", "register_block"};
+    return {"vector_width", "tile_sizes", "register_block", "block_k"};
   if (isa<tile::FlashAttentionOp>(op))
     return {"vector_width", "block_k"};
   if (isa<tile::SSDChunkStateOp, tile::SSDChunkScanOp>(op))

@@ -35,10 +35,19 @@ void emitAdd(Emitter &e, Value a, Value b, Value out);
 /// weight, registerRows x registerCols dot products in registers.
 struct MatmulTiling {
   int64_t rowPanel = 48, registerRows = 3, registerCols = 4;
+  /// Steps of K per block of the packed (many-row) kernel: the block of a
+  /// packed weight panel stays in L1 while the rows of A stream past.
+  int64_t blockK = 128;
 };
 
 /// c[M, N] = epi(a[M, K] @ w[N, K]^T + bias[N]); with `accumulate`,
 /// c[M, N] += a @ w^T (+ bias) and `epi` must be None. `bias` may be null.
+/// With at least kPackedMinRows rows (prefill) the weight is packed, per
+/// call, into K x NR panels (NR = NV vectors of columns) that a
+/// broadcast-FMA micro-kernel of MR x NV vector accumulators streams
+/// (MR x NV fits the ISA's registers: 6 x 4 zmm on AVX-512, 6 x 2 ymm on
+/// AVX2); fewer rows (decode) use the dot-product kernel, which reads the
+/// weight once without packing.
 void emitMatmul(Emitter &e, Value a, Value w, Value bias, Value c, Epilogue epi,
                 bool accumulate, const MatmulTiling &tiling = {});
 

@@ -260,14 +260,17 @@ void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
   // Packed operands of the per-head GEMM states[P, N] = xs^T [P, Q] bp [Q, N]:
   // bp = the chunk's rows of B (per group, shared by its heads),
   // xs[i, p] = exp(cum_last - cum_i) * dt_i * x[i, p] (per head).
+  // (batch, chunk, group) iterations are independent (threads): each owns
+  // its scratch.
   Value ldN = paddedLd(e, d.stateDim), ldP = paddedLd(e, d.headDim);
-  Value bp = e.alloc({chunk, ShapedType::kDynamic}, {ldN});
-  Value xs = e.alloc({chunk, ShapedType::kDynamic}, {ldP});
-  e.forRange(zero, d.batch, [&](Value b) {
-    e.forRange(zero, d.nChunks, [&](Value c) {
+  e.forParallel({zero, zero, zero}, {d.batch, d.nChunks, d.groups},
+                [&](ValueRange iv) {
+      Value b = iv[0], c = iv[1], g = iv[2];
+      Value bp = e.alloc({chunk, ShapedType::kDynamic}, {ldN});
+      Value xs = e.alloc({chunk, ShapedType::kDynamic}, {ldP});
       Value s0 = e.imul(c, q);
       Value len = e.imin(q, e.isub(d.seq, s0));
-      e.forRange(zero, d.groups, [&](Value g) {
+      {
         packRows(e, len, d.stateDim, bp, [&](Value i) {
           return SmallVector<Value>{b, e.iadd(s0, i), g};
         }, bMat);
@@ -308,11 +311,10 @@ void mlir::tessera::x86::emitSSDChunkState(Emitter &e, Value x, Value bMat,
             });
           });
         });
-      });
-    });
+      }
+      e.dealloc(xs);
+      e.dealloc(bp);
   });
-  e.dealloc(xs);
-  e.dealloc(bp);
 }
 
 //===----------------------------------------------------------------------===//
@@ -328,9 +330,11 @@ void mlir::tessera::x86::emitSSDStatePassing(Emitter &e, Value states,
   Value nChunks = e.ceilDiv(seqLen, chunk);
   Value last = e.c(chunk - 1);
   // Decay across each chunk of the current (batch, head).
-  Value decay = e.alloc({ShapedType::kDynamic}, {nChunks});
-  e.forRange(e.c(0), batch, [&](Value b) {
-    e.forRange(e.c(0), heads, [&](Value h) {
+  // (batch, head) iterations are independent (threads).
+  e.forParallel({e.c(0), e.c(0)}, {batch, heads}, [&](ValueRange iv) {
+    Value b = iv[0], h = iv[1];
+    Value decay = e.alloc({ShapedType::kDynamic}, {nChunks});
+    {
       e.forRange(e.c(0), nChunks, [&](Value c) {
         e.store(e.exp(e.load(dACumsum, {b, h, c, last})), decay, {c});
       });
@@ -349,9 +353,9 @@ void mlir::tessera::x86::emitSSDStatePassing(Emitter &e, Value states,
           e.storeW(s, finalState, {b, h, p, n});
         });
       });
-    });
+    }
+    e.dealloc(decay);
   });
-  e.dealloc(decay);
 }
 
 //===----------------------------------------------------------------------===//
@@ -373,8 +377,12 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
   Value q = e.c(chunk), cT = e.c(T), zero = e.c(0), one = e.c(1);
   Value lastStep = e.c(chunk - 1);
 
-  // Scratch, reused for every (batch, chunk, group, head).
+  // (batch, chunk, group) iterations are independent (threads): each owns
+  // its scratch, reused for the group's heads.
   Value ldN = paddedLd(e, d.stateDim), ldP = paddedLd(e, d.headDim);
+  e.forParallel({zero, zero, zero}, {d.batch, d.nChunks, d.groups},
+                [&](ValueRange iv) {
+      Value b = iv[0], c = iv[1], g = iv[2];
   Value bp = e.alloc({chunk, ShapedType::kDynamic}, {ldN}); // B rows (group)
   Value cp = e.alloc({chunk, ShapedType::kDynamic}, {ldN}); // C rows (group)
   Value cb = e.alloc({qPad, qPad}, {}); // C_i . B_j (group)
@@ -394,12 +402,9 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
       e.storeW(e.constW(0.0, w), cb, {i, j});
     });
   });
-
-  e.forRange(zero, d.batch, [&](Value b) {
-    e.forRange(zero, d.nChunks, [&](Value c) {
       Value s0 = e.imul(c, q);
       Value len = e.imin(q, e.isub(d.seq, s0));
-      e.forRange(zero, d.groups, [&](Value g) {
+      {
         auto rowOf = [&](Value i) {
           return SmallVector<Value>{b, e.iadd(s0, i), g};
         };
@@ -557,11 +562,10 @@ void mlir::tessera::x86::emitSSDChunkScan(Emitter &e, Value x, Value bMat,
             });
           });
         });
-      });
-    });
+      }
+      for (Value buf : {wBlk, expCum, tdt, dtBuf, cumBuf, st, xp, m, cb, cp, bp})
+        e.dealloc(buf);
   });
-  for (Value buf : {wBlk, expCum, tdt, dtBuf, cumBuf, st, xp, m, cb, cp, bp})
-    e.dealloc(buf);
 }
 
 //===----------------------------------------------------------------------===//
@@ -577,8 +581,10 @@ void mlir::tessera::x86::emitSSDStateUpdate(
   Value headsPerGroup = e.idiv(heads, groups);
   int64_t vw = e.vectorWidth();
   Value zero = e.c(0);
-  e.forRange(zero, batch, [&](Value b) {
-    e.forRange(zero, heads, [&](Value h) {
+  // (batch, head) iterations are independent (threads).
+  e.forParallel({zero, zero}, {batch, heads}, [&](ValueRange iv) {
+    Value b = iv[0], h = iv[1];
+    {
       Value g = e.idiv(h, headsPerGroup);
       Value delta = timeStep(e, e.load(dt, {b, h}), e.load(dtBias, {h}),
                              dtMin, dtMax, 1);
@@ -610,6 +616,6 @@ void mlir::tessera::x86::emitSSDStateUpdate(
                              })[0];
         e.store(e.fma(dh, xp, sum), y, {b, h, p});
       });
-    });
+    }
   });
 }

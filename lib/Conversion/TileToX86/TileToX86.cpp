@@ -126,7 +126,7 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](tile::MatmulOp m) {
         MatmulTiling tiling{config.rowPanel, config.registerRows,
-                            config.registerCols};
+                            config.registerCols, config.blockK};
         emitMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
                    toX86(m.getEpilogue()), m.getAccumulate(), tiling);
       })
@@ -227,7 +227,7 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
         emitGroupedMatmul(e, m.getA(), m.getB(), m.getOffsets(), m.getC(),
                           toX86(m.getEpilogue()),
                           {config.rowPanel, config.registerRows,
-                           config.registerCols});
+                           config.registerCols, config.blockK});
       })
       .Case([&](tile::MoECombineOp c) {
         emitMoECombine(e, c.getY(), c.getOrder(), c.getWeights(), c.getOut());

@@ -27,6 +27,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <dlfcn.h>
 #include <mutex>
 
 using namespace mlir;
@@ -95,7 +96,48 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
   mpm.run(module, mam);
 }
 
+/// libomp, loaded once with RTLD_LOCAL: its symbols serve the JIT's
+/// lookups without interposing on another OpenMP runtime already in the
+/// process (PyTorch's libgomp).
+llvm::Expected<void *> openMPRuntime() {
+  static std::once_flag flag;
+  static void *handle = nullptr;
+  static std::string error;
+  std::call_once(flag, [] {
+    std::string path = getOpenMPRuntimePath();
+    handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char *why = ::dlerror();
+      error = "cannot load the OpenMP runtime " + path + " (install " +
+              "libomp-" + std::to_string(LLVM_VERSION_MAJOR) +
+              "-dev, as scripts/setup.sh does): " + (why ? why : "unknown");
+    }
+  });
+  if (!handle)
+    return makeError(error);
+  return handle;
+}
+
 } // namespace
+
+std::string mlir::tessera::getOpenMPRuntimePath() {
+  return TESSERA_OPENMP_RUNTIME;
+}
+
+llvm::Error mlir::tessera::setOpenMPNumThreads(int n) {
+  if (n < 1)
+    return makeError("the number of threads must be at least 1, got " +
+                     llvm::Twine(n));
+  auto handle = openMPRuntime();
+  if (!handle)
+    return handle.takeError();
+  auto *set = reinterpret_cast<void (*)(int)>(
+      ::dlsym(*handle, "omp_set_num_threads"));
+  if (!set)
+    return makeError("the OpenMP runtime has no omp_set_num_threads");
+  set(n);
+  return llvm::Error::success();
+}
 
 std::string mlir::tessera::getHostCPUName() {
   return llvm::sys::getHostCPUName().str();
@@ -148,6 +190,16 @@ JitLibrary::load(llvm::StringRef object) {
                      llvm::toString(jitOrErr.takeError()));
   std::unique_ptr<JitLibrary> lib(new JitLibrary());
   lib->jit = std::move(*jitOrErr);
+  // The kernels' parallel loops call libomp (__kmpc_fork_call, ...): it is
+  // searched first, so another OpenMP runtime in the process never serves
+  // them.
+  auto omp = openMPRuntime();
+  if (!omp)
+    return omp.takeError();
+  lib->jit->getMainJITDylib().addGenerator(
+      std::make_unique<llvm::orc::DynamicLibrarySearchGenerator>(
+          llvm::sys::DynamicLibrary(*omp),
+          lib->jit->getDataLayout().getGlobalPrefix()));
   auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       lib->jit->getDataLayout().getGlobalPrefix());
   if (!generator)

@@ -277,9 +277,11 @@ def hf_parity(bundle: str | Path, workdir: str | Path, *, batch: int = 2, seq: i
     hf_logits = lambda m, x: _hf_logits(m, x, hf_device)  # noqa: E731
     ids = np.random.default_rng(seed + 1).integers(0, config.vocab_size, (batch, seq)).astype(np.int64)
 
-    logits, state = model.prefill(ids)
+    # Every position's logits where the bundle has them (compiled bundles).
+    every = "prefill_all_logits" in plan.functions
+    logits, state = model.prefill(ids, all_logits=every)
     res = {"bundle": str(bundle), "weights": plan.weight_dtype, "shape": f"{batch}x{seq}",
-           "prefill": rel(logits, hf_logits(hf, ids))}
+           "prefill": rel(logits, hf_logits(hf, ids)[:, -logits.shape[1]:])}
     seqs, token, worst = ids, np.argmax(logits[:, -1], axis=-1), 0.0
     for _ in range(steps):
         seqs = np.concatenate([seqs, token[:, None]], axis=1)
@@ -287,11 +289,11 @@ def hf_parity(bundle: str | Path, workdir: str | Path, *, batch: int = 2, seq: i
         worst = max(worst, rel(step, hf_logits(hf, seqs)[:, -1]))
         token = np.argmax(step, axis=-1)
     res["decode"] = worst
-    if "prefill_chunk" in plan.functions and seq >= 3:
+    if "prefill_chunk" in plan.functions and seq >= 3 and (every or logits.shape[1] == seq):
         cuts = [0, seq // 3, 2 * seq // 3, seq]
         st, parts = None, []
         for lo, hi in zip(cuts, cuts[1:]):
-            part, st = model.prefill(ids[:, lo:hi], st)
+            part, st = model.prefill(ids[:, lo:hi], st, all_logits=every)
             parts.append(part)
         res["chunked"] = rel(np.concatenate(parts, axis=1), logits)
     tol = TOLERANCE.get(plan.weight_dtype, 2e-2)

@@ -2,7 +2,7 @@
 :class:`tessera.runtime.CompiledModel`.
 
     m = tessera.cuda.load_bundle(BUNDLE).load(ART)   # weights uploaded once
-    logits, state = m.prefill(ids)                     # ids [B, S] int64 -> [B, S, V] float32
+    logits, state = m.prefill(ids)                     # ids [B, S] int64 -> [B, 1, V] float32 (all_logits=True: [B, S, V])
     logits, state = m.decode(token, state)             # token [B] -> [B, V]
     tokens = m.generate(ids, max_new_tokens=8)
 
@@ -390,17 +390,25 @@ class CudaModel:
         return State(self, [self._state_buffer(k, batch).zero()
                             for k in range(len(self._state_specs))], 0, batch)
 
-    def prefill(self, ids, state: State | None = None) -> tuple[np.ndarray, State]:
-        """ids [B, S] int64 -> (logits [B, S, V] float32, state). With ``state``
-        the prompt continues an earlier call (chunked prefill)."""
+    def prefill(self, ids, state: State | None = None, *, all_logits: bool = False) -> tuple[np.ndarray, State]:
+        """ids [B, S] int64 -> (logits float32, state): the bundle's prefill
+        logits (a compiled model's: the last position, [B, 1, V]), or every
+        position's [B, S, V] with ``all_logits``. With ``state`` the prompt
+        continues an earlier call (chunked prefill)."""
         ids = self._check_ids(ids, 2)
+        if not isinstance(all_logits, bool):
+            raise RuntimeInputError(f"all_logits must be a bool, got {all_logits!r}")
+        suffix = "_all_logits" if all_logits else ""
+        if all_logits and "prefill" + suffix not in self.plan.functions:
+            raise RuntimeInputError("this bundle has no all-position prefill (prefill_all_logits): "
+                                    "rebuild it with tessera compile --target cuda")
         if state is not None:
             self._check_state(state, ids.shape[0], ids.shape[1])
-            if "prefill_chunk" not in self.plan.functions:
-                raise RuntimeInputError("this bundle has no prefill_chunk function: prefill takes no state")
-            return self._call("prefill_chunk", ids, state)
+            if "prefill_chunk" + suffix not in self.plan.functions:
+                raise RuntimeInputError(f"this bundle has no prefill_chunk{suffix} function: prefill takes no state")
+            return self._call("prefill_chunk" + suffix, ids, state)
         self._check_length(ids.shape[1])
-        return self._call("prefill", ids, None)
+        return self._call("prefill" + suffix, ids, None)
 
     def decode(self, token, state: State) -> tuple[np.ndarray, State]:
         """token [B] int64 -> (logits [B, V] float32, new state)."""

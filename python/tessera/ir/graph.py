@@ -213,7 +213,11 @@ class GraphBuilder:
         (v,) = self._op("graph.moe", operands, [x.type], attrs, segments)
         return v
 
-    def lm_head(self, x: Value, weight: Value) -> Value:
+    def lm_head(self, x: Value, weight: Value, *, last_position: bool = False) -> Value:
+        """Logits of every position, or of the last one only ([..., 1, V])."""
         shape = shape_of(x)[:-1] + [shape_of(weight)[0]]
-        (v,) = self._op("graph.lm_head", [x, weight], [tensor_type(shape, "f32")])
+        if last_position:
+            shape[-2] = 1
+        attrs = {"last_position": True} if last_position else {}
+        (v,) = self._op("graph.lm_head", [x, weight], [tensor_type(shape, "f32")], attrs)
         return v

@@ -7,11 +7,17 @@ called through MLIR's C interface (``llvm.emit_c_interface``): every argument
 is a pointer to a ranked memref descriptor. Weights are the artifact's
 memory-mapped arrays (no copies); states are numpy arrays that the compiled
 code updates in place.
+
+The kernels' parallel loops run on the OpenMP runtime (LLVM's libomp, which
+the JIT loads). Threads: ``num_threads`` when given, else ``OMP_NUM_THREADS``
+when set (read by libomp itself), else the cores this process may use
+(``os.sched_getaffinity``).
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 from typing import Sequence
 
 import numpy as np
@@ -51,12 +57,25 @@ class ObjectLoadError(CompileError):
     """The JIT refused a compiled object (a damaged cache entry, or a bug)."""
 
 
+def resolve_num_threads(num_threads) -> int | None:
+    """The team size to set: ``num_threads`` (checked), None when
+    ``OMP_NUM_THREADS`` is set (libomp reads it), else the usable cores."""
+    if num_threads is not None:
+        if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
+            raise RuntimeInputError(f"num_threads must be a positive integer, got {num_threads!r}")
+        return num_threads
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class CPUDriver(Driver):
     target = "x86"
 
-    def __init__(self, code: bytes, functions: dict[str, FunctionABI]):
+    def __init__(self, code: bytes, functions: dict[str, FunctionABI], num_threads: int | None = None):
         from tessera._tessera import JitLibrary
 
+        self.num_threads = resolve_num_threads(num_threads)
         self._abi = functions
         self._functions = {}
         try:
@@ -96,5 +115,9 @@ class CPUDriver(Driver):
         for spec in abi.results:
             out[spec.name] = args[spec.arg] = np.empty(tuple(results[spec.name]), DTYPES[spec.dtype])
         descriptors = [_descriptor(a) for a in args]
+        if self.num_threads is not None:
+            # OpenMP's team size is per calling thread: set it on this one.
+            from tessera._tessera import set_num_threads
+            set_num_threads(self.num_threads)
         self._functions[function](*[ctypes.addressof(d) for d in descriptors])
         return out

@@ -59,7 +59,8 @@ class CompiledModel:
 
     def __init__(self, config: NemotronHConfig, target: str, weight_dtype: str, obj: bytes,
                  metadata: dict, cache_path: Path | None, *, max_seq_len: int | None = None,
-                 driver: type[Driver] | None = None, cache_status: str = "uncached"):
+                 driver: type[Driver] | None = None, cache_status: str = "uncached",
+                 num_threads: int | None = None):
         from tessera.runtime.cpu import CPUDriver
 
         self.config = config
@@ -74,7 +75,10 @@ class CompiledModel:
             raise CompileError(f"the compiled module lacks function(s) {', '.join(missing)}")
         self.states: tuple[StateABI, ...] = self._common_states()
         self.max_seq_len = self._check_max_seq_len(max_seq_len)
-        self._driver = (driver or CPUDriver)(obj, self.abi)
+        if driver is None:
+            self._driver = CPUDriver(obj, self.abi, num_threads=num_threads)
+        else:
+            self._driver = driver(obj, self.abi)
         self._artifact: Artifact | None = None
 
     def _common_states(self) -> tuple:
@@ -155,17 +159,20 @@ class CompiledModel:
         return [d if d >= 0 else (batch if i == 0 else capacity) for i, d in enumerate(spec.shape)]
 
     # ------------------------------------------------------------ running
-    def prefill(self, ids, state: State | None = None, *,
-                max_seq_len: int | None = None) -> tuple[np.ndarray, State]:
-        """ids [B, S] int64 -> (logits [B, S, V] float32, state). With ``state``
-        the prompt continues an earlier call (chunked prefill) and the state
-        is updated in place; else a new state of capacity ``max_seq_len``."""
+    def prefill(self, ids, state: State | None = None, *, max_seq_len: int | None = None,
+                all_logits: bool = False) -> tuple[np.ndarray, State]:
+        """ids [B, S] int64 -> (logits [B, 1, V] float32 of the last position,
+        or [B, S, V] of every position with ``all_logits``, state). With
+        ``state`` the prompt continues an earlier call (chunked prefill) and
+        the state is updated in place; else a new state of capacity
+        ``max_seq_len``."""
         ids = self._check_ids(ids, 2)
         b, s = ids.shape
+        suffix = _all_logits_suffix(all_logits, self.abi)
         if state is not None:
             self._check_state(state, b)
-            return self._run("prefill_chunk", ids, state)
-        return self._run("prefill", ids, self.init_state(b, max_seq_len))
+            return self._run("prefill_chunk" + suffix, ids, state)
+        return self._run("prefill" + suffix, ids, self.init_state(b, max_seq_len))
 
     def decode(self, token, state: State) -> tuple[np.ndarray, State]:
         """token [B] int64 -> (logits [B, V] float32, the state, advanced in place)."""
@@ -240,6 +247,19 @@ class CompiledModel:
 
 
 # ---------------------------------------------------------------- entry point
+def _all_logits_suffix(all_logits, functions) -> str:
+    """The suffix of the prefill functions that return every position's logits."""
+    if not isinstance(all_logits, bool):
+        raise RuntimeInputError(f"all_logits must be a bool, got {all_logits!r}")
+    if not all_logits:
+        return ""
+    from tessera.graph_builder import ALL_LOGITS
+    if "prefill" + ALL_LOGITS not in functions:
+        raise RuntimeInputError("this compiled model has no all-position prefill (compiled before "
+                                "all_logits existed): recompile it")
+    return ALL_LOGITS
+
+
 def _resolve(config_or_artifacts) -> tuple[NemotronHConfig, str | None, Artifact | None]:
     """(config, artifact weight dtype or None, artifact or None)."""
     if isinstance(config_or_artifacts, NemotronHConfig):
@@ -287,11 +307,15 @@ def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len, 
 
 def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | None = None,
             cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
-            max_seq_len: int | None = None, verify: bool = True) -> CompiledModel:
+            max_seq_len: int | None = None, verify: bool = True,
+            num_threads: int | None = None) -> CompiledModel:
     """Compiles a model (config object, config file, built-in config name or
     artifact directory) for ``target``. An artifact also fixes the weight dtype
     and is bound right away. ``max_seq_len`` (default
     ``max_position_embeddings``) is the K/V capacity of the states it makes.
+    ``num_threads`` (x86) is the number of threads the compiled kernels use
+    (default: ``OMP_NUM_THREADS`` when set, else the cores this process may
+    use).
 
     ``target="cuda"`` compiles a CUDA bundle (kernels.cubin + plan.json) into
     ``cache_dir`` (or a temporary directory) and returns a
@@ -303,6 +327,8 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     manifest's sha256 (and for finite values) before use, once per artifact
     (remembered in ``cache_dir``, see :mod:`tessera.checkpoint.verify`)."""
     if target == "cuda":
+        if num_threads is not None:
+            raise CompileError("num_threads applies to target x86 only")
         return _compile_cuda(config_or_artifacts, weight_dtype=weight_dtype, cache_dir=cache_dir,
                              max_seq_len=max_seq_len, verify=verify)
     from tessera import compiler
@@ -329,7 +355,7 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     if hit is not None:
         try:
             model = CompiledModel(config, target, wdtype, hit[0], metadata, cache.object_path(key),
-                                  max_seq_len=max_seq_len, cache_status="hit")
+                                  max_seq_len=max_seq_len, cache_status="hit", num_threads=num_threads)
         except ObjectLoadError as e:
             cache.reject(key, str(e))
             hit = None
@@ -345,7 +371,7 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
         else:
             status = f"rebuilt ({problem})" if problem else "stored"
         model = CompiledModel(config, target, wdtype, obj, metadata, path, max_seq_len=max_seq_len,
-                              cache_status=status)
+                              cache_status=status, num_threads=num_threads)
     if art is not None:
         model.load(art, verify=False)  # verified above when asked
     return model

@@ -31,6 +31,7 @@
 // CHECK:         %[[T2:.*]] = memref.collapse_shape %[[T]] {{\[}}[0, 1], [2]] : memref<?x?x128xf32> into memref<?x128xf32>
 // CHECK:         %[[X2:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.matmul %[[X2]], %[[WB]], %[[T2]] {transpose_b}
+// CHECK-NEXT:    memref.dealloc %[[T]] : memref<?x?x128xf32>
 // CHECK:         %[[N2:.*]] = memref.collapse_shape %[[R1]] {{\[}}[0, 1], [2]]
 // CHECK:         %[[X3:.*]] = memref.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.rmsnorm %[[X3]], %[[WA]], %[[N2]] {epsilon = 1.000000e-05 : f64}
@@ -38,8 +39,7 @@
 // CHECK:         %[[N3:.*]] = memref.collapse_shape %[[R1]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.matmul %[[N3]], %[[WB]], %[[O2]]
 // CHECK-NOT:     memref.copy
-// CHECK:         memref.dealloc %[[T]] : memref<?x?x128xf32>
-// CHECK-NEXT:    return
+// CHECK:         return
 func.func @weights_abi(%x: tensor<?x?x64xf32>) -> (tensor<?x?x128xf32>, tensor<?x?x64xf32>) {
   %wb = graph.weight "w.b" : tensor<128x64xf32>
   %wa = graph.weight "w.a" : tensor<64xf32>
@@ -258,6 +258,26 @@ func.func @lm_head(%x: tensor<?x?x64xf32>) -> tensor<?x?x256xf32> {
 
 // -----
 
+// The last position only: its row is copied out of the hidden states and
+// multiplied alone.
+// CHECK-LABEL: func.func @lm_head_last(
+// CHECK-SAME:    %[[X:[a-z0-9_]+]]: memref<?x?x64xf32>, %[[W:[a-z0-9_]+]]: memref<256x64xf32>,
+// CHECK-SAME:    %[[R:[a-z0-9_]+]]: memref<?x1x256xf32>)
+// CHECK:         %[[ROW:.*]] = memref.subview %[[X]][0, %{{.*}}, 0] [%{{.*}}, 1, 64] [1, 1, 1]
+// CHECK:         %[[LAST:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x1x64xf32>
+// CHECK:         memref.copy %[[ROW]], %[[LAST]]
+// CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : memref<?x1x256xf32> into memref<?x256xf32>
+// CHECK:         %[[XV:.*]] = memref.collapse_shape %[[LAST]] {{\[}}[0, 1], [2]] : memref<?x1x64xf32> into memref<?x64xf32>
+// CHECK:         tile.matmul %[[XV]], %[[W]], %[[RV]] {transpose_b}
+// CHECK:         memref.dealloc %[[LAST]]
+func.func @lm_head_last(%x: tensor<?x?x64xf32>) -> tensor<?x1x256xf32> {
+  %w = graph.weight "lm_head" : tensor<256x64xf32>
+  %0 = graph.lm_head %x, %w {last_position} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x1x256xf32>
+  return %0 : tensor<?x1x256xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gated_rmsnorm(
 // CHECK-SAME:    %[[Y:[a-z0-9_]+]]: memref<?x?x128xf32>, %[[Z:[a-z0-9_]+]]: memref<?x?x128xf32>,
 // CHECK-SAME:    %[[W:[a-z0-9_]+]]: memref<128xf32>, %[[R:[a-z0-9_]+]]: memref<?x?x128xf32>)
@@ -335,11 +355,11 @@ func.func @causal_conv1d_plain(%x: tensor<2x5x160xf32>) -> tensor<2x5x160xf32> {
 // CHECK:         tile.ssd_chunk_cumsum %[[DT]], %[[DTB]], %[[ALOG]] -> %[[DT2]], %[[DA]] {chunk_size = 32 : i64, dt_max = 0x7FF0000000000000 : f64, dt_min = 0.000000e+00 : f64}
 // CHECK-NEXT:    tile.ssd_chunk_state %[[X]], %[[B]], %[[DT2]], %[[DA]] -> %[[ST]] {chunk_size = 32 : i64}
 // CHECK-NEXT:    tile.ssd_state_passing %[[ST]], %[[DA]] -> %[[STIN]], %[[FIN]] {chunk_size = 32 : i64}
+// CHECK-NEXT:    memref.dealloc %[[ST]]
 // CHECK-NEXT:    tile.ssd_chunk_scan %[[X]], %[[C]], %[[B]], %[[DT2]], %[[DA]], %[[STIN]], %[[D]] -> %[[Y]] {chunk_size = 32 : i64}
 // CHECK-NOT:     tile.ssd_state_update
 // CHECK:         memref.dealloc %[[DT2]]
 // CHECK-NEXT:    memref.dealloc %[[DA]]
-// CHECK-NEXT:    memref.dealloc %[[ST]]
 // CHECK-NEXT:    memref.dealloc %[[STIN]]
 // CHECK-NEXT:    return
 func.func @ssd_scan(%x: tensor<?x?x8x16xf32>, %dt: tensor<?x?x8xf32>, %B: tensor<?x?x2x16xf32>,
@@ -420,16 +440,18 @@ func.func @ssd_scan_init(%x: tensor<2x5x8x16xf32>, %dt: tensor<2x5x8xf32>,
 // CHECK:         tile.ssd_chunk_cumsum %[[DTV]], %[[DTB]], %[[ALOG]] -> %[[DT2:[^,]*]], %[[DA:[^ ]*]] {chunk_size = 16 : i64
 // CHECK-NEXT:    tile.ssd_chunk_state %[[XS]], %[[BM]], %[[DT2]], %[[DA]] -> %[[ST:[^ ]*]] {chunk_size = 16 : i64}
 // CHECK-NEXT:    tile.ssd_state_passing %[[ST]], %[[DA]] -> %[[STIN:[^,]*]], %[[SS]] {chunk_size = 16 : i64}
+// CHECK-NEXT:    memref.dealloc %[[ST]]
 // CHECK-NEXT:    tile.ssd_chunk_scan %[[XS]], %[[CM]], %[[BM]], %[[DT2]], %[[DA]], %[[STIN]], %[[D]] -> %[[Y]] {chunk_size = 16 : i64}
 // CHECK:         %[[Z:.*]] = memref.reinterpret_cast %[[ZX]] to offset: [0], sizes: [%{{.*}}, 128], strides: [328, 1] : memref<?x328xf32> to memref<?x128xf32, strided<[328, 1]>>
 // CHECK:         %[[G:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x128xf32>
 // CHECK:         %[[Y2:.*]] = memref.collapse_shape %[[Y]] {{\[}}[0, 1], [2, 3]] : memref<?x?x8x16xf32> into memref<?x128xf32>
 // CHECK:         tile.gated_rmsnorm %[[Y2]], %[[Z]], %[[WNORM]], %[[G]] {epsilon = 1.000000e-05 : f64, group_size = 64 : i64}
+// CHECK-NEXT:    memref.dealloc %[[ZX]]
 // CHECK:         %[[OV:.*]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]]
 // CHECK:         tile.matmul %[[G]], %[[WOUT]], %[[OV]] {transpose_b} : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>
+// CHECK-NEXT:    memref.dealloc %[[G]]
 // CHECK-NOT:     memref.copy
 // CHECK-NOT:     tile.ssd_state_update
-// CHECK:         memref.dealloc %[[ZX]]
 // CHECK:         return
 func.func @mamba2_prefill(%x: tensor<?x?x64xf32>)
     -> (tensor<?x?x64xf32>, tensor<?x192x3xf32>, tensor<?x8x16x16xf32>) {
@@ -462,10 +484,10 @@ func.func @mamba2_prefill(%x: tensor<?x?x64xf32>)
 // CHECK-SAME:    %[[SS0:[a-z0-9_]+]]: memref<?x8x16x16xf32>,
 // CHECK:         %[[CS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x192x3xf32>
 // CHECK:         tile.causal_conv1d %{{.*}}, %{{.*}} bias(%{{.*}}) state_in(%[[CS0]]) -> %{{.*}}, %[[CS]] {silu}
+// CHECK-NEXT:    memref.dealloc %[[CS]]
 // CHECK:         %[[SS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x8x16x16xf32>
 // CHECK:         tile.ssd_state_passing %{{.*}}, %{{.*}} init(%[[SS0]]) -> %{{.*}}, %[[SS]] {chunk_size = 16 : i64}
-// CHECK-DAG:     memref.dealloc %[[CS]]
-// CHECK-DAG:     memref.dealloc %[[SS]]
+// CHECK-NEXT:    memref.dealloc %[[SS]]
 // CHECK:         return
 func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
                            %ss0: tensor<?x8x16x16xf32>) -> tensor<?x?x64xf32> {
@@ -525,13 +547,13 @@ func.func @mamba2_continue(%x: tensor<?x?x64xf32>, %cs0: tensor<?x192x3xf32>,
 // CHECK-NOT:     memref.transpose
 // CHECK:         %[[ATT:.*]] = memref.alloc(%[[BATCH]], %[[SEQ]]) {alignment = 64 : i64} : memref<?x?x4x16xf32>
 // CHECK:         tile.flash_attention %[[Q4]], %[[KC]], %[[VC]], %[[ATT]] {causal, scale = 2.500000e-01 : f64}
-// CHECK:         %[[ATT2:.*]] = memref.collapse_shape %[[ATT]] {{\[}}[0, 1], [2, 3]] : memref<?x?x4x16xf32> into memref<?x64xf32>
-// CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]]
-// CHECK:         tile.matmul %[[ATT2]], %[[WO]], %[[RV]] {transpose_b} : memref<?x64xf32>, memref<64x64xf32>, memref<?x64xf32>
 // CHECK-DAG:     memref.dealloc %[[Q]]
 // CHECK-DAG:     memref.dealloc %[[KC]]
 // CHECK-DAG:     memref.dealloc %[[VC]]
-// CHECK-DAG:     memref.dealloc %[[ATT]]
+// CHECK:         %[[ATT2:.*]] = memref.collapse_shape %[[ATT]] {{\[}}[0, 1], [2, 3]] : memref<?x?x4x16xf32> into memref<?x64xf32>
+// CHECK:         %[[RV:.*]] = memref.collapse_shape %[[R]] {{\[}}[0, 1], [2]]
+// CHECK:         tile.matmul %[[ATT2]], %[[WO]], %[[RV]] {transpose_b} : memref<?x64xf32>, memref<64x64xf32>, memref<?x64xf32>
+// CHECK-NEXT:    memref.dealloc %[[ATT]]
 // CHECK:         return
 func.func @self_attention(%x: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
   %wq = graph.weight "q" : tensor<64x64xf32>

@@ -8,7 +8,7 @@
 // of their own (tile.barrier) get none.
 
 // CHECK-LABEL: func.func @avx2(
-// CHECK:         tile.matmul {{.*}}lowering_config = #tessera.lowering_config<tile_sizes = [48, 0, 0], vector_width = 8, register_block = [3, 4]>
+// CHECK:         tile.matmul {{.*}}lowering_config = #tessera.lowering_config<tile_sizes = [48, 0, 0], vector_width = 8, register_block = [3, 4], block_k = 512>
 // CHECK:         tile.flash_attention {{.*}}lowering_config = #tessera.lowering_config<vector_width = 8, block_k = 64>
 // CHECK:         tile.rmsnorm {{.*}}lowering_config = #tessera.lowering_config<vector_width = 8>
 // CHECK:         tile.add {{.*}}lowering_config = #tessera.lowering_config<vector_width = 4, register_block = [1, 1]>
@@ -40,7 +40,7 @@ module attributes {tessera.target = #tessera.target<"x86", cpu = "znver3", featu
 // A static M smaller than the panel gets a panel of M rounded up to the
 // register block.
 // CHECK-LABEL: func.func @avx512(
-// CHECK:         tile.matmul {{.*}}lowering_config = #tessera.lowering_config<tile_sizes = [3, 0, 0], vector_width = 16, register_block = [3, 4]>
+// CHECK:         tile.matmul {{.*}}lowering_config = #tessera.lowering_config<tile_sizes = [3, 0, 0], vector_width = 16, register_block = [3, 4], block_k = 128>
 // CHECK:         tile.rmsnorm {{.*}}lowering_config = #tessera.lowering_config<vector_width = 16>
 module attributes {tessera.target = #tessera.target<"x86", cpu = "skylake-avx512", features = "+avx512f,+avx2,+fma">} {
   func.func @avx512(%a: memref<2x64xf32>, %w: memref<32x64xf32>, %c: memref<2x32xf32>, %n: memref<64xf32>) {

@@ -306,7 +306,7 @@ func.func @ssd_chunk_scan(%x: memref<?x?x8x16xf32>, %C: memref<?x?x2x16xf32>,
 // CHECK-SAME:    %[[B:[a-z0-9_]+]]: memref<?x2x16xf32>, %[[C:[a-z0-9_]+]]: memref<?x2x16xf32>,
 // CHECK-SAME:    %[[D:[a-z0-9_]+]]: memref<8xf32>, %[[S:[a-z0-9_]+]]: memref<?x8x16x16xf32>,
 // CHECK-SAME:    %[[Y:[a-z0-9_]+]]: memref<?x8x16xf32>)
-// CHECK:         scf.for
+// CHECK:         scf.parallel
 // CHECK-DAG:     math.log
 // CHECK-DAG:     vector.load %[[S]][{{.*}}] : memref<?x8x16x16xf32>, vector<8xf32>
 // CHECK-DAG:     vector.store %{{.*}}, %[[S]][{{.*}}] : memref<?x8x16x16xf32>, vector<8xf32>
@@ -326,16 +326,15 @@ func.func @ssd_state_update(%x: memref<?x8x16xf32>, %dt: memref<?x8xf32>, %dtb: 
 // -----
 
 // flash attention: K/V ([B, T, Hkv, D]) are read through [B, Hkv, T, D]
-// transposed views (no copy); per-block stack scratch in an alloca scope,
-// online softmax (running max), output stored into out.
+// transposed views (no copy); scratch per (batch, K/V head) iteration of
+// the parallel loop, online softmax (running max), output stored into out.
 // CHECK-LABEL: func.func @flash_attention(
 // CHECK-SAME:    %[[Q:[a-z0-9_]+]]: memref<?x?x4x16xf32>, %[[K:[a-z0-9_]+]]: memref<?x?x2x16xf32>,
 // CHECK-SAME:    %[[V:[a-z0-9_]+]]: memref<?x?x2x16xf32>, %[[O:[a-z0-9_]+]]: memref<?x?x4x16xf32>)
 // CHECK-DAG:     %[[KT:.*]] = memref.transpose %[[K]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x2x16xf32> to memref<?x2x?x16xf32, strided<[?, 16, 32, 1]>>
 // CHECK-DAG:     %[[VT:.*]] = memref.transpose %[[V]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<?x?x2x16xf32> to memref<?x2x?x16xf32, strided<[?, 16, 32, 1]>>
-// CHECK:         scf.for
-// CHECK:         memref.alloca_scope
-// CHECK:         memref.alloca() {alignment = 64 : i64}
+// CHECK:         scf.parallel
+// CHECK:         memref.alloc() {alignment = 64 : i64}
 // CHECK-DAG:     vector.load %[[Q]]
 // CHECK-DAG:     vector.load %[[KT]][{{.*}}] : memref<?x2x?x16xf32, strided<[?, 16, 32, 1]>>, vector<8xf32>
 // CHECK-DAG:     vector.load %[[VT]]
@@ -386,7 +385,7 @@ func.func @kv_cache_append(%k_new: memref<?x1x2x16xf32>, %cache: memref<?x4096x2
 // CHECK:         %[[P64:.*]] = memref.load %[[POS]][%{{.*}}] : memref<1xi64>
 // CHECK:         %[[P:.*]] = arith.index_cast %[[P64]] : i64 to index
 // CHECK:         %[[LEN:.*]] = arith.addi %[[P]], %{{.*}} : index
-// CHECK:         memref.alloca_scope
+// CHECK:         scf.parallel
 // CHECK:         arith.subi %[[LEN]], %{{.*}} : index
 func.func @flash_attention_at_position(%q: memref<?x1x4x16xf32>, %k: memref<?x?x2x16xf32>,
                            %v: memref<?x?x2x16xf32>, %o: memref<?x1x4x16xf32>, %pos: memref<1xi64>) {

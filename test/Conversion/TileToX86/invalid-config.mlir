@@ -17,7 +17,7 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 
 module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fma">} {
   func.func @num_warps(%a: memref<?x64xf32>, %w: memref<32x64xf32>, %c: memref<?x32xf32>) {
-    // expected-error @+1 {{'tile.matmul' op x86 lowering does not honour lowering_config field 'num_warps' on this op (it reads: vector_width, tile_sizes, register_block)}}
+    // expected-error @+1 {{'tile.matmul' op x86 lowering does not honour lowering_config field 'num_warps' on this op (it reads: vector_width, tile_sizes, register_block, block_k)}}
     tile.matmul %a, %w, %c {transpose_b, lowering_config = #tessera.lowering_config<vector_width = 8, num_warps = 4>}
         : memref<?x64xf32>, memref<32x64xf32>, memref<?x32xf32>
     return

@@ -41,13 +41,20 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK:         call @[[$DEFAULT:tessera_x86_tile_matmul[_0-9]*]](
 // CHECK:         call @[[$HAND:tessera_x86_tile_matmul[_0-9]*]](
 
-// Default: row panels of 48, register blocks of 3 rows x 4 columns.
+// Default: row panels of 48, register blocks of 3 rows x 4 columns (the
+// few-row dot kernel, in the else branch; many rows take the packed kernel,
+// whose 6 x 2 vector block follows the ISA).
 // CHECK:       func.func private @[[$DEFAULT]](
 // CHECK-DAG:     %[[C48:.*]] = arith.constant 48 : index
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         scf.if
+// CHECK:           scf.parallel
+// CHECK-COUNT-12:    {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
+// CHECK:         } else {
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C48]] {
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK:             arith.muli %[[NB]], %[[C4]] : index
 // CHECK:             scf.for %{{.*}} = %[[MB]] to %{{.*}} step %[[C3]] {
 // CHECK-COUNT-12:      {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
 // CHECK-NOT:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
@@ -59,8 +66,10 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 // CHECK-DAG:     %[[C6:.*]] = arith.constant 6 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         } else {
 // CHECK:         scf.for %[[MB:.*]] = %{{.*}} to %{{.*}} step %[[C6]] {
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// CHECK:           scf.parallel (%[[NB:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK:             arith.muli %[[NB]], %[[C4]] : index
 // CHECK:             scf.for %{{.*}} = %[[MB]] to %{{.*}} step %[[C2]] {
 // CHECK-COUNT-8:       {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
 // CHECK-NOT:           {{target.x86.vector_fma|math.fma}} {{.*}} : vector<8xf32>
@@ -68,7 +77,7 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
 
 // Keys stream past in blocks of 16: the score scratch is [group, 16].
 // CHECK-LABEL: func.func private @tessera_x86_tile_flash_attention(
-// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<2x16xf32>
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<2x16xf32>
 
 // SSD chunk state: the full register block carries 4 x 2 vector
 // accumulators through the chunk, the hand-written one 2 x 1.

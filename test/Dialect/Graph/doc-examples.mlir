@@ -123,6 +123,8 @@ func.func @mlp_example(%x: tensor<?x?x64xf32>, %wu: tensor<128x64xf32>, %wd: ten
 // CHECK: graph.lm_head
 func.func @lm_head_example(%h: tensor<?x?x64xf32>, %w: tensor<256x64xf32>) {
   %logits = graph.lm_head %h, %w : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+  // CHECK: graph.lm_head {{.*}} {last_position}
+  %last = graph.lm_head %h, %w {last_position} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x1x256xf32>
   return
 }
 

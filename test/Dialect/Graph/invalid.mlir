@@ -2575,6 +2575,26 @@ func.func @lm_head_rank0(%x: tensor<f32>, %w: tensor<256x64xf32>) {
 
 // -----
 
+// graph.lm_head: last_position needs a positions dimension.
+func.func @lm_head_last_rank1(%x: tensor<64xf32>, %w: tensor<256x64xf32>) {
+  // expected-error @+1 {{'graph.lm_head' op last_position needs an input of rank >= 2 ([..., positions, hidden]), got rank 1}}
+  %r0 = graph.lm_head %x, %w {last_position}
+      : (tensor<64xf32>, tensor<256x64xf32>) -> tensor<256xf32>
+  return
+}
+
+// -----
+
+// graph.lm_head: with last_position the result has one position.
+func.func @lm_head_last_shape(%x: tensor<2x8x64xf32>, %w: tensor<256x64xf32>) {
+  // expected-error @+1 {{'graph.lm_head' op result}}
+  %r0 = graph.lm_head %x, %w {last_position}
+      : (tensor<2x8x64xf32>, tensor<256x64xf32>) -> tensor<2x8x256xf32>
+  return
+}
+
+// -----
+
 // graph.lm_head: weight must be 2-D [vocab, hidden].
 func.func @lm_head_weight_rank(%x: tensor<2x8x64xf32>, %w: tensor<64xf32>) {
   // expected-error @+1 {{'graph.lm_head' op weight must have rank 2, got 1}}

@@ -12,6 +12,8 @@
 //   every op:       vector_width (4; 8 with +avx; 16 with +avx512f)
 //   tile.matmul:    tile_sizes = [m, 0, 0] (m: the row panel kept in L2, a
 //                   multiple of register_block[0]), register_block = [mr, nr]
+//                   (the few-row dot kernel), block_k (the packed many-row
+//                   kernel's K block; its register block follows the ISA)
 //   tile.flash_attention: block_k
 //   tile.ssd_chunk_state, tile.ssd_chunk_scan: register_block = [rows,
 //                   vectors] of the broadcast-FMA GEMMs

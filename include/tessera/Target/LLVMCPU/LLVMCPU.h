@@ -49,6 +49,16 @@ std::string getLLVMVersion();
 llvm::Expected<llvm::SmallVector<char, 0>>
 emitObject(ModuleOp module, const CPUTargetOptions &options);
 
+/// The OpenMP runtime (libomp) that compiled x86 modules call into for
+/// their parallel loops: its path (the LLVM installation's libomp.so), for
+/// the JIT and for linking `--emit obj` output (`-L<dir> -lomp`).
+std::string getOpenMPRuntimePath();
+
+/// Sets the OpenMP team size for parallel regions started from the calling
+/// thread (omp_set_num_threads of the loaded runtime). Fails with a clear
+/// message when libomp cannot be loaded.
+llvm::Error setOpenMPNumThreads(int n);
+
 /// One object file linked in process by an ORC JIT.
 class JitLibrary {
 public:

@@ -456,6 +456,13 @@ LogicalResult LMHeadOp::verify() {
     return failure();
   SmallVector<int64_t> expected(getX().getType().getShape());
   expected.back() = dimOf(getWeight(), 0);
+  if (getLastPosition()) {
+    if (rank < 2)
+      return emitOpError("last_position needs an input of rank >= 2 "
+                         "([..., positions, hidden]), got rank ")
+             << rank;
+    expected[rank - 2] = 1;
+  }
   if (!getType().getElementType().isF32())
     return emitOpError("logits must be f32, got ") << getType().getElementType();
   return checkShape(*this, "result", getResult(), expected);

@@ -460,12 +460,17 @@ def Graph_LMHeadOp : Graph_Op<"lm_head", [Pure]> {
   let summary = "output projection to vocabulary logits";
   let description = [{
     `logits = x @ weight^T` with `weight` `[vocab, hidden]`; logits are f32.
+    With `last_position`, only the last position's logits are computed:
+    `x` is `[..., S, hidden]` and the result `[..., 1, vocab]` (what
+    generation reads; the LM head is a large share of a short prefill).
 
     ```mlir
     %logits = graph.lm_head %h, %w : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x?x256xf32>
+    %last = graph.lm_head %h, %w {last_position} : (tensor<?x?x64xf32>, tensor<256x64xf32>) -> tensor<?x1x256xf32>
     ```
   }];
-  let arguments = (ins Graph_FloatTensor:$x, Graph_FloatTensor:$weight);
+  let arguments = (ins Graph_FloatTensor:$x, Graph_FloatTensor:$weight,
+                       UnitAttr:$last_position);
   let results = (outs Graph_FloatTensor:$result);
   let assemblyFormat = "$x `,` $weight attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
