@@ -61,7 +61,7 @@ def test_at_the_bounds_matches_hf(tmp_path, changes, seq):
     art = convert_checkpoint(ckpt, tmp_path / "art")
     ids = np.random.default_rng(4).integers(0, config.vocab_size, (1, seq)).astype(np.int64)
     model = tessera.compile(art, target="x86", cache_dir=tmp_path / "cache")
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     ref = hf_logits(load_hf_model(ckpt), ids)
     assert float(np.abs(logits - ref).max() / np.abs(ref).max()) <= 1e-4
     # one decode step: the conv state carries kernel-1 inputs

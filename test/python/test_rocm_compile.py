@@ -93,7 +93,8 @@ def test_bundle_files_and_plan(tiny_bundle):
     assert (out / "kernels.hsaco").read_bytes()[:4] == b"\x7fELF"
     plan = json.loads((out / "plan.json").read_text())
     assert (plan["format"], plan["version"], plan["chip"]) == ("tessera-rocm-plan", 1, chip)
-    assert sorted(plan["functions"]) == ["decode", "prefill", "prefill_chunk"]
+    assert sorted(plan["functions"]) == ["decode", "prefill", "prefill_all_logits", "prefill_chunk",
+                                         "prefill_chunk_all_logits"]
     isa = (out / "kernels.s").read_text()
     assert f'.amdgcn_target "amdgcn-amd-amdhsa--{chip}' in isa
     # bf16 weights: the matmul kernels use the bf16 MFMA; nothing calls a device library
