@@ -115,7 +115,7 @@ def check_accuracy(model, hf, ids: np.ndarray, steps: int, device: str) -> dict:
     uncached forward over prompt + Tessera's tokens)."""
     import torch
 
-    logits, state = model.prefill(ids)
+    logits, state = model.prefill(ids, all_logits=True)
     tokens, steps_logits = [], []
     last = logits[:, -1]
     for _ in range(steps):
@@ -189,7 +189,7 @@ def main() -> None:
 
     def hf_prefill(_):
         with torch.no_grad():
-            hf(input_ids=tids, use_cache=False)
+            hf(input_ids=tids, use_cache=False, logits_to_keep=1)  # as Tessera: the last position's logits
         sync()
 
     result = {
