@@ -98,9 +98,10 @@ def test_bundle_files_and_plan(tiny_bundle):
     assert f'.amdgcn_target "amdgcn-amd-amdhsa--{chip}' in isa
     # bf16 weights: the matmul kernels use the bf16 MFMA; nothing calls a device library
     assert MFMA_BF16[chip] in isa
-    # the SSD chunk state on the f32 MFMA
-    state = isa[isa.index("ssd_chunk_state_0:"):]
-    assert "v_mfma_f32_32x32x2" in state[:state.index(".Lfunc_end")]
+    # the SSD chunk state and scan and flash attention on the f32 MFMA
+    for kernel in ("ssd_chunk_state_0", "ssd_chunk_scan_0", "flash_attention_0"):
+        body = isa[isa.index(f"{kernel}:"):]
+        assert "v_mfma_f32_32x32x2" in body[:body.index(".Lfunc_end")], kernel
     assert "__ocml" not in isa and "s_swappc" not in isa
 
 
