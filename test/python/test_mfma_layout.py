@@ -74,10 +74,10 @@ def wave_flash_attention(q, k, v, scale, key_end):
     n = k.shape[0]
     for k0 in range(0, n, 32):
         nk = min(32, n - k0)
-        ks = np.zeros((32, D))  # LDS tile (stale rows never reach a result)
+        ks = np.zeros((32, D))  # LDS tile, rows past nk zero
         vs = np.zeros((32, D))
         ks[:nk], vs[:nk] = k[k0:k0 + nk], v[k0:k0 + nk]
-        k_row = np.minimum(l32, nk - 1)
+        k_row = l32
         s_acc = np.zeros((LANES, 16))
         for s in range(steps):
             d = np.minimum(2 * s + half, D - 1)
@@ -90,7 +90,7 @@ def wave_flash_attention(q, k, v, scale, key_end):
         tile_max = np.maximum(tile_max, tile_max[lane ^ 32])  # shuffle xor 32
         m_new = np.maximum(m, tile_max)
         alpha = np.exp(m - m_new)
-        p = np.where(valid, np.exp(sv - m_new[:, None]), 0.0)
+        p = np.where(sv > -1e29, np.exp(sv - m_new[:, None]), 0.0)
         psum = p.sum(axis=1)
         psum = psum + psum[lane ^ 32]
         m, lsum = m_new, alpha * lsum + psum
@@ -99,8 +99,7 @@ def wave_flash_attention(q, k, v, scale, key_end):
             d = np.minimum(l32 + 32 * t, D - 1)
             for i in range(16):
                 kl = key_local[:, i]
-                vv = np.where(kl < nk, vs[np.minimum(kl, nk - 1), d], 0.0)
-                a_t = mfma_32x32x2(vv, p[:, i], a_t)
+                a_t = mfma_32x32x2(vs[kl, d], p[:, i], a_t)
             acc[t] = a_t
     out = np.zeros((32, D))
     for t in range(d_tiles):

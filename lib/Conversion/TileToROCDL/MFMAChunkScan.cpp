@@ -15,8 +15,9 @@
 // 32 of them (row i0 + lane % 32) and all P columns (P / 32 accumulator
 // tiles). Its C rows stay in registers (C[i][2s + h], h = lane / 32, the
 // A/B operand layout of k = n). Per wavefront, with (g, j) in 0..3 x 0..3:
-//   state term   Y += C state^T (k = n): element 4g+j is row i0 + 8g+4h+j,
-//                column l%32, then scaled by exp(cum) of that row.
+//   state term   Y += C state^T (k = n, a loop of N / 2 steps): element
+//                4g+j is row i0 + 8g+4h+j, column l%32, then scaled by
+//                exp(cum) of that row.
 //   per tile of 32 rows j (B, x, cum, dt staged in LDS, B rows padded to
 //   N + 1 for distinct banks):
 //     G^T = B_j C_i^T (k = n): element 4g+j = G[i0 + l%32][j0 + 8g+4h+j],
@@ -122,16 +123,23 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
           }
           Value cumRow = e.load(cum, {b, h, c, iC});
 
-          // Carried-in state: exp(cum_i) (C_i . state[p, :]).
-          SmallVector<Value> acc;
-          for (int64_t t = 0; t < pTiles; ++t) {
-            Value a = zero;
-            for (int64_t s = 0; s < steps; ++s)
-              a = mfma32x32x2(
-                  e, cReg[s], e.load(states, {b, c, h, pCol[t], nIndex(s)}),
-                  a);
-            acc.push_back(a);
-          }
+          // Carried-in state: exp(cum_i) (C_i . state[p, :]). A loop, not
+          // unrolled: unrolled, its 64 x P / 32 state loads are hoisted and
+          // take every VGPR.
+          SmallVector<Value> acc = e.forRangeIter(
+              e.c(0), e.c(steps), one, SmallVector<Value>(pTiles, zero),
+              [&](Value st, ValueRange a) -> SmallVector<Value> {
+                Value n = e.iadd(half, e.imul(st, e.c(2)));
+                Value nC = N % 2 ? e.imin(n, e.c(N - 1)) : n;
+                Value cv = e.load(cMat, {b, e.iadd(s0, iC), g, nC});
+                if (N % 2)
+                  cv = e.select(e.ult(n, cN), cv, e.f(0.0));
+                SmallVector<Value> next;
+                for (int64_t t = 0; t < pTiles; ++t)
+                  next.push_back(mfma32x32x2(
+                      e, cv, e.load(states, {b, c, h, pCol[t], nC}), a[t]));
+                return next;
+              });
           SmallVector<Value> rowDecay;
           for (int64_t idx = 0; idx < 16; ++idx) {
             Value i = e.imin(e.iadd(i0, rowOf(idx)), e.isub(len, one));

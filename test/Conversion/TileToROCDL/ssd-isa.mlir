@@ -8,8 +8,8 @@
 // tiles of 32x32, at most 3 per wavefront of the 4 (P padded with zeros);
 // x and B stream through LDS in tiles of 32 rows, as in the shared kernel.
 // The chunk scan (MFMAChunkScan.cpp) runs its three products on the same f32
-// MFMA: per pass of 128 rows, each wavefront's state term C state^T (3 tiles
-// of 80 columns x 64 steps of k = N), then per tile of 32 rows j
+// MFMA: per pass of 128 rows, each wavefront's state term C state^T (a loop
+// of 64 steps of k = N over 3 tiles of 32 columns of P = 80), then per tile of 32 rows j
 // G^T = B_j C_i^T (64 MFMAs) and M X_j (3 x 16), with C in registers and
 // B (rows padded to 129), x, cum, dt in LDS.
 
@@ -24,7 +24,8 @@
 // CHECK-LABEL: gpu.func @ssd_chunk_scan_0(
 // CHECK-SAME:    workgroup(%{{.*}} : memref<4128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<2560xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 256, 1, 1>}
-// CHECK-COUNT-192: amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
+// CHECK:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-3:   amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
 // CHECK:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-64:  amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
 // CHECK-COUNT-48:  amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
