@@ -14,7 +14,8 @@
 // to D + 1 so the column reads below hit distinct banks). Per tile and
 // wavefront, with h = lane / 32 and (g, j) in 0..3 x 0..3:
 //   S^T = K Q^T     A = K[key l%32][d], B = Q^T[d][row l%32], k = d in steps
-//                   of 2 (lane supplies d = 2s + h); Q^T stays in registers.
+//                   of 2 (lane supplies d = 2s + h); a loop re-reading Q
+//                   through the caches (in registers it took D / 2 VGPRs).
 //                   Result element 4g+j of lane l: S^T[key 8g+4h+j][row l%32].
 //   online softmax  every lane holds 16 of its row's 32 scores, the other 16
 //                   are in lane l ^ 32: one gpu.shuffle xor 32 per max / sum.
@@ -115,17 +116,6 @@ KernelRecipe flashRecipe(MLIRContext *ctx, int64_t group, int64_t D,
         pos = e.imin(pos, e.isub(seq, one));
         head = e.imin(head, e.isub(headEnd, one));
         Value keyEnd = e.iadd(e.iadd(pos, offset), one);
-        // B operand of S^T = K Q^T: q[row][2s + h], 0 past D.
-        SmallVector<Value> qv;
-        for (int64_t s = 0; s < steps; ++s) {
-          Value d = e.iadd(half, e.c(2 * s));
-          if (D % 2) {
-            Value x = e.load(q, {b, pos, head, e.imin(d, e.c(D - 1))});
-            qv.push_back(e.select(e.ult(d, cD), x, e.f(0.0)));
-          } else {
-            qv.push_back(e.load(q, {b, pos, head, d}));
-          }
-        }
         Value kEnd = kvLen;
         if (causal)
           kEnd = e.imin(kvLen, e.iadd(e.iadd(q0, e.c(queries)), offset));
@@ -159,17 +149,23 @@ KernelRecipe flashRecipe(MLIRContext *ctx, int64_t group, int64_t D,
                                    vs, {at});
                          });
               e.barrier();
+              // S^T = K Q^T, a loop over k = d in steps of 2: B = q[row][d]
+              // re-read per tile (L1/L2) rather than held in D / 2 registers,
+              // which with O^T and the unrolled P V left no VGPR free.
               Value kRow = e.imul(l32, cDp);
-              Value sAcc = zero;
-              for (int64_t s = 0; s < steps; ++s) {
-                Value d = e.iadd(half, e.c(2 * s));
-                if (D % 2)
-                  d = e.imin(d, e.c(D - 1));
-                sAcc = mfma32x32x2(e, e.loadRaw(ks, {e.iadd(kRow, d)}), qv[s],
-                                   sAcc);
-              }
+              Value sAcc = e.forRangeIter(
+                  e.c(0), e.c(steps), one, {zero},
+                  [&](Value st, ValueRange a) -> SmallVector<Value> {
+                    Value d = e.iadd(half, e.imul(st, e.c(2)));
+                    Value dC = D % 2 ? e.imin(d, e.c(D - 1)) : d;
+                    Value qv = e.load(q, {b, pos, head, dC});
+                    if (D % 2)
+                      qv = e.select(e.ult(d, cD), qv, e.f(0.0));
+                    return {mfma32x32x2(e, e.loadRaw(ks, {e.iadd(kRow, dC)}),
+                                        qv, a[0])};
+                  })[0];
               // Online softmax over this lane's 16 keys and lane ^ 32's.
-              SmallVector<Value> keyLocal, sv;
+              SmallVector<Value> sv;
               Value tileMax = e.f(-1e30);
               for (int64_t g = 0; g < 4; ++g)
                 for (int64_t j = 0; j < 4; ++j) {
@@ -180,7 +176,6 @@ KernelRecipe flashRecipe(MLIRContext *ctx, int64_t group, int64_t D,
                   Value s = vector::ExtractOp::create(builder, loc, sAcc,
                                                       4 * g + j);
                   s = e.select(ok, e.mul(s, e.f(scale)), e.f(-1e30));
-                  keyLocal.push_back(kl);
                   sv.push_back(s);
                   tileMax = e.max(tileMax, s);
                 }
@@ -208,8 +203,11 @@ KernelRecipe flashRecipe(MLIRContext *ctx, int64_t group, int64_t D,
                 Value d = e.iadd(l32, e.c(32 * t));
                 if (D % 32)
                   d = e.imin(d, e.c(D - 1));
+                // One lane base plus a constant per key (foldable into the
+                // LDS read's offset): rows 8g + j of the lane half's 4h.
+                Value base = e.iadd(e.imul(e.imul(half, e.c(4)), cDp), d);
                 for (int64_t i = 0; i < 16; ++i) {
-                  Value at = e.iadd(e.imul(keyLocal[i], cDp), d);
+                  Value at = e.iadd(base, e.c((8 * (i / 4) + i % 4) * Dp));
                   acc = mfma32x32x2(e, e.loadRaw(vs, {at}), p[i], acc);
                 }
                 next.push_back(acc);

@@ -13,8 +13,8 @@
 //
 // A workgroup of 4 wavefronts takes 128 rows i per pass; each wavefront owns
 // 32 of them (row i0 + lane % 32) and all P columns (P / 32 accumulator
-// tiles). Its C rows stay in registers (C[i][2s + h], h = lane / 32, the
-// A/B operand layout of k = n). Per wavefront, with (g, j) in 0..3 x 0..3:
+// tiles). Its C rows are read as C[i][2s + h], h = lane / 32 (the operand
+// layout of k = n), through the caches in loops over n. Per wavefront, with (g, j) in 0..3 x 0..3:
 //   state term   Y += C state^T (k = n, a loop of N / 2 steps): element
 //                4g+j is row i0 + 8g+4h+j, column l%32, then scaled by
 //                exp(cum) of that row.
@@ -97,12 +97,6 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
         auto rowOf = [&](int64_t idx) {
           return e.iadd(e.imul(half, e.c(4)), e.c(8 * (idx / 4) + idx % 4));
         };
-        // k index 2s + h of a k = n step, clamped (the other operand is 0
-        // past N).
-        auto nIndex = [&](int64_t s) {
-          Value n = e.iadd(half, e.c(2 * s));
-          return N % 2 ? e.imin(n, e.c(N - 1)) : n;
-        };
         SmallVector<Value> pCol;
         for (int64_t t = 0; t < pTiles; ++t) {
           Value p = e.iadd(l32, e.c(32 * t));
@@ -113,14 +107,6 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
           Value i0 = e.iadd(i0b, e.imul(wave, cTile));
           Value iRow = e.iadd(i0, l32);
           Value iC = e.imin(iRow, e.isub(len, one));
-          // C[i][2s + h] of the lane's row, 0 past N.
-          SmallVector<Value> cReg;
-          for (int64_t s = 0; s < steps; ++s) {
-            Value v = e.load(cMat, {b, e.iadd(s0, iC), g, nIndex(s)});
-            if (N % 2)
-              v = e.select(e.ult(e.iadd(half, e.c(2 * s)), cN), v, e.f(0.0));
-            cReg.push_back(v);
-          }
           Value cumRow = e.load(cum, {b, h, c, iC});
 
           // Carried-in state: exp(cum_i) (C_i . state[p, :]). A loop, not
@@ -181,15 +167,23 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
                   e.store(e.select(e.ult(j, len), d, e.f(0.0)), dtJ, {jj});
                 });
                 e.barrier();
-                // G^T = B_j C_i^T.
-                Value gt = zero;
+                // G^T = B_j C_i^T, a loop over k = n: C re-read through the
+                // caches (held in N / 2 registers it left no VGPR free).
                 Value bRow = e.imul(l32, cLdB);
-                for (int64_t s = 0; s < steps; ++s)
-                  gt = mfma32x32x2(e, e.loadRaw(bs, {e.iadd(bRow, nIndex(s))}),
-                                   cReg[s], gt);
+                Value gt = e.forRangeIter(
+                    e.c(0), e.c(steps), one, {zero},
+                    [&](Value st, ValueRange a2) -> SmallVector<Value> {
+                      Value n = e.iadd(half, e.imul(st, e.c(2)));
+                      Value nC = N % 2 ? e.imin(n, e.c(N - 1)) : n;
+                      Value cv = e.load(cMat, {b, e.iadd(s0, iC), g, nC});
+                      if (N % 2)
+                        cv = e.select(e.ult(n, cN), cv, e.f(0.0));
+                      return {mfma32x32x2(
+                          e, e.loadRaw(bs, {e.iadd(bRow, nC)}), cv, a2[0])};
+                    })[0];
                 // M[i][j] in registers, 0 for j > i (exp(cum_i - cum_j) may
                 // overflow there; the select drops it).
-                SmallVector<Value> mv, jLocal;
+                SmallVector<Value> mv;
                 for (int64_t idx = 0; idx < 16; ++idx) {
                   Value jl = rowOf(idx);
                   Value gv = vector::ExtractOp::create(builder, loc, gt, idx);
@@ -199,15 +193,18 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
                   Value causal = e.icmp(arith::CmpIPredicate::ule,
                                         e.iadd(j0, jl), iRow);
                   mv.push_back(e.select(causal, w, e.f(0.0)));
-                  jLocal.push_back(jl);
                 }
                 // Y += M X_j.
                 SmallVector<Value> next;
                 for (int64_t t = 0; t < pTiles; ++t) {
                   Value at = a[t];
+                  // A lane base plus a constant per row (foldable into the
+                  // LDS read's offset).
+                  Value base =
+                      e.iadd(e.imul(e.imul(half, e.c(4)), cP), pCol[t]);
                   for (int64_t idx = 0; idx < 16; ++idx) {
                     Value xv = e.loadRaw(
-                        xs, {e.iadd(e.imul(jLocal[idx], cP), pCol[t])});
+                        xs, {e.iadd(base, e.c((8 * (idx / 4) + idx % 4) * P))});
                     at = mfma32x32x2(e, mv[idx], xv, at);
                   }
                   next.push_back(at);

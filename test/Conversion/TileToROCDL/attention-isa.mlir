@@ -6,7 +6,7 @@
 // (amdgpu.mfma 32x32x2, exact f32 products). The 12B's shape: 40 query heads
 // over 8 K/V heads (groups of 5), head dim 128. K and V tiles of 32 keys in
 // LDS, rows padded to 129 floats (2 x 32 x 129 x 4 = 33 KiB); per key tile
-// 64 MFMAs for S^T = K Q^T (k = 128 in steps of 2) and 4 x 16 for
+// a loop of 64 MFMAs for S^T = K Q^T (k = 128 in steps of 2) and 4 x 16 for
 // O^T += V^T P^T (4 tiles of 32 head-dim columns, k = 32 keys); the row max
 // and sum are combined across the two lane halves with one shuffle xor 32.
 
@@ -14,7 +14,10 @@
 // CHECK-SAME:    workgroup(%{{.*}} : memref<4128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4128xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:    kernel attributes {known_block_size = array<i32: 256, 1, 1>}
 // CHECK:         scf.for {{.*}} -> (f32, f32, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-64:  amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
+// CHECK:           scf.for {{.*}} -> (vector<16xf32>)
+// CHECK:             amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
+// CHECK-NOT:         amdgpu.mfma
+// CHECK:             scf.yield
 // CHECK:           gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
 // CHECK:           gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
 // CHECK-COUNT-64:  amdgpu.mfma 32x32x2 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : f32, f32, vector<16xf32>
