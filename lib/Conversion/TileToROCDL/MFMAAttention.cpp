@@ -14,8 +14,11 @@
 // to D + 1 so the column reads below hit distinct banks). Per tile and
 // wavefront, with h = lane / 32 and (g, j) in 0..3 x 0..3:
 //   S^T = K Q^T     A = K[key l%32][d], B = Q^T[d][row l%32], k = d in steps
-//                   of 2 (lane supplies d = 2s + h); a loop re-reading Q
-//                   through the caches (in registers it took D / 2 VGPRs).
+//                   of 2 (lane supplies d = 2s + h); Q's loads are hoisted
+//                   out of the key loop by LLVM (D / 2 VGPRs).
+// Registers at D = 128 (the 12B): all 256 arch VGPRs plus ~20 AGPRs, no
+// scratch, so 1 wave per SIMD (one workgroup per CU); tuning that is
+// planned (docs/ARCHITECTURE.md).
 //                   Result element 4g+j of lane l: S^T[key 8g+4h+j][row l%32].
 //   online softmax  every lane holds 16 of its row's 32 scores, the other 16
 //                   are in lane l ^ 32: one gpu.shuffle xor 32 per max / sum.
@@ -149,9 +152,9 @@ KernelRecipe flashRecipe(MLIRContext *ctx, int64_t group, int64_t D,
                                    vs, {at});
                          });
               e.barrier();
-              // S^T = K Q^T, a loop over k = d in steps of 2: B = q[row][d]
-              // re-read per tile (L1/L2) rather than held in D / 2 registers,
-              // which with O^T and the unrolled P V left no VGPR free.
+              // S^T = K Q^T, a loop over k = d in steps of 2, B = q[row][d].
+              // The Q loads are loop-invariant: LLVM hoists them out of the
+              // key loop (Q in D / 2 VGPRs) and unrolls this one.
               Value kRow = e.imul(l32, cDp);
               Value sAcc = e.forRangeIter(
                   e.c(0), e.c(steps), one, {zero},

@@ -14,7 +14,8 @@
 // A workgroup of 4 wavefronts takes 128 rows i per pass; each wavefront owns
 // 32 of them (row i0 + lane % 32) and all P columns (P / 32 accumulator
 // tiles). Its C rows are read as C[i][2s + h], h = lane / 32 (the operand
-// layout of k = n), through the caches in loops over n. Per wavefront, with (g, j) in 0..3 x 0..3:
+// layout of k = n), in loops over n. Registers at P = 80, N = 128 (the
+// 12B): ~256 arch VGPRs, no scratch, 1 wave per SIMD. Per wavefront, with (g, j) in 0..3 x 0..3:
 //   state term   Y += C state^T (k = n, a loop of N / 2 steps): element
 //                4g+j is row i0 + 8g+4h+j, column l%32, then scaled by
 //                exp(cum) of that row.
@@ -167,8 +168,8 @@ KernelRecipe chunkScanRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
                   e.store(e.select(e.ult(j, len), d, e.f(0.0)), dtJ, {jj});
                 });
                 e.barrier();
-                // G^T = B_j C_i^T, a loop over k = n: C re-read through the
-                // caches (held in N / 2 registers it left no VGPR free).
+                // G^T = B_j C_i^T, a loop over k = n (C's loads are
+                // loop-invariant in the j loop; LLVM may hoist them).
                 Value bRow = e.imul(l32, cLdB);
                 Value gt = e.forRangeIter(
                     e.c(0), e.c(steps), one, {zero},
