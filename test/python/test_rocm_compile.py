@@ -68,8 +68,9 @@ def occupancy(k: dict, chip: str) -> int:
     """Waves per SIMD the kernel can keep resident (registers, LDS, hardware cap)."""
     lim = LIMITS[chip]
     g = lim["granule"]
-    unified = -(-k[".vgpr_count"] // 4) * 4 + k[".agpr_count"]  # AGPRs start 4-aligned after the VGPRs
-    regs = -(-max(unified, 1) // g) * g
+    # On gfx90a/gfx942 `.vgpr_count` is already the unified total: the arch
+    # VGPRs 4-aligned plus the AGPRs (LLVM's AMDGPU::getTotalNumVGPRs).
+    regs = -(-max(k[".vgpr_count"], 1) // g) * g
     by_regs = lim["vgprs"] // regs
     waves_per_group = -(-k[".max_flat_workgroup_size"] // k[".wavefront_size"])
     lds = k[".group_segment_fixed_size"]
@@ -99,9 +100,10 @@ def test_bundle_files_and_plan(tiny_bundle):
     assert f'.amdgcn_target "amdgcn-amd-amdhsa--{chip}' in isa
     # bf16 weights: the matmul kernels use the bf16 MFMA; nothing calls a device library
     assert MFMA_BF16[chip] in isa
-    # the SSD chunk state on the f32 MFMA
-    state = isa[isa.index("ssd_chunk_state_0:"):]
-    assert "v_mfma_f32_32x32x2" in state[:state.index(".Lfunc_end")]
+    # the SSD chunk state and scan and flash attention on the f32 MFMA
+    for kernel in ("ssd_chunk_state_0", "ssd_chunk_scan_0", "flash_attention_0"):
+        body = isa[isa.index(f"{kernel}:"):]
+        assert "v_mfma_f32_32x32x2" in body[:body.index(".Lfunc_end")], kernel
     assert "__ocml" not in isa and "s_swappc" not in isa
 
 
@@ -133,7 +135,10 @@ def check_code_object(chip: str, out: Path) -> None:
     for name, k in kernels.items():
         block = plan["kernels"][name]["block"]
         assert k[".wavefront_size"] == 64, name
-        assert 0 < k[".vgpr_count"] <= lim["max_arch_vgprs"], (name, k[".vgpr_count"])
+        # .vgpr_count = 4-aligned arch VGPRs + AGPRs (unified register file)
+        assert 0 < k[".vgpr_count"] <= lim["vgprs"], (name, k[".vgpr_count"])
+        arch = k[".vgpr_count"] - k[".agpr_count"]
+        assert 0 < arch <= lim["max_arch_vgprs"], (name, arch)
         assert k[".agpr_count"] <= lim["max_agprs"], (name, k[".agpr_count"])
         assert k[".sgpr_count"] <= lim["sgprs"], (name, k[".sgpr_count"])
         assert k[".group_segment_fixed_size"] <= lim["lds"], (name, k[".group_segment_fixed_size"])

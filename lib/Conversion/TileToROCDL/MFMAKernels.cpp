@@ -298,6 +298,10 @@ KernelRecipe chunkStateRecipe(MLIRContext *ctx, int64_t chunk, int64_t P,
 
 std::optional<KernelRecipe> amd::overrideRecipe(Operation *op,
                                                 int64_t ldsBytes) {
+  if (isa<tile::FlashAttentionOp>(op))
+    return amd::flashAttentionMfmaRecipe(op, ldsBytes);
+  if (isa<tile::SSDChunkScanOp>(op))
+    return amd::chunkScanMfmaRecipe(op, ldsBytes);
   auto s = dyn_cast<tile::SSDChunkStateOp>(op);
   if (!s)
     return std::nullopt;

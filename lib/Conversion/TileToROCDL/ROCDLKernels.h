@@ -37,10 +37,21 @@ gpukernels::KernelRecipe matmulMfmaRecipe(MLIRContext *ctx,
                                           bool splitActivations);
 
 /// AMD kernels that replace a shared recipe (GPUTargetInfo::overrideRecipe):
-/// tile.ssd_chunk_state with static P, N (<= 16 output tiles of 32x32) on
-/// the f32 MFMA v_mfma_f32_32x32x2_f32. std::nullopt: the shared recipe.
+/// tile.ssd_chunk_state with static P, N (<= 16 output tiles of 32x32),
+/// tile.ssd_chunk_scan with static P, N <= 128 and tile.flash_attention with
+/// static heads and head dim <= 128, all on the f32 MFMA v_mfma_f32_32x32x2_f32. std::nullopt: the shared recipe.
 std::optional<gpukernels::KernelRecipe> overrideRecipe(Operation *op,
                                                        int64_t ldsBytes);
+
+/// tile.flash_attention with Q K^T and P V on v_mfma_f32_32x32x2_f32
+/// (MFMAAttention.cpp); std::nullopt for shapes it does not take.
+std::optional<gpukernels::KernelRecipe>
+flashAttentionMfmaRecipe(Operation *op, int64_t ldsBytes);
+
+/// tile.ssd_chunk_scan's three products on v_mfma_f32_32x32x2_f32
+/// (MFMAChunkScan.cpp); std::nullopt for shapes it does not take.
+std::optional<gpukernels::KernelRecipe>
+chunkScanMfmaRecipe(Operation *op, int64_t ldsBytes);
 
 } // namespace mlir::tessera::amd
 
