@@ -165,7 +165,8 @@ def ConvertTileToROCDL : Pass<"convert-tile-to-rocdl", "ModuleOp"> {
     configuration the kernels are sized for: wavefronts of 64 (shuffle
     reductions over 64 lanes), 64 KiB of LDS, and tile.matmul with bf16
     weights on `amdgpu.mfma` 32x32x8 (bf16 x bf16 -> f32; f32 weights use the
-    SIMT kernel). A module without a target, with another target or chip,
+    SIMT kernel); flash attention (head dim <= 128), ssd_chunk_state and
+    ssd_chunk_scan (P, N <= 128) on the f32 `amdgpu.mfma` 32x32x2. A module without a target, with another target or chip,
     matmul operands other than bf16/f32, and ops without an AMD lowering are
     reported.
 
