@@ -27,6 +27,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
 
@@ -104,6 +105,14 @@ llvm::Expected<void *> openMPRuntime() {
   static void *handle = nullptr;
   static std::string error;
   std::call_once(flag, [] {
+    // libomp's idle workers spin for KMP_BLOCKTIME (default 200 ms) after
+    // each parallel region. Tessera's kernels run back to back well within
+    // 1 ms, but between calls the process belongs to Python and often to
+    // PyTorch's own thread pool: 200 ms of spinning steals its cores (on a
+    // 2-core box it cost torch ~30% and Tessera's decode ~40%, measured with
+    // bench/cpu_e2e.py). A user's own setting wins (setenv does not
+    // overwrite); libomp reads it when it initialises, after this.
+    ::setenv("KMP_BLOCKTIME", "1", /*overwrite=*/0);
     std::string path = getOpenMPRuntimePath();
     handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
