@@ -283,36 +283,50 @@ def lower_cuda(module, from_stage: str, to_stage: str, chip: str = DEFAULT_CHIP,
     ``cubin`` return the kernel binary's bytes; ``bundle`` returns the
     module at the nvvm stage (see :func:`cuda_bundle_files`)."""
     check_chip(chip)
-    if from_stage not in CUDA_STAGES[:3] or to_stage not in CUDA_STAGES:
-        raise CompileError(f"unknown CUDA stage: expected one of {', '.join(CUDA_STAGES)}")
-    if CUDA_STAGES.index(to_stage) < CUDA_STAGES.index(from_stage):
+    return lower_gpu(module, from_stage, to_stage, CUDA_STAGES, "CUDA", "nvidia", chip, kernel_binary,
+                     failure_dir, check_kernel_stage_target=False)
+
+
+def lower_gpu(module, from_stage: str, to_stage: str, stages: tuple, vendor: str, kind: str, chip: str,
+              binary, failure_dir, check_kernel_stage_target: bool) -> StageResult:
+    """The stage walk both GPU vendors share. ``stages``: graph, tile, the
+    kernel stage K (lowered to by tessera-tile-to-K), llvm, assembly, binary
+    (both made by ``binary(module, stage, failure_dir)``), bundle. ``kind``:
+    the #tessera.target kind; ``check_kernel_stage_target``: a module given at
+    the kernel stage must name that target too."""
+    kernel_stage = stages[2]
+    if from_stage not in stages[:3] or to_stage not in stages:
+        raise CompileError(f"unknown {vendor} stage: expected one of {', '.join(stages)}")
+    if stages.index(to_stage) < stages.index(from_stage):
         raise CompileError(f"cannot lower from {from_stage} back to {to_stage}")
     if from_stage == "graph" and to_stage != "graph":
         _run_stage(module, "graph", _PIPELINES["graph"], failure_dir)
         from_stage = "tile"
     if from_stage == "tile" and to_stage not in ("graph", "tile"):
-        _attach_nvidia_target(module, chip)
-        _run_stage(module, "tile", "tessera-tile-to-nvvm", failure_dir)
-    if to_stage == "llvm":  # the kernels' LLVM IR (NVPTX), what ptxas-bound codegen starts from
+        _attach_target(module, kind, chip)
+        _run_stage(module, "tile", f"tessera-tile-to-{kernel_stage}", failure_dir)
+    elif from_stage == kernel_stage and check_kernel_stage_target:
+        _attach_target(module, kind, chip)
+    if to_stage == "llvm":  # the kernels' LLVM IR, what the vendor's back end starts from
         try:
             return StageResult("llvm", module.kernel_llvm_ir().encode())
         except MLIRError as e:
             raise CompileError(f"translating the kernels to LLVM IR failed: {e}") from None
-    if to_stage in ("ptx", "cubin"):
-        return StageResult(to_stage, kernel_binary(module, to_stage, failure_dir))
-    return StageResult(min(to_stage, "nvvm", key=CUDA_STAGES.index), module)
+    if to_stage in stages[4:6]:
+        return StageResult(to_stage, binary(module, to_stage, failure_dir))
+    return StageResult(min(to_stage, kernel_stage, key=stages.index), module)
 
 
-def _attach_nvidia_target(module, chip: str) -> None:
-    """Gives the module `#tessera.target<"nvidia", chip = C>` (the NVIDIA
-    passes read the chip from it); a module that names another target, or
-    another chip, is an error rather than silently retargeted."""
+def _attach_target(module, kind: str, chip: str) -> None:
+    """Gives the module `#tessera.target<"KIND", chip = C>` (the GPU passes
+    read the chip from it); a module that names another target, or another
+    chip, is an error rather than silently retargeted."""
     present = module_target(module)
     if present is None:
-        module.run_pipeline(f"tessera-attach-target{{kind=nvidia chip={chip}}}")
+        module.run_pipeline(f"tessera-attach-target{{kind={kind} chip={chip}}}")
         return
-    if not present.startswith('#tessera.target<"nvidia"') or f'chip = "{chip}"' not in present:
-        raise CompileError(f"the module's target is {present}, not nvidia chip {chip}")
+    if not present.startswith(f'#tessera.target<"{kind}"') or f'chip = "{chip}"' not in present:
+        raise CompileError(f"the module's target is {present}, not {kind} chip {chip}")
 
 
 def kernel_binary(module, kind: str, failure_dir=None) -> bytes:
@@ -349,20 +363,27 @@ def _weight_dtype_of(plan: dict) -> str:
     return "fp32"
 
 
+def bundle_plan_json(module, config, weight_dtype: str | None, failure_dir, vendor: str) -> bytes:
+    """plan.json of a bundle (either vendor's: the plan is the same) from a
+    kernel-stage module: the launch plan with the model config and weight dtype."""
+    plan = launch_plan(module, failure_dir)
+    wdtype = weight_dtype or _weight_dtype_of(plan)
+    if wdtype not in BUNDLE_WEIGHT_DTYPES:
+        raise CompileError(f"{vendor} bundles take bf16 or fp32 weights, got {wdtype!r}")
+    ordered = {"format": plan["format"], "version": plan["version"], "chip": plan["chip"],
+               "config": config.to_hf_dict(json_safe=True) if config is not None else {},
+               "weight_dtype": wdtype, "kernels": plan["kernels"], "functions": plan["functions"]}
+    return (json.dumps(ordered, indent=1) + "\n").encode()
+
+
 def cuda_bundle_files(module, config=None, weight_dtype: str | None = None,
                       failure_dir=None) -> dict[str, bytes]:
     """{file name: bytes} of the CUDA bundle of an nvvm-stage module: the
     cubin, the PTX and plan.json (``config``: a NemotronHConfig or None)."""
-    plan = launch_plan(module, failure_dir)
-    wdtype = weight_dtype or _weight_dtype_of(plan)
-    if wdtype not in BUNDLE_WEIGHT_DTYPES:
-        raise CompileError(f"CUDA bundles take bf16 or fp32 weights, got {wdtype!r}")
-    ordered = {"format": plan["format"], "version": plan["version"], "chip": plan["chip"],
-               "config": config.to_hf_dict(json_safe=True) if config is not None else {},
-               "weight_dtype": wdtype, "kernels": plan["kernels"], "functions": plan["functions"]}
+    plan_json = bundle_plan_json(module, config, weight_dtype, failure_dir, "CUDA")
     return {"kernels.cubin": kernel_binary(module, "cubin", failure_dir),
             "kernels.ptx": kernel_binary(module, "ptx", failure_dir),
-            "plan.json": (json.dumps(ordered, indent=1) + "\n").encode()}
+            "plan.json": plan_json}
 
 
 def write_directory_atomically(path: Path, files: dict[str, bytes]) -> None:

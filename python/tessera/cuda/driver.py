@@ -44,10 +44,6 @@ _ATTR_CC_MAJOR, _ATTR_CC_MINOR = 75, 76  # CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILIT
 _STATIC_SHARED_LIMIT = 48 * 1024  # above this a kernel must opt in to dynamic shared memory
 
 
-def _timeout_s() -> float:
-    return float(os.environ.get("TESSERA_CUDA_TIMEOUT", "600"))
-
-
 def sync_each_launch() -> bool:
     return os.environ.get("TESSERA_CUDA_SYNC", "0") not in ("", "0")
 
@@ -294,31 +290,34 @@ def _open_api(backend: str | None):
 
 
 # ============================================================================ device
-class Device:
-    """One GPU's primary context and one stream: the small interface the plan
-    runner and the model use (a test double implements the same methods).
+class StreamDevice:
+    """The vendor-neutral part of a GPU device: one stream over an ``api`` object
+    with the raw calls (``_BindingsApi``/``_CtypesApi`` here, ``_HipApi`` in
+    :mod:`tessera.rocm.driver`), and the small interface the plan runner and the
+    model use (a test double implements the same methods). A vendor's subclass
+    opens the device, then calls :meth:`_open_stream`; it names its error class
+    and timeout variable in the class attributes.
 
     Pointers are ints; ``upload``/``copy``/``zero``/``launch`` are queued on
     the stream; ``download`` and ``synchronize`` wait (with a deadline)."""
 
-    def __init__(self, ordinal: int = 0, backend: str | None = None):
-        self.api = api = _open_api(backend)
-        count = api.device_count()
+    error: type[CudaError] = CudaError
+    vendor = "CUDA"
+    timeout_env = "TESSERA_CUDA_TIMEOUT"
+
+    def _check_ordinal(self, ordinal: int) -> None:
+        count = self.api.device_count()
         if not 0 <= ordinal < count:
-            raise CudaError(f"CUDA device {ordinal} does not exist ({count} device(s))")
-        dev = api.device_get(ordinal)
-        self.name = api.device_name(dev)
-        self.compute_capability = (api.device_attribute(dev, _ATTR_CC_MAJOR),
-                                   api.device_attribute(dev, _ATTR_CC_MINOR))
-        self.backend = api.name
-        self._ctx = api.primary_context(dev)
-        self.stream = api.stream_create()
+            raise self.error(f"{self.vendor} device {ordinal} does not exist ({count} device(s))")
+
+    def _open_stream(self) -> None:
+        self.backend = self.api.name
+        self.stream = self.api.stream_create()
         self._capturing = False
         self._deferred_frees: list[int] = []
 
-    def __repr__(self) -> str:
-        cc = "%d.%d" % self.compute_capability
-        return f"Device({self.name!r}, sm {cc}, backend {self.backend})"
+    def _timeout_s(self) -> float:
+        return float(os.environ.get(self.timeout_env, "600"))
 
     # memory ------------------------------------------------------------
     def alloc(self, nbytes: int) -> int:
@@ -326,7 +325,7 @@ class Device:
         return self.api.mem_alloc(max(int(nbytes), 1))
 
     def free(self, ptr: int) -> None:
-        if self._capturing:  # cuMemFree would invalidate a capture (a buffer garbage-collected meanwhile)
+        if self._capturing:  # freeing would invalidate a capture (a buffer garbage-collected meanwhile)
             self._deferred_frees.append(ptr)
             return
         self.api.mem_free(ptr)
@@ -339,7 +338,7 @@ class Device:
 
     def download(self, array: np.ndarray, ptr: int) -> np.ndarray:
         if not array.flags.c_contiguous:
-            raise CudaError("internal: download target must be C-contiguous")
+            raise self.error("internal: download target must be C-contiguous")
         if array.nbytes:
             self.api.dtoh(array.ctypes.data, ptr, array.nbytes, self.stream)
         self.synchronize("download")
@@ -357,33 +356,27 @@ class Device:
     def load_module(self, image: bytes):
         return self.api.module_load(bytes(image))
 
-    def get_function(self, module, name: str, shared_bytes: int = 0):
-        fn = self.api.module_function(module, name)
-        if shared_bytes > _STATIC_SHARED_LIMIT:
-            self.api.function_max_dynamic_shared(fn, shared_bytes)
-        return fn
-
     # launches ----------------------------------------------------------
     def launch(self, function, grid: Sequence[int], block: Sequence[int], shared_bytes: int,
                params) -> None:
         """``params``: a :class:`~tessera.cuda.plan.PackedParams` (``pointers``
-        is the ``void*[]`` that cuLaunchKernel reads)."""
+        is the ``void*[]`` that cuLaunchKernel/hipModuleLaunchKernel reads)."""
         self.api.launch(function, tuple(grid), tuple(block), shared_bytes, self.stream,
                         params.pointers.ctypes.data)
 
     def synchronize(self, what: str = "synchronize") -> None:
         """Waits for the stream, polling so that a hung kernel becomes an error."""
-        deadline = time.monotonic() + _timeout_s()
+        deadline = time.monotonic() + self._timeout_s()
         delay = 0.0
         while True:
             try:
                 if self.api.stream_ready(self.stream):
                     return
-            except CudaError as e:
-                raise CudaError(f"{what}: {e}") from None
+            except self.error as e:
+                raise self.error(f"{what}: {e}") from None
             if time.monotonic() > deadline:
-                raise CudaError(f"{what}: the GPU did not finish within {_timeout_s():.0f} s "
-                                "(TESSERA_CUDA_TIMEOUT); a kernel may be hung")
+                raise self.error(f"{what}: the GPU did not finish within {self._timeout_s():.0f} s "
+                                 f"({self.timeout_env}); a kernel may be hung")
             time.sleep(delay)
             delay = min(delay * 2 or 1e-5, 1e-3)
 
@@ -410,7 +403,7 @@ class Device:
             self.api.mem_free(self._deferred_frees.pop())
         try:
             return (self.api.graph_instantiate(graph), graph)
-        except CudaError:
+        except self.error:
             self.api.graph_destroy(graph)
             raise
 
@@ -420,6 +413,30 @@ class Device:
     def destroy_graph(self, graph) -> None:
         self.api.graph_exec_destroy(graph[0])
         self.api.graph_destroy(graph[1])
+
+
+class Device(StreamDevice):
+    """One NVIDIA GPU's primary context and one stream (:class:`StreamDevice`)."""
+
+    def __init__(self, ordinal: int = 0, backend: str | None = None):
+        self.api = api = _open_api(backend)
+        self._check_ordinal(ordinal)
+        dev = api.device_get(ordinal)
+        self.name = api.device_name(dev)
+        self.compute_capability = (api.device_attribute(dev, _ATTR_CC_MAJOR),
+                                   api.device_attribute(dev, _ATTR_CC_MINOR))
+        self._ctx = api.primary_context(dev)
+        self._open_stream()
+
+    def __repr__(self) -> str:
+        cc = "%d.%d" % self.compute_capability
+        return f"Device({self.name!r}, sm {cc}, backend {self.backend})"
+
+    def get_function(self, module, name: str, shared_bytes: int = 0):
+        fn = self.api.module_function(module, name)
+        if shared_bytes > _STATIC_SHARED_LIMIT:
+            self.api.function_max_dynamic_shared(fn, shared_bytes)
+        return fn
 
 
 _DEVICES: dict[tuple, Device] = {}

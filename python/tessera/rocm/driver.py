@@ -29,22 +29,14 @@ Imports with numpy alone: no tessera extension, MLIR or torch.
 from __future__ import annotations
 
 import ctypes
-import os
-import time
-from typing import Sequence
 
-import numpy as np
-
+from tessera.cuda.driver import StreamDevice
 from tessera.errors import HipError
 
 HIP_SUCCESS = 0
 HIP_ERROR_NOT_READY = 600
 _CAPTURE_MODE_THREAD_LOCAL = 1  # hipStreamCaptureModeThreadLocal
 LIBRARY = "libamdhip64.so"
-
-
-def _timeout_s() -> float:
-    return float(os.environ.get("TESSERA_HIP_TIMEOUT", "600"))
 
 
 class _HipApi:
@@ -184,121 +176,28 @@ class _HipApi:
     def graph_destroy(self, g): self._call("hipGraphDestroy", g)
 
 
-class HipDevice:
+class HipDevice(StreamDevice):
     """One AMD GPU and one stream, with :class:`tessera.cuda.driver.Device`'s
-    interface (so the plan runner, graphs and CudaModel use it unchanged).
-    Pointers are ints; ``upload``/``copy``/``zero``/``launch`` are queued on
-    the stream; ``download`` and ``synchronize`` wait (with a deadline)."""
+    interface (so the plan runner, graphs and CudaModel use it unchanged): the
+    shared :class:`~tessera.cuda.driver.StreamDevice` over :class:`_HipApi`."""
+
+    error = HipError
+    vendor = "HIP"
+    timeout_env = "TESSERA_HIP_TIMEOUT"
 
     def __init__(self, ordinal: int = 0, api=None):
         self.api = api = api or _HipApi()
-        count = api.device_count()
-        if not 0 <= ordinal < count:
-            raise HipError(f"HIP device {ordinal} does not exist ({count} device(s))")
+        self._check_ordinal(ordinal)
         api.set_device(ordinal)
         self.name = api.device_name(ordinal)
-        self.backend = api.name
-        self.stream = api.stream_create()
-        self._capturing = False
-        self._deferred_frees: list[int] = []
+        self._open_stream()
 
     def __repr__(self) -> str:
         return f"HipDevice({self.name!r}, backend {self.backend})"
 
-    # memory ------------------------------------------------------------
-    def alloc(self, nbytes: int) -> int:
-        return self.api.mem_alloc(max(int(nbytes), 1))  # distinct pointers, also for 0 bytes
-
-    def free(self, ptr: int) -> None:
-        if self._capturing:  # hipFree during capture would invalidate it
-            self._deferred_frees.append(ptr)
-            return
-        self.api.mem_free(ptr)
-
-    def upload(self, ptr: int, array: np.ndarray) -> None:
-        a = np.ascontiguousarray(array)
-        if a.nbytes:
-            self.api.htod(ptr, a.ctypes.data, a.nbytes, self.stream)
-            self.synchronize("upload")  # the host array may be freed as soon as we return
-
-    def download(self, array: np.ndarray, ptr: int) -> np.ndarray:
-        if not array.flags.c_contiguous:
-            raise HipError("internal: download target must be C-contiguous")
-        if array.nbytes:
-            self.api.dtoh(array.ctypes.data, ptr, array.nbytes, self.stream)
-        self.synchronize("download")
-        return array
-
-    def copy(self, dst: int, src: int, nbytes: int) -> None:
-        if nbytes:
-            self.api.dtod(dst, src, nbytes, self.stream)
-
-    def zero(self, ptr: int, nbytes: int) -> None:
-        if nbytes:
-            self.api.memset(ptr, nbytes, self.stream)
-
-    # modules -----------------------------------------------------------
-    def load_module(self, image: bytes):
-        return self.api.module_load(bytes(image))
-
     def get_function(self, module, name: str, shared_bytes: int = 0):
         # LDS is static in Tessera's kernels (declared in the code object).
         return self.api.module_function(module, name)
-
-    # launches ----------------------------------------------------------
-    def launch(self, function, grid: Sequence[int], block: Sequence[int], shared_bytes: int,
-               params) -> None:
-        """``params``: a :class:`~tessera.cuda.plan.PackedParams`."""
-        self.api.launch(function, tuple(grid), tuple(block), shared_bytes, self.stream,
-                        params.pointers.ctypes.data)
-
-    def synchronize(self, what: str = "synchronize") -> None:
-        deadline = time.monotonic() + _timeout_s()
-        delay = 0.0
-        while True:
-            try:
-                if self.api.stream_ready(self.stream):
-                    return
-            except HipError as e:
-                raise HipError(f"{what}: {e}") from None
-            if time.monotonic() > deadline:
-                raise HipError(f"{what}: the GPU did not finish within {_timeout_s():.0f} s "
-                               "(TESSERA_HIP_TIMEOUT); a kernel may be hung")
-            time.sleep(delay)
-            delay = min(delay * 2 or 1e-5, 1e-3)
-
-    # timing --------------------------------------------------------------
-    def event(self):
-        return self.api.event_create()
-
-    def record(self, ev) -> None:
-        self.api.event_record(ev, self.stream)
-
-    def elapsed_ms(self, start, end) -> float:
-        return self.api.event_elapsed_ms(start, end)
-
-    # graphs --------------------------------------------------------------
-    def begin_capture(self) -> None:
-        self.api.capture_begin(self.stream)
-        self._capturing = True
-
-    def end_capture(self):
-        self._capturing = False
-        graph = self.api.capture_end(self.stream)
-        while self._deferred_frees:
-            self.api.mem_free(self._deferred_frees.pop())
-        try:
-            return (self.api.graph_instantiate(graph), graph)
-        except HipError:
-            self.api.graph_destroy(graph)
-            raise
-
-    def launch_graph(self, graph) -> None:
-        self.api.graph_launch(graph[0], self.stream)
-
-    def destroy_graph(self, graph) -> None:
-        self.api.graph_exec_destroy(graph[0])
-        self.api.graph_destroy(graph[1])
 
 
 _DEVICES: dict[int, HipDevice] = {}
