@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import tessera
+from tessera import sources
 from tessera.clierrors import EXIT_OK, EXIT_USAGE, run_command
 from tessera.errors import TesseraError
 
@@ -128,6 +129,10 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
                    help="do not check an artifact's shards against their sha256 (checked once, then remembered)")
 
 
+COMPILE_SOURCES = ("an artifact directory, a checkpoint directory, a config file (YAML / config.json), "
+                   "a built-in config name or a .mlir file")
+
+
 def _source_module(args):
     """(module, stage) for the compile SOURCE."""
     from tessera.compiler import detect_stage
@@ -136,6 +141,9 @@ def _source_module(args):
     from tessera.runtime import _resolve
 
     path = Path(args.source)
+    if path.exists() or "/" in args.source or path.suffix:  # else a built-in config name
+        sources.check(path, (sources.ARTIFACT, sources.HF_CHECKPOINT, sources.CONFIG_DIR, sources.CONFIG,
+                             sources.MLIR), COMPILE_SOURCES)
     if path.suffix == ".mlir":
         try:
             text = path.read_bytes().decode("utf-8")
@@ -294,6 +302,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tessera.cuda import load_bundle
 
         bundle = load_bundle(args.bundle)
+    # (an HF checkpoint: Artifact.open says how to convert it, as the API does)
+    sources.check(args.artifact, (sources.ARTIFACT, sources.HF_CHECKPOINT), "an artifact directory (made by `tessera convert`)",
+                  {sources.CONFIG: "`tessera run` needs weights: convert a checkpoint (or compile the config)",
+                   sources.CONFIG_DIR: "`tessera run` needs weights: convert a checkpoint (or compile the config)"})
     art = Artifact.open(args.artifact)  # before any compile: a missing path or an HF checkpoint is said up front
     ids = load_ids_file(args.input_ids)
     if not args.no_verify:

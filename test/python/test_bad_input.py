@@ -528,6 +528,33 @@ def test_prefill_refuses_more_tokens_than_the_capacity(world):
         check_capacity(9, 8, "the K/V cache capacity")
 
 
+def test_a_missing_or_wrong_kind_of_source_is_named_the_same_way_by_every_command(world, tmp_path):
+    missing = tmp_path / "nonexistent"
+    for argv, expected in (
+            (("compile", missing, "--emit", "graph"), "(expected an artifact directory, a checkpoint directory, a config"),
+            (("compile", tmp_path / "gone.mlir", "--emit", "tile"), "(expected an artifact directory"),
+            (("run", missing, "--input-ids", world.ids_file), "(expected an artifact directory (made by `tessera convert`))"),
+            (("convert", "--hf", missing, "--out", tmp_path / "art"), "(expected a Hugging Face checkpoint directory")):
+        code, _, err = cli(*argv)
+        one_line_error(code, err, ": no such file or directory " + expected)
+        assert "no such config file" not in err
+    assert not (tmp_path / "art").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli("compile", empty, "--emit", "graph")
+    one_line_error(code, err, f"{empty}: a directory with neither manifest.json nor config.json, not an artifact")
+    blob = tmp_path / "weights.bin"
+    blob.write_bytes(b"\0\1")
+    code, _, err = cli("compile", blob, "--emit", "graph")
+    one_line_error(code, err, f"{blob}: a file that is neither a config (.yaml / .json) nor a .mlir file, not an artifact")
+    code, _, err = cli("run", world.ckpt / "config.json", "--input-ids", world.ids_file)
+    one_line_error(code, err, "a config file, not an artifact directory (made by `tessera convert`); `tessera run` needs weights")
+    code, _, err = cli("convert", "--hf", world.art, "--out", tmp_path / "art")
+    one_line_error(code, err, f"{world.art}: a Tessera artifact (already converted), not a Hugging Face checkpoint")
+    code, out, err = cli("compile", world.ckpt, "--emit", "graph")  # an HF checkpoint compiles its config
+    assert code == 0 and "graph." in out, err
+
+
 def test_run_of_a_missing_path_or_an_hf_checkpoint(world, tmp_path):
     code, _, err = cli("run", tmp_path / "nonexistent", "--input-ids", world.ids_file)
     one_line_error(code, err, "nonexistent: no such file or directory")
