@@ -82,6 +82,10 @@ def _add_make_random(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+
+    from tessera.checkpoint import staging
     from tessera.config import builtin_config_path, load_config
     from tessera.testing import write_hf_checkpoint
 
@@ -92,7 +96,25 @@ def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TesseraError(f"--out {out} exists and is not an empty directory")
-    write_hf_checkpoint(config, out, dtype=args.dtype, seed=args.seed, shards=args.shards)
+    # Written in an owner-recorded staging directory beside OUT and renamed into
+    # place (over an empty OUT): a failing run leaves nothing, a killed one leaves
+    # OUT.tmp-* that the next run (or conversion) there removes.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging.remove_stale(out.parent)
+    tmp = staging.make_staging_dir(out.parent, out.name)
+    try:
+        write_hf_checkpoint(config, tmp, dtype=args.dtype, seed=args.seed, shards=args.shards)
+        staging.release(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
+        try:
+            os.replace(tmp, out)  # replaces an empty directory, never a non-empty one
+        except OSError as e:
+            raise TesseraError(f"--out {out}: cannot move the checkpoint into place: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     print(f"wrote random {args.dtype} checkpoint {out} ({config.num_hidden_layers} layers, "
           f"pattern {config.hybrid_override_pattern}, seed {args.seed})")
     return EXIT_OK

@@ -23,7 +23,7 @@ import pytest
 
 import tessera
 from badinput import (TOL, cache_env, cli, cli_subprocess, copy_tree, leftovers, make_world, one_line_error,
-                      rel)
+                      rel, snapshot)
 from tessera.checkpoint import Artifact, convert_checkpoint
 from tessera.checkpoint.npz import read_members, write_npz
 from tessera.checkpoint.verify import verify_artifact
@@ -435,6 +435,38 @@ def test_make_random_checkpoint_bad_seed_and_sizes(tmp_path):
         code, _, err = cli("make-random-checkpoint", "--config", path, "--out", tmp_path / "c")
         one_line_error(code, err, fragment)
         assert not (tmp_path / "c").exists()
+
+
+def test_make_random_checkpoint_writes_nothing_half(tmp_path, monkeypatch):
+    import tessera.testing
+
+    out = tmp_path / "ckpt"
+    real = tessera.testing.write_safetensors
+
+    def disk_full(path, *args, **kwargs):  # fails after config.json is written
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(tessera.testing, "write_safetensors", disk_full)
+    code, _, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out)
+    one_line_error(code, err, "No space left on device")
+    assert not out.exists() and leftovers(tmp_path) == []
+    monkeypatch.setattr(tessera.testing, "write_safetensors", real)
+    # A run killed mid-way leaves OUT.tmp-* owned by a dead process: the next run removes it.
+    subprocess.run([sys.executable, "-c", "import sys, pathlib; from tessera.checkpoint import staging; "
+                    "d = staging.make_staging_dir(pathlib.Path(sys.argv[1]), 'ckpt'); "
+                    "(d / 'config.json').write_text('{')", str(tmp_path)], check=True)
+    assert len(leftovers(tmp_path)) == 1
+    out.mkdir()  # an empty OUT is filled (as before), a non-empty one refused
+    code, stdout, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out, "--shards", "2")
+    assert code == 0 and "wrote random bf16 checkpoint" in stdout and "left behind by a killed" in err, err
+    assert leftovers(tmp_path) == [] and sorted(p.name for p in out.iterdir()) == [
+        "config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json"]
+    before = snapshot(out)
+    code, _, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out, "--seed", "1")
+    one_line_error(code, err, f"--out {out} exists and is not an empty directory")
+    assert snapshot(out) == before and leftovers(tmp_path) == []
+    assert convert_checkpoint(out, tmp_path / "art").is_dir()
 
 
 def test_compile_of_a_binary_file(tmp_path):
