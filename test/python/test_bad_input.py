@@ -161,6 +161,32 @@ def test_non_finite_weights(world, tmp_path):
     code, out, err = cli("run", art, "--input-ids", world.ids_file, "--no-verify")
     one_line_error(code, err, "the logits contain NaN/Inf")
     assert "argmax" not in out
+    code, out, err = cli("run", art, "--input-ids", world.ids_file, "--no-verify", "--generate", "3")
+    one_line_error(code, err, "the logits of generated token 1 contain NaN/Inf (sequence(s) 0")
+    assert out == ""
+    # The Python API, unverified: prefill/decode return the logits as computed (documented);
+    # generate refuses to choose tokens from them instead of answering token 0.
+    model = tessera.compile(art, cache_dir=world.cache, verify=False)
+    logits, state = model.prefill(world.ids)
+    assert np.isnan(logits).any()
+    step, _ = model.decode(np.zeros(world.ids.shape[0], np.int64), state)
+    assert np.isnan(step).any()
+    with pytest.raises(RuntimeInputError, match=r"the logits of generated token 1 contain NaN/Inf \(sequence\(s\) 0.*"
+                                                r"load the artifact with verify=True to name the tensor"):
+        model.generate(world.ids, 4)
+    # Non-finite logits appearing only at a later step are caught there too.
+    from tessera.inputs import greedy_generate
+
+    v = 5
+    ok = np.zeros((2, 1, v), np.float32)
+    ok[:, 0, 3] = 1
+    bad = np.ones((2, v), np.float32)
+    bad[1, 2] = np.inf
+    bad[1, 3] = -np.inf
+    with pytest.raises(RuntimeInputError, match=r"generated token 2 contain NaN/Inf \(sequence\(s\) 1\)"):
+        greedy_generate(lambda x: (ok, None), lambda t, s: (bad, s), np.zeros((2, 1), np.int64), 3, v, False)
+    tokens = greedy_generate(lambda x: (ok, None), lambda t, s: (ok[:, 0], s), np.zeros((2, 1), np.int64), 2, v, False)
+    assert tokens.tolist() == [[3, 3], [3, 3]]
 
 
 # ============================================================================ 1./2./3. the compile cache
