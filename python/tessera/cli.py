@@ -186,7 +186,8 @@ def _source_module(args):
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from tessera.compiler import STAGES, lower, write_atomically
+    from tessera._compile_worker import lower_in_worker
+    from tessera.compiler import STAGES, write_atomically
 
     if args.target == "cuda":
         return _compile_cuda(args)
@@ -204,8 +205,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
     if args.emit == "obj" and not args.output:
         raise TesseraError("--emit obj needs -o FILE")
-    result = lower(module, stage, args.emit, args.target, cpu=args.cpu, features=args.features)
-    data = result.module if args.emit == "obj" else str(result.module).encode()
+    # The stages run in a worker process: a crash in the C++ pipeline is an
+    # "internal error" (exit 70) with the IR saved, not the end of this process.
+    data = lower_in_worker(module, stage, args.emit, args.target, cpu=args.cpu, features=args.features)
     if args.output:
         write_atomically(Path(args.output), data)
         print(f"wrote {args.output} ({args.emit} stage, target {args.target})", file=sys.stderr)

@@ -495,6 +495,35 @@ def test_make_random_checkpoint_writes_nothing_half(tmp_path, monkeypatch):
     assert convert_checkpoint(out, tmp_path / "art").is_dir()
 
 
+@pytest.mark.parametrize("stage, emit, repro", [
+    ("tile", "llvm", "tessera-opt {ir} --pass-pipeline='builtin.module(tessera-tile-to-target)'"),
+    ("llvm", "obj", "tessera-translate {ir} --tessera-to-x86-object -o /tmp/out.o")])
+def test_a_crash_in_a_compile_stage_is_an_internal_error_not_the_end_of_the_cli(tmp_path, monkeypatch, stage, emit,
+                                                                                 repro):
+    import re
+    import shutil
+
+    out = tmp_path / "out"
+    monkeypatch.setenv("TESSERA_TEST_CRASH_STAGE", stage)  # the worker SIGSEGVs itself before the stage
+    code, stdout, err = cli("compile", "nemotron_h_tiny", "--emit", emit, "-o", out)  # in this process
+    assert code == EXIT_INTERNAL and stdout == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    m = re.fullmatch(rf"internal error: the compiler crashed \(signal {int(signal.SIGSEGV)}, SIGSEGV\) while running "
+                     rf"the {stage} stage; the input IR is in (\S+); reproduce with: (.*); please report at .*\n", err)
+    assert m, err
+    ir = m.group(1)
+    assert m.group(2) == repro.format(ir=ir)
+    assert not out.exists() and leftovers(tmp_path) == []
+    # The saved IR is what the stage was given: the reproducer runs it (here, without the crash).
+    tool = shutil.which(repro.split()[0])
+    if stage == "tile" and tool:
+        ok = subprocess.run([tool, ir, "--pass-pipeline=builtin.module(tessera-tile-to-target)", "-o", os.devnull],
+                            capture_output=True, text=True)
+        assert ok.returncode == 0, ok.stderr
+    monkeypatch.delenv("TESSERA_TEST_CRASH_STAGE")
+    code, _, err = cli("compile", "nemotron_h_tiny", "--emit", emit, "-o", out)
+    assert code == 0 and out.stat().st_size > 0, err
+
+
 def test_compile_of_a_binary_file(tmp_path):
     binary = tmp_path / "model.mlir"
     binary.write_bytes(bytes(range(256)) * 8)
@@ -503,7 +532,7 @@ def test_compile_of_a_binary_file(tmp_path):
     other = tmp_path / "weights.bin"
     other.write_bytes(bytes(range(256)) * 8)
     code, out, err = cli("compile", other, "--emit", "tile")
-    one_line_error(code, err, "weights.bin: cannot read config")
+    one_line_error(code, err, "weights.bin: a file that is neither a config (.yaml / .json) nor a .mlir file")
     assert out == ""
 
 
