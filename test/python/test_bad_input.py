@@ -17,6 +17,7 @@ import signal
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -503,7 +504,11 @@ def test_a_crash_in_a_compile_stage_is_an_internal_error_not_the_end_of_the_cli(
     import re
     import shutil
 
-    out = tmp_path / "out"
+    import tempfile
+
+    out, temp = tmp_path / "out", tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # the worker's directory and the saved IR
     monkeypatch.setenv("TESSERA_TEST_CRASH_STAGE", stage)  # the worker SIGSEGVs itself before the stage
     code, stdout, err = cli("compile", "nemotron_h_tiny", "--emit", emit, "-o", out)  # in this process
     assert code == EXIT_INTERNAL and stdout == "" and err.count("\n") == 1 and "Traceback" not in err, err
@@ -512,6 +517,8 @@ def test_a_crash_in_a_compile_stage_is_an_internal_error_not_the_end_of_the_cli(
     assert m, err
     ir = m.group(1)
     assert m.group(2) == repro.format(ir=ir)
+    assert [p.name for p in temp.iterdir() if not p.name.startswith("tessera-crashed-")] == []  # worker dir gone
+    assert Path(ir).parent == temp and Path(ir).read_text().startswith("module")
     assert not out.exists() and leftovers(tmp_path) == []
     # The saved IR is what the stage was given: the reproducer runs it (here, without the crash).
     tool = shutil.which(repro.split()[0])
