@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import tessera
+from tessera import sources
 from tessera.clierrors import EXIT_OK, EXIT_USAGE, run_command
 from tessera.errors import TesseraError
 
@@ -81,6 +82,10 @@ def _add_make_random(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+
+    from tessera.checkpoint import staging
     from tessera.config import builtin_config_path, load_config
     from tessera.testing import write_hf_checkpoint
 
@@ -91,7 +96,25 @@ def cmd_make_random_checkpoint(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise TesseraError(f"--out {out} exists and is not an empty directory")
-    write_hf_checkpoint(config, out, dtype=args.dtype, seed=args.seed, shards=args.shards)
+    # Written in an owner-recorded staging directory beside OUT and renamed into
+    # place (over an empty OUT): a failing run leaves nothing, a killed one leaves
+    # OUT.tmp-* that the next run (or conversion) there removes.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging.remove_stale(out.parent)
+    tmp = staging.make_staging_dir(out.parent, out.name)
+    try:
+        write_hf_checkpoint(config, tmp, dtype=args.dtype, seed=args.seed, shards=args.shards)
+        staging.release(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
+        try:
+            os.replace(tmp, out)  # replaces an empty directory, never a non-empty one
+        except OSError as e:
+            raise TesseraError(f"--out {out}: cannot move the checkpoint into place: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     print(f"wrote random {args.dtype} checkpoint {out} ({config.num_hidden_layers} layers, "
           f"pattern {config.hybrid_override_pattern}, seed {args.seed})")
     return EXIT_OK
@@ -128,6 +151,10 @@ def _add_compile(p: argparse.ArgumentParser) -> None:
                    help="do not check an artifact's shards against their sha256 (checked once, then remembered)")
 
 
+COMPILE_SOURCES = ("an artifact directory, a checkpoint directory, a config file (YAML / config.json), "
+                   "a built-in config name or a .mlir file")
+
+
 def _source_module(args):
     """(module, stage) for the compile SOURCE."""
     from tessera.compiler import detect_stage
@@ -136,6 +163,9 @@ def _source_module(args):
     from tessera.runtime import _resolve
 
     path = Path(args.source)
+    if path.exists() or "/" in args.source or path.suffix:  # else a built-in config name
+        sources.check(path, (sources.ARTIFACT, sources.HF_CHECKPOINT, sources.CONFIG_DIR, sources.CONFIG,
+                             sources.MLIR), COMPILE_SOURCES)
     if path.suffix == ".mlir":
         try:
             text = path.read_bytes().decode("utf-8")
@@ -156,7 +186,8 @@ def _source_module(args):
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from tessera.compiler import STAGES, lower, write_atomically
+    from tessera._compile_worker import lower_in_worker
+    from tessera.compiler import STAGES, write_atomically
 
     if args.target == "cuda":
         return _compile_cuda(args)
@@ -174,8 +205,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
     if args.emit == "obj" and not args.output:
         raise TesseraError("--emit obj needs -o FILE")
-    result = lower(module, stage, args.emit, args.target, cpu=args.cpu, features=args.features)
-    data = result.module if args.emit == "obj" else str(result.module).encode()
+    # The stages run in a worker process: a crash in the C++ pipeline is an
+    # "internal error" (exit 70) with the IR saved, not the end of this process.
+    data = lower_in_worker(module, stage, args.emit, args.target, cpu=args.cpu, features=args.features)
     if args.output:
         write_atomically(Path(args.output), data)
         print(f"wrote {args.output} ({args.emit} stage, target {args.target})", file=sys.stderr)
@@ -294,6 +326,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from tessera.cuda import load_bundle
 
         bundle = load_bundle(args.bundle)
+    # (an HF checkpoint: Artifact.open says how to convert it, as the API does)
+    sources.check(args.artifact, (sources.ARTIFACT, sources.HF_CHECKPOINT), "an artifact directory (made by `tessera convert`)",
+                  {sources.CONFIG: "`tessera run` needs weights: convert a checkpoint (or compile the config)",
+                   sources.CONFIG_DIR: "`tessera run` needs weights: convert a checkpoint (or compile the config)"})
     art = Artifact.open(args.artifact)  # before any compile: a missing path or an HF checkpoint is said up front
     ids = load_ids_file(args.input_ids)
     if not args.no_verify:

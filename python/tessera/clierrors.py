@@ -10,7 +10,10 @@
 * anything else is a bug in Tessera: ``internal error: <one line>; details in
   <log>; please report ...`` and exit 70 (EX_SOFTWARE), the traceback written
   to a log file (in the cache directory's ``logs/``, else the temp dir) and
-  never to the terminal.
+  never to the terminal; a compiler stage that dies with a signal in
+  ``tessera compile``'s worker process (tessera._compile_worker) says
+  ``internal error: the compiler crashed (signal N) ...`` with the saved IR
+  and a reproducer, also exit 70.
 
 Warnings (e.g. a compile cache entry that had to be rebuilt) print as one
 ``warning: ...`` line each.
@@ -27,7 +30,7 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
-from tessera.errors import CompileError, MLIRError, TesseraError
+from tessera.errors import CompileError, CompilerCrash, MLIRError, TesseraError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -64,6 +67,10 @@ def run_command(run: Callable[[], int], argv: list[str] | None = None) -> int:
         except MemoryError:
             print("error: out of memory (the input asks for more than this machine has)", file=sys.stderr)
             return EXIT_ERROR
+        except CompilerCrash as e:  # the worker's signal: the saved IR is the report, no traceback to log
+            print(f"internal error: {one_line(e)}; please report at {REPORT_AT.split(' (')[0]} (attach the IR file)",
+                  file=sys.stderr)
+            return EXIT_INTERNAL
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED

@@ -160,7 +160,7 @@ def _verify_target(text: str) -> None:
 
 def lower(module, from_stage: str, to_stage: str, target: str = "x86",
           failure_dir: str | os.PathLike | None = None, cpu: str | None = None,
-          features: str | None = None):
+          features: str | None = None, on_stage=None):
     """Lowers ``module`` (a tessera.ir.Module, changed in place) from one stage to
     another. Returns the Module, or the object file bytes when ``to_stage`` is
     ``obj``. ABI metadata (function arguments, weight names) is read off the
@@ -168,7 +168,9 @@ def lower(module, from_stage: str, to_stage: str, target: str = "x86",
 
     The module keeps the ``tessera.target`` it has; one without gets
     ``target`` with ``cpu``/``features`` (default: this machine's). Giving
-    ``cpu`` or ``features`` replaces the module's target."""
+    ``cpu`` or ``features`` replaces the module's target. ``on_stage(stage, step, ir)``, if given, is
+    called before each step runs (step: the pipeline, or "codegen"; ir: the
+    step's input) -- the CLI's compile worker records it."""
     _check_target(target)
     if from_stage not in STAGES or to_stage not in STAGES:
         raise CompileError(f"unknown stage: expected one of {', '.join(STAGES)}")
@@ -182,6 +184,8 @@ def lower(module, from_stage: str, to_stage: str, target: str = "x86",
     metadata = abi_metadata(module) if stage not in ("graph", "obj") else {}
     while stage != to_stage:
         if stage == "llvm":
+            if on_stage is not None:
+                on_stage(stage, "codegen", str(module))
             try:
                 obj = module.emit_object(opt_level=3, cpu=target_field(target_text, "cpu"),
                                          features=target_field(target_text, "features"))
@@ -190,6 +194,8 @@ def lower(module, from_stage: str, to_stage: str, target: str = "x86",
             return StageResult("obj", obj, metadata)
         pipeline = pipeline_for(stage, target)
         before = str(module)
+        if on_stage is not None:
+            on_stage(stage, pipeline, before)
         try:
             module.run_pipeline(pipeline)
         except MLIRError as e:

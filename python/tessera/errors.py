@@ -54,3 +54,10 @@ class CudaError(TesseraError):
 class HipError(CudaError):
     """A HIP runtime call failed (tessera.rocm); a CudaError so that the launch
     path and model shared with CUDA report it the same way."""
+
+
+class CompilerCrash(Exception):
+    """The compiler died with a signal (a bug in Tessera, not bad input) while
+    ``tessera compile`` ran a stage in its worker process; the message names
+    the stage, where its input IR was saved and how to reproduce. Not a
+    TesseraError: the CLI reports it as an internal error (exit 70)."""

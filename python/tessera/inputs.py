@@ -94,7 +94,9 @@ def greedy_generate(prefill, decode, ids: np.ndarray, max_new_tokens: int, vocab
                     return_logits: bool):
     """Greedy decoding over a runtime's ``prefill(ids) -> (logits, state)`` and
     ``decode(token, state) -> (logits, state)`` (inputs already checked):
-    tokens [B, N] and, with ``return_logits``, each step's logits [B, N, V]."""
+    tokens [B, N] and, with ``return_logits``, each step's logits [B, N, V].
+    Logits with a NaN/Inf raise RuntimeInputError: no token can be chosen from
+    them (an argmax of NaNs would silently be token 0)."""
     b = ids.shape[0]
     if max_new_tokens == 0:
         empty = np.zeros((b, 0), np.int64)
@@ -103,9 +105,20 @@ def greedy_generate(prefill, decode, ids: np.ndarray, max_new_tokens: int, vocab
     last, tokens, steps = logits[:, -1], [], []
     for step in range(max_new_tokens):
         steps.append(last)
+        _check_finite(last, step)
         token = np.argmax(last, axis=-1).astype(np.int64)
         tokens.append(token)
         if step + 1 < max_new_tokens:
             last, state = decode(token, state)
     out = np.stack(tokens, axis=1)
     return (out, np.stack(steps, axis=1)) if return_logits else out
+
+
+def _check_finite(logits: np.ndarray, step: int) -> None:
+    finite = np.isfinite(logits).all(axis=-1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite).tolist()
+        raise RuntimeInputError(
+            f"the logits of generated token {step + 1} contain NaN/Inf (sequence(s) {', '.join(map(str, rows[:8]))}"
+            f"{', ...' if len(rows) > 8 else ''}): no token can be chosen; the weights are not finite (load the "
+            "artifact with verify=True to name the tensor) or the computation overflowed")

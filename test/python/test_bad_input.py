@@ -17,13 +17,14 @@ import signal
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tessera
 from badinput import (TOL, cache_env, cli, cli_subprocess, copy_tree, leftovers, make_world, one_line_error,
-                      rel)
+                      rel, snapshot)
 from tessera.checkpoint import Artifact, convert_checkpoint
 from tessera.checkpoint.npz import read_members, write_npz
 from tessera.checkpoint.verify import verify_artifact
@@ -161,6 +162,32 @@ def test_non_finite_weights(world, tmp_path):
     code, out, err = cli("run", art, "--input-ids", world.ids_file, "--no-verify")
     one_line_error(code, err, "the logits contain NaN/Inf")
     assert "argmax" not in out
+    code, out, err = cli("run", art, "--input-ids", world.ids_file, "--no-verify", "--generate", "3")
+    one_line_error(code, err, "the logits of generated token 1 contain NaN/Inf (sequence(s) 0")
+    assert out == ""
+    # The Python API, unverified: prefill/decode return the logits as computed (documented);
+    # generate refuses to choose tokens from them instead of answering token 0.
+    model = tessera.compile(art, cache_dir=world.cache, verify=False)
+    logits, state = model.prefill(world.ids)
+    assert np.isnan(logits).any()
+    step, _ = model.decode(np.zeros(world.ids.shape[0], np.int64), state)
+    assert np.isnan(step).any()
+    with pytest.raises(RuntimeInputError, match=r"the logits of generated token 1 contain NaN/Inf \(sequence\(s\) 0.*"
+                                                r"load the artifact with verify=True to name the tensor"):
+        model.generate(world.ids, 4)
+    # Non-finite logits appearing only at a later step are caught there too.
+    from tessera.inputs import greedy_generate
+
+    v = 5
+    ok = np.zeros((2, 1, v), np.float32)
+    ok[:, 0, 3] = 1
+    bad = np.ones((2, v), np.float32)
+    bad[1, 2] = np.inf
+    bad[1, 3] = -np.inf
+    with pytest.raises(RuntimeInputError, match=r"generated token 2 contain NaN/Inf \(sequence\(s\) 1\)"):
+        greedy_generate(lambda x: (ok, None), lambda t, s: (bad, s), np.zeros((2, 1), np.int64), 3, v, False)
+    tokens = greedy_generate(lambda x: (ok, None), lambda t, s: (ok[:, 0], s), np.zeros((2, 1), np.int64), 2, v, False)
+    assert tokens.tolist() == [[3, 3], [3, 3]]
 
 
 # ============================================================================ 1./2./3. the compile cache
@@ -437,6 +464,73 @@ def test_make_random_checkpoint_bad_seed_and_sizes(tmp_path):
         assert not (tmp_path / "c").exists()
 
 
+def test_make_random_checkpoint_writes_nothing_half(tmp_path, monkeypatch):
+    import tessera.testing
+
+    out = tmp_path / "ckpt"
+    real = tessera.testing.write_safetensors
+
+    def disk_full(path, *args, **kwargs):  # fails after config.json is written
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(tessera.testing, "write_safetensors", disk_full)
+    code, _, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out)
+    one_line_error(code, err, "No space left on device")
+    assert not out.exists() and leftovers(tmp_path) == []
+    monkeypatch.setattr(tessera.testing, "write_safetensors", real)
+    # A run killed mid-way leaves OUT.tmp-* owned by a dead process: the next run removes it.
+    subprocess.run([sys.executable, "-c", "import sys, pathlib; from tessera.checkpoint import staging; "
+                    "d = staging.make_staging_dir(pathlib.Path(sys.argv[1]), 'ckpt'); "
+                    "(d / 'config.json').write_text('{')", str(tmp_path)], check=True)
+    assert len(leftovers(tmp_path)) == 1
+    out.mkdir()  # an empty OUT is filled (as before), a non-empty one refused
+    code, stdout, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out, "--shards", "2")
+    assert code == 0 and "wrote random bf16 checkpoint" in stdout and "left behind by a killed" in err, err
+    assert leftovers(tmp_path) == [] and sorted(p.name for p in out.iterdir()) == [
+        "config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json"]
+    before = snapshot(out)
+    code, _, err = cli("make-random-checkpoint", "--config", "nemotron_h_tiny", "--out", out, "--seed", "1")
+    one_line_error(code, err, f"--out {out} exists and is not an empty directory")
+    assert snapshot(out) == before and leftovers(tmp_path) == []
+    assert convert_checkpoint(out, tmp_path / "art").is_dir()
+
+
+@pytest.mark.parametrize("stage, emit, repro", [
+    ("tile", "llvm", "tessera-opt {ir} --pass-pipeline='builtin.module(tessera-tile-to-target)'"),
+    ("llvm", "obj", "tessera-translate {ir} --tessera-to-x86-object -o /tmp/out.o")])
+def test_a_crash_in_a_compile_stage_is_an_internal_error_not_the_end_of_the_cli(tmp_path, monkeypatch, stage, emit,
+                                                                                 repro):
+    import re
+    import shutil
+
+    import tempfile
+
+    out, temp = tmp_path / "out", tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # the worker's directory and the saved IR
+    monkeypatch.setenv("TESSERA_TEST_CRASH_STAGE", stage)  # the worker SIGSEGVs itself before the stage
+    code, stdout, err = cli("compile", "nemotron_h_tiny", "--emit", emit, "-o", out)  # in this process
+    assert code == EXIT_INTERNAL and stdout == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    m = re.fullmatch(rf"internal error: the compiler crashed \(signal {int(signal.SIGSEGV)}, SIGSEGV\) while running "
+                     rf"the {stage} stage; the input IR is in (\S+); reproduce with: (.*); please report at .*\n", err)
+    assert m, err
+    ir = m.group(1)
+    assert m.group(2) == repro.format(ir=ir)
+    assert [p.name for p in temp.iterdir() if not p.name.startswith("tessera-crashed-")] == []  # worker dir gone
+    assert Path(ir).parent == temp and Path(ir).read_text().startswith("module")
+    assert not out.exists() and leftovers(tmp_path) == []
+    # The saved IR is what the stage was given: the reproducer runs it (here, without the crash).
+    tool = shutil.which(repro.split()[0])
+    if stage == "tile" and tool:
+        ok = subprocess.run([tool, ir, "--pass-pipeline=builtin.module(tessera-tile-to-target)", "-o", os.devnull],
+                            capture_output=True, text=True)
+        assert ok.returncode == 0, ok.stderr
+    monkeypatch.delenv("TESSERA_TEST_CRASH_STAGE")
+    code, _, err = cli("compile", "nemotron_h_tiny", "--emit", emit, "-o", out)
+    assert code == 0 and out.stat().st_size > 0, err
+
+
 def test_compile_of_a_binary_file(tmp_path):
     binary = tmp_path / "model.mlir"
     binary.write_bytes(bytes(range(256)) * 8)
@@ -445,7 +539,7 @@ def test_compile_of_a_binary_file(tmp_path):
     other = tmp_path / "weights.bin"
     other.write_bytes(bytes(range(256)) * 8)
     code, out, err = cli("compile", other, "--emit", "tile")
-    one_line_error(code, err, "weights.bin: cannot read config")
+    one_line_error(code, err, "weights.bin: a file that is neither a config (.yaml / .json) nor a .mlir file")
     assert out == ""
 
 
@@ -526,6 +620,33 @@ def test_prefill_refuses_more_tokens_than_the_capacity(world):
         small.prefill(world.ids[:, :7], state)
     with pytest.raises(RuntimeInputError, match="sequence length 9 exceeds the K/V cache capacity 8"):
         check_capacity(9, 8, "the K/V cache capacity")
+
+
+def test_a_missing_or_wrong_kind_of_source_is_named_the_same_way_by_every_command(world, tmp_path):
+    missing = tmp_path / "nonexistent"
+    for argv, expected in (
+            (("compile", missing, "--emit", "graph"), "(expected an artifact directory, a checkpoint directory, a config"),
+            (("compile", tmp_path / "gone.mlir", "--emit", "tile"), "(expected an artifact directory"),
+            (("run", missing, "--input-ids", world.ids_file), "(expected an artifact directory (made by `tessera convert`))"),
+            (("convert", "--hf", missing, "--out", tmp_path / "art"), "(expected a Hugging Face checkpoint directory")):
+        code, _, err = cli(*argv)
+        one_line_error(code, err, ": no such file or directory " + expected)
+        assert "no such config file" not in err
+    assert not (tmp_path / "art").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli("compile", empty, "--emit", "graph")
+    one_line_error(code, err, f"{empty}: a directory with neither manifest.json nor config.json, not an artifact")
+    blob = tmp_path / "weights.bin"
+    blob.write_bytes(b"\0\1")
+    code, _, err = cli("compile", blob, "--emit", "graph")
+    one_line_error(code, err, f"{blob}: a file that is neither a config (.yaml / .json) nor a .mlir file, not an artifact")
+    code, _, err = cli("run", world.ckpt / "config.json", "--input-ids", world.ids_file)
+    one_line_error(code, err, "a config file, not an artifact directory (made by `tessera convert`); `tessera run` needs weights")
+    code, _, err = cli("convert", "--hf", world.art, "--out", tmp_path / "art")
+    one_line_error(code, err, f"{world.art}: a Tessera artifact (already converted), not a Hugging Face checkpoint")
+    code, out, err = cli("compile", world.ckpt, "--emit", "graph")  # an HF checkpoint compiles its config
+    assert code == 0 and "graph." in out, err
 
 
 def test_run_of_a_missing_path_or_an_hf_checkpoint(world, tmp_path):

@@ -159,9 +159,9 @@ def test_hub_failure_is_a_checkpoint_error(tmp_path, monkeypatch):
 
 
 def test_source_that_is_neither_dir_nor_repo_id(tmp_path):
-    expect_failure(tmp_path, tmp_path / "missing" / "dir", r"no such directory, and not a Hugging Face repo id")
+    expect_failure(tmp_path, tmp_path / "missing" / "dir", r"missing/dir: no such file or directory \(expected a Hugging Face checkpoint directory, or a hub repo id")
     (tmp_path / "file.txt").write_text("x")
-    expect_failure(tmp_path, tmp_path / "file.txt", r"is a file; expected a checkpoint directory")
+    expect_failure(tmp_path, tmp_path / "file.txt", r"file.txt: a file that is neither a config .* nor a .mlir file, not a Hugging Face checkpoint directory")
 
 
 # ============================================================================ converter errors

@@ -114,7 +114,7 @@ def test_script_wrapper_and_python_m(tmp_path, tiny_config):
                           "--out", str(tmp_path / "art2")], capture_output=True, text=True,
                          env={"PYTHONPATH": str(REPO / "python"), "HF_HUB_OFFLINE": "1"})
     assert bad.returncode == 1 and bad.stdout == ""
-    assert_one_line_error(bad.stderr, "no such directory")
+    assert_one_line_error(bad.stderr, "nope: no such file or directory")
 
 
 def test_import_tessera_is_lazy():

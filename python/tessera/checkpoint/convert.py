@@ -60,16 +60,20 @@ _SCAN_CHUNK = 1 << 23  # elements per finiteness/hash chunk: bounds temporary me
 def resolve_source(src: str | os.PathLike) -> Path:
     """A local checkpoint directory, or a hub repo id downloaded via
     ``huggingface_hub.snapshot_download`` (which honours its cache and HF_HUB_OFFLINE)."""
+    from tessera import sources
+
     path = Path(src).expanduser()
-    if path.is_dir():
-        return path
-    if path.exists():
-        raise CheckpointError(f"{src}: is a file; expected a checkpoint directory or a Hugging Face repo id")
+    expected = "a Hugging Face checkpoint directory, or a hub repo id like 'nvidia/NVIDIA-Nemotron-Nano-12B-v2-Base'"
+    kind = sources.classify(path)
+    if kind == sources.ARTIFACT:
+        raise CheckpointError(f"{src}: a Tessera artifact (already converted), not {expected}")
+    if kind in (sources.HF_CHECKPOINT, sources.CONFIG_DIR, sources.OTHER_DIR):
+        return path  # a directory without weights is said by the caller, naming what is missing
+    if kind != sources.MISSING:
+        raise CheckpointError(f"{src}: {sources.DESCRIBE[kind]}, not {expected}")
     text = str(src)
     if not _REPO_ID.match(text) or ".." in text:
-        raise CheckpointError(
-            f"{src}: no such directory, and not a Hugging Face repo id (like 'nvidia/NVIDIA-Nemotron-Nano-12B-v2-Base')"
-        )
+        raise CheckpointError(sources.missing_message(src, expected))
     try:
         from huggingface_hub import snapshot_download
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency

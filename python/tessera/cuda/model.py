@@ -419,7 +419,8 @@ class CudaModel:
 
     def generate(self, ids, max_new_tokens: int, return_logits: bool = False):
         """Greedy decoding: tokens [B, max_new_tokens] (and the logits of each
-        generated step [B, N, V] when ``return_logits``)."""
+        generated step [B, N, V] when ``return_logits``); logits with a NaN/Inf
+        raise RuntimeInputError. prefill/decode return logits as computed."""
         from tessera.inputs import check_new_tokens, greedy_generate
 
         max_new_tokens = check_new_tokens(max_new_tokens)

@@ -165,7 +165,9 @@ class CompiledModel:
         or [B, S, V] of every position with ``all_logits``, state). With
         ``state`` the prompt continues an earlier call (chunked prefill) and
         the state is updated in place; else a new state of capacity
-        ``max_seq_len``."""
+        ``max_seq_len``. The logits are returned as computed: weights loaded
+        with ``verify=False`` that hold NaN/Inf give NaN/Inf logits here,
+        unchecked (``generate`` and ``tessera run`` refuse them)."""
         ids = self._check_ids(ids, 2)
         b, s = ids.shape
         suffix = _all_logits_suffix(all_logits, self.abi)
@@ -175,7 +177,8 @@ class CompiledModel:
         return self._run("prefill" + suffix, ids, self.init_state(b, max_seq_len))
 
     def decode(self, token, state: State) -> tuple[np.ndarray, State]:
-        """token [B] int64 -> (logits [B, V] float32, the state, advanced in place)."""
+        """token [B] int64 -> (logits [B, V] float32, the state, advanced in place);
+        the logits as computed, NaN/Inf unchecked (see ``prefill``)."""
         token = self._check_ids(token, 1)
         self._check_state(state, token.shape[0])
         logits, state = self._run("decode", np.ascontiguousarray(token[:, None]), state)
@@ -184,7 +187,8 @@ class CompiledModel:
     def generate(self, ids, max_new_tokens: int, return_logits: bool = False, *,
                  max_seq_len: int | None = None):
         """Greedy decoding: returns tokens [B, max_new_tokens] (and the logits of
-        each generated step [B, N, V] when ``return_logits``)."""
+        each generated step [B, N, V] when ``return_logits``). Logits with a
+        NaN/Inf raise RuntimeInputError (no token is chosen from them)."""
         from tessera.inputs import check_new_tokens, greedy_generate
 
         max_new_tokens = check_new_tokens(max_new_tokens)
