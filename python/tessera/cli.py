@@ -189,10 +189,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from tessera._compile_worker import lower_in_worker
     from tessera.compiler import STAGES, write_atomically
 
-    if args.target == "cuda":
-        return _compile_cuda(args)
-    if args.target == "rocm":
-        return _compile_rocm(args)
+    if args.target in ("cuda", "rocm"):
+        return _compile_gpu(args)
     if args.target != "x86":
         raise TesseraError(f"unknown target {args.target!r}: expected x86, cuda or rocm")
     if args.chip is not None:
@@ -216,75 +214,58 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _compile_cuda(args: argparse.Namespace) -> int:
-    """--target cuda: the NVIDIA stages (tessera.compiler.lower_cuda)."""
-    from tessera.compiler import (CUDA_STAGES, DEFAULT_CHIP, check_chip, cuda_bundle_files,
-                                  lower_cuda, write_atomically, write_directory_atomically)
+def _gpu_vendor(target: str) -> dict:
+    """What differs between the GPU targets' compile commands: their stages
+    (the third is the vendor's kernel dialect, the fourth to sixth are
+    binary: LLVM IR, assembly, code object), chips, lowering and bundle."""
+    if target == "cuda":
+        from tessera import compiler as c
 
-    if args.cpu is not None or args.features is not None:
-        raise TesseraError("--cpu and --features only apply to --target x86 (cuda takes --chip)")
-    chip = args.chip or DEFAULT_CHIP
-    check_chip(chip)
-    args.emit = args.emit or "bundle"
-    if args.emit not in CUDA_STAGES:
-        raise TesseraError(f"--emit {args.emit}: target cuda emits one of {', '.join(CUDA_STAGES)}")
-    if args.emit in ("ptx", "cubin", "bundle") and not args.output:
-        raise TesseraError(f"--emit {args.emit} needs -o {'DIR' if args.emit == 'bundle' else 'FILE'}")
-    args.model_config = args.model_weight_dtype = None
-    module, stage = _source_module(args)
-    if stage not in CUDA_STAGES[:3]:
-        raise TesseraError(f"--target cuda: cannot start from the {stage} stage (graph, tile or nvvm)")
-    if CUDA_STAGES.index(args.emit) < CUDA_STAGES.index(stage):
-        raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
-    result = lower_cuda(module, stage, args.emit, chip)
-    if args.emit == "bundle":
-        files = cuda_bundle_files(result.module, args.model_config,
-                                  args.weight_dtype or args.model_weight_dtype)
-        write_directory_atomically(Path(args.output), files)
-        print(f"wrote {args.output} (kernels.cubin, kernels.ptx, plan.json; chip {chip})", file=sys.stderr)
-        return EXIT_OK
-    data = result.module if args.emit in ("llvm", "ptx", "cubin") else str(result.module).encode()
-    if args.output:
-        write_atomically(Path(args.output), data)
-        print(f"wrote {args.output} ({args.emit} stage, target cuda, chip {chip})", file=sys.stderr)
-    else:
-        sys.stdout.write(data.decode())
-    return EXIT_OK
+        return dict(stages=c.CUDA_STAGES, default_chip=c.DEFAULT_CHIP, check_chip=c.check_chip,
+                    lower=c.lower_cuda, bundle_files=c.cuda_bundle_files,
+                    bundle_names="kernels.cubin, kernels.ptx, plan.json", needs_output=("ptx", "cubin", "bundle"))
+    from tessera.rocm import compile as r  # compiled and checked here, never run (no AMD GPU)
+
+    return dict(stages=r.ROCM_STAGES, default_chip=r.DEFAULT_CHIP, check_chip=r.check_chip,
+                lower=r.lower_rocm, bundle_files=r.rocm_bundle_files,
+                bundle_names="kernels.hsaco, kernels.s, plan.json", needs_output=("hsaco", "bundle"))
 
 
-def _compile_rocm(args: argparse.Namespace) -> int:
-    """--target rocm: the AMD stages (tessera.rocm.compile.lower_rocm);
-    compiled and checked here, never run (no AMD GPU)."""
+def _compile_gpu(args: argparse.Namespace) -> int:
+    """--target cuda|rocm: the GPU stages (tessera.compiler.lower_cuda,
+    tessera.rocm.compile.lower_rocm)."""
     from tessera.compiler import write_atomically, write_directory_atomically
-    from tessera.rocm.compile import DEFAULT_CHIP, ROCM_STAGES, check_chip, lower_rocm, rocm_bundle_files
 
+    target, v = args.target, _gpu_vendor(args.target)
+    stages = v["stages"]
     if args.cpu is not None or args.features is not None:
-        raise TesseraError("--cpu and --features only apply to --target x86 (rocm takes --chip)")
-    chip = args.chip or DEFAULT_CHIP
-    check_chip(chip)
+        raise TesseraError(f"--cpu and --features only apply to --target x86 ({target} takes --chip)")
+    chip = args.chip or v["default_chip"]
+    v["check_chip"](chip)
     args.emit = args.emit or "bundle"
-    if args.emit not in ROCM_STAGES:
-        raise TesseraError(f"--emit {args.emit}: target rocm emits one of {', '.join(ROCM_STAGES)}")
-    if args.emit in ("hsaco", "bundle") and not args.output:
+    if args.emit not in stages:
+        raise TesseraError(f"--emit {args.emit}: target {target} emits one of {', '.join(stages)}")
+    if args.emit in v["needs_output"] and not args.output:
         raise TesseraError(f"--emit {args.emit} needs -o {'DIR' if args.emit == 'bundle' else 'FILE'}")
     args.model_config = args.model_weight_dtype = None
     module, stage = _source_module(args)
-    stage = "rocdl" if stage == "nvvm" else stage  # a .mlir with gpu.module @tessera_kernels
-    if stage not in ROCM_STAGES[:3]:
-        raise TesseraError(f"--target rocm: cannot start from the {stage} stage (graph, tile or rocdl)")
-    if ROCM_STAGES.index(args.emit) < ROCM_STAGES.index(stage):
+    if stage in ("nvvm", "rocdl"):  # a .mlir with gpu.module @tessera_kernels
+        stage = stages[2]
+    if stage not in stages[:3]:
+        raise TesseraError(f"--target {target}: cannot start from the {stage} stage ({', '.join(stages[:2])} "
+                           f"or {stages[2]})")
+    if stages.index(args.emit) < stages.index(stage):
         raise TesseraError(f"--emit {args.emit}: the source is already at the {stage} stage")
-    result = lower_rocm(module, stage, args.emit, chip)
+    result = v["lower"](module, stage, args.emit, chip)
     if args.emit == "bundle":
-        files = rocm_bundle_files(result.module, args.model_config,
-                                  args.weight_dtype or args.model_weight_dtype)
+        files = v["bundle_files"](result.module, args.model_config, args.weight_dtype or args.model_weight_dtype)
         write_directory_atomically(Path(args.output), files)
-        print(f"wrote {args.output} (kernels.hsaco, kernels.s, plan.json; chip {chip})", file=sys.stderr)
+        print(f"wrote {args.output} ({v['bundle_names']}; chip {chip})", file=sys.stderr)
         return EXIT_OK
-    data = result.module if args.emit in ("llvm", "isa", "hsaco") else str(result.module).encode()
+    data = result.module if args.emit in stages[3:] else str(result.module).encode()
     if args.output:
         write_atomically(Path(args.output), data)
-        print(f"wrote {args.output} ({args.emit} stage, target rocm, chip {chip})", file=sys.stderr)
+        print(f"wrote {args.output} ({args.emit} stage, target {target}, chip {chip})", file=sys.stderr)
     else:
         sys.stdout.write(data.decode())
     return EXIT_OK
