@@ -249,6 +249,11 @@ def _compile_gpu(args: argparse.Namespace) -> int:
         raise TesseraError(f"--emit {args.emit} needs -o {'DIR' if args.emit == 'bundle' else 'FILE'}")
     args.model_config = args.model_weight_dtype = None
     module, stage = _source_module(args)
+    config = args.model_config
+    if config is not None and "E" in config.hybrid_override_pattern and args.emit not in stages[:2]:
+        # Said before lowering (the tile-to-GPU pass would name the first MoE op, in several lines).
+        raise TesseraError(f"{args.source}: MoE ('E') layers compile for --target x86 only; target {target} "
+                           "has no MoE kernels yet (planned)")
     if stage in ("nvvm", "rocdl"):  # a .mlir with gpu.module @tessera_kernels
         stage = stages[2]
     if stage not in stages[:3]:
