@@ -7,7 +7,9 @@ at M = 512 tokens: the Mamba in_proj (1024 -> 6176), the MLP up (1024 ->
 function of its own, compiled by the x86 pipeline (lowering config, kernel
 emitter, OpenMP threads) and called in process; numpy computes `a @ w.T` in
 float32 (OpenBLAS) with the same number of threads. GFLOP/s = 2*M*N*K / the
-median time. Writes JSON (bench/results/cpu_matmul.json by default).
+median time; each measurement starts after a pause (SETTLE_S) in which the
+other library's idle threads stop spinning. Writes JSON
+(bench/results/cpu_matmul.json by default).
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS
 builds) slow a current numpy: this script re-runs itself without them, so
@@ -74,7 +76,17 @@ def tessera_matmul(k: int, n: int):
     return run
 
 
+# OpenBLAS's idle worker keeps a core busy polling its queue for ~0.11 s
+# after each call (measured: 0.11 s of CPU time in a 0.4 s idle window after
+# `a @ w.T`, OpenBLAS 0.3.31). With as many threads as cores, timing Tessera
+# right after numpy computed the reference left Tessera one core (mlp_up and
+# mlp_down at 0.5x; Tessera alone runs them at 2x its one-thread rate). Each
+# measurement starts after the other library's pool has gone idle.
+SETTLE_S = 0.5
+
+
 def median_s(fn, repeats: int) -> float:
+    time.sleep(SETTLE_S)
     fn()
     times = []
     for _ in range(repeats):
@@ -112,7 +124,7 @@ def main() -> None:
                          "ratio": ours / theirs, "rel_err": err}
     out = {"machine": {"cpu": host_cpu(), "cores": os.cpu_count(), "threads": args.threads, "blas": blas,
                        "loadavg_1m": [load_before, os.getloadavg()[0]]},
-           "repeats": args.repeats, "shapes": results}
+           "repeats": args.repeats, "settle_s": SETTLE_S, "shapes": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
