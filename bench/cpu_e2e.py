@@ -53,6 +53,13 @@ MID = dict(vocab_size=8192, hidden_size=1024, num_hidden_layers=8, hybrid_overri
            conv_kernel=4, expand=2, max_position_embeddings=8192)
 
 
+# Pause before each timed run: the other side's idle threads (torch's
+# OpenMP pool, OpenBLAS's workers) keep polling a core for ~0.1 s after their
+# last call, which on 2 cores halves whoever is timed next (measured with
+# bench/cpu_matmul.py).
+SETTLE_S = 0.5
+
+
 def median_time(fn, repeats: int, setup=None) -> float:
     """Median wall time of fn(setup()) over ``repeats`` runs after a warm-up;
     ``setup`` (untimed) prepares each run's input."""
@@ -61,6 +68,7 @@ def median_time(fn, repeats: int, setup=None) -> float:
     times = []
     for _ in range(repeats):
         arg = prepare()
+        time.sleep(SETTLE_S)
         t = time.perf_counter()
         fn(arg)
         times.append(time.perf_counter() - t)
@@ -192,7 +200,7 @@ def main() -> None:
                     "loadavg_1m": [load_before[0], os.getloadavg()[0]]},
         "config": {k: MID[k] for k in ("hidden_size", "num_hidden_layers", "hybrid_override_pattern",
                                        "chunk_size", "ssm_state_size", "vocab_size")},
-        "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats,
+        "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats, "settle_s": SETTLE_S,
         "prefill_logits_rel_err": rel,
         "compile_seconds": compile_s,
         "prefill_tokens_per_s": {"tessera": args.prompt / tessera_prefill, "hf_torch": args.prompt / hf_prefill_s},
