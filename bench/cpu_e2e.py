@@ -16,6 +16,11 @@ num_threads):
   absolute peak, which includes the weights) and the growth over the RSS
   before the call.
 
+``--isa avx2`` measures what an AVX2 host would see, on this one: Tessera
+compiles for ``x86-64-v3`` (AVX2 + FMA, 8-lane vectors, the 6 x 2 ymm
+micro-kernel) and torch is held to AVX2 as well (``ATEN_CPU_CAPABILITY``,
+``MKL_ENABLE_INSTRUCTIONS``, ``ONEDNN_MAX_CPU_ISA``, set before torch loads).
+
 Writes JSON (bench/results/cpu_e2e.json by default) with both numbers and the
 ratios (Tessera / HF; > 1 means Tessera is faster). Also checks that the two
 agree on the prefill logits, so the timings compare the same computation.
@@ -39,6 +44,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
+
+# --isa avx2: both sides limited to AVX2; torch's libraries read these when
+# they load, so they are set before the import.
+AVX2_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2",
+            "OPENBLAS_CORETYPE": "Haswell"}
+AVX2_CPU = "x86-64-v3"
+if "--isa=avx2" in sys.argv or any(a == "--isa" and b == "avx2" for a, b in zip(sys.argv, sys.argv[1:])):
+    os.environ.update(AVX2_ENV)
 
 import torch  # noqa: E402
 
@@ -82,13 +95,14 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 
-def rss_child(which: str, work: Path, prompt: int, threads: int) -> None:
+def rss_child(which: str, work: Path, prompt: int, threads: int, cpu: str | None) -> None:
     """Prints {"peak_mib", "growth_mib"} of one prefill of ``which``."""
     torch.set_num_threads(threads)
     config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
     ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, prompt)).astype(np.int64)
     if which == "tessera":
-        model = tessera.compile(work / "art", target="x86", cache_dir=work / "cache", num_threads=threads)
+        model = tessera.compile(work / "art", target="x86", cache_dir=work / "cache", num_threads=threads,
+                                cpu=cpu)
         run = lambda: model.prefill(ids)  # noqa: E731
     else:
         hf = load_hf_model(work / "ckpt")
@@ -105,11 +119,11 @@ def rss_child(which: str, work: Path, prompt: int, threads: int) -> None:
     print(json.dumps({"peak_mib": peak / 1024, "growth_mib": (peak - before) / 1024}))
 
 
-def peak_rss(work: Path, prompt: int, threads: int) -> dict:
+def peak_rss(work: Path, prompt: int, threads: int, isa: str) -> dict:
     out = {}
     for which in ("tessera", "hf_torch"):
         done = subprocess.run([sys.executable, __file__, "--rss-child", which, "--work", str(work),
-                               "--prompt", str(prompt), "--threads", str(threads)],
+                               "--prompt", str(prompt), "--threads", str(threads), "--isa", isa],
                               capture_output=True, text=True, check=True)
         out[which] = json.loads(done.stdout.strip().splitlines()[-1])
     return out
@@ -122,12 +136,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                     help="threads for both Tessera and torch (default: usable cores)")
+    ap.add_argument("--isa", choices=("host", "avx2"), default="host",
+                    help="avx2: Tessera compiles for x86-64-v3 and torch is limited to AVX2 (an AVX2 host's view)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cpu_e2e.json"))
     ap.add_argument("--rss-child", choices=("tessera", "hf_torch"), help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.rss_child:
-        return rss_child(args.rss_child, Path(args.work), args.prompt, args.threads)
+        return rss_child(args.rss_child, Path(args.work), args.prompt, args.threads,
+                         AVX2_CPU if args.isa == "avx2" else None)
 
     config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
     work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
@@ -138,7 +155,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
     t = time.perf_counter()
-    model = tessera.compile(art, target="x86", cache_dir=work / "cache", num_threads=args.threads)
+    model = tessera.compile(art, target="x86", cache_dir=work / "cache", num_threads=args.threads,
+                            cpu=AVX2_CPU if args.isa == "avx2" else None)
     compile_s = time.perf_counter() - t
     hf = load_hf_model(ckpt)
     tids = torch.as_tensor(ids)
@@ -194,7 +212,11 @@ def main() -> None:
     result = {
         "machine": {"cpu": tessera._tessera.host_cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
                     "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-                    "tessera_threads": args.threads,
+                    "tessera_threads": args.threads, "host_features": tessera._tessera.host_features(),
+                    # What the code was allowed: Tessera's CPU and features,
+                    # and the ISA limits set for torch's libraries.
+                    "isa": args.isa, "tessera_target": {"cpu": model.cpu, "features": model.features},
+                    "torch_isa_env": {k: os.environ.get(k) for k in AVX2_ENV},
                     # Other work on the machine skews timings: the 1-minute load
                     # average before and after the run.
                     "loadavg_1m": [load_before[0], os.getloadavg()[0]]},
@@ -207,7 +229,7 @@ def main() -> None:
         "decode_tokens_per_s": {"tessera": args.decode_steps / tessera_decode_s,
                                 "hf_torch": args.decode_steps / hf_decode_s},
     }
-    result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads)
+    result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads, args.isa)
     result["prefill_ratio"] = result["prefill_tokens_per_s"]["tessera"] / result["prefill_tokens_per_s"]["hf_torch"]
     result["decode_ratio"] = result["decode_tokens_per_s"]["tessera"] / result["decode_tokens_per_s"]["hf_torch"]
     out_path = Path(args.out)

@@ -124,6 +124,41 @@ def test_thread_counts_match_hf(tmp_path, cache_dir, threads):
     assert rel(step, single.decode(np.argmax(l1[:, -1], axis=-1), s1)[0]) <= 1e-6
 
 
+def test_api_cpu_and_features_pick_the_code(tmp_path, cache_dir):
+    # AVX2 code (x86-64-v3: 8-lane vectors, the 6 x 2 ymm micro-kernel) runs on
+    # any AVX2 host, also an AVX-512 one, and matches HF like the host's code.
+    from tessera._tessera import host_features
+
+    if "+avx2" not in host_features().split(","):
+        pytest.skip("this host has no AVX2")
+    _, ckpt, art, ids = _setup(tmp_path, "gqa4-bias")
+    model = tessera.compile(art, target="x86", cache_dir=cache_dir, cpu="x86-64-v3")
+    assert model.cpu == "x86-64-v3"
+    assert "+avx2" in model.features.split(",") and "+avx512f" not in model.features.split(",")
+    logits, state = model.prefill(ids, all_logits=True)
+    assert rel(logits, hf_logits(load_hf_model(ckpt), ids)) <= TOL
+    host = tessera.compile(art, target="x86", cache_dir=cache_dir)
+    assert host.cache_path != model.cache_path  # the target is part of the cache key
+    assert rel(logits, host.prefill(ids, all_logits=True)[0]) <= 1e-5
+
+
+def test_api_target_errors_name_the_problem(tmp_path, cache_dir):
+    from tessera._tessera import host_features
+    from tessera.errors import CompileError
+
+    _, _, art, _ = _setup(tmp_path, "tiny")
+    with pytest.raises(CompileError, match="unknown CPU 'nosuchcpu'"):
+        tessera.compile(art, target="x86", cache_dir=cache_dir, cpu="nosuchcpu")
+    with pytest.raises(CompileError, match="invalid target option 'avx2 x'"):
+        tessera.compile(art, target="x86", cache_dir=cache_dir, features="avx2 x")
+    lacking = next((f[1:] for f in host_features().split(",") if f.startswith("-")), None)
+    if lacking:  # code for a feature this host lacks could not run here
+        with pytest.raises(CompileError, match=f"x86 feature \\+{lacking} is not available on this host"):
+            tessera.compile(art, target="x86", cache_dir=cache_dir, features=f"+{lacking}")
+    with pytest.raises(CompileError, match="apply to target x86 only"):
+        tessera.compile(art, target="cuda", cache_dir=cache_dir, cpu="x86-64-v3")
+
+
 def test_bad_thread_count_is_reported(tmp_path, cache_dir):
     _, _, art, _ = _setup(tmp_path, "tiny")
     for bad in (0, -2, 1.5, True):

@@ -113,14 +113,28 @@ void mlir::tessera::x86::emitGatedRMSNorm(Emitter &e, Value y, Value z,
     e.forRange(e.c(0), groups, [&](Value g) {
       Value lb = e.imul(g, e.c(groupSize));
       Value ub = e.iadd(lb, e.c(groupSize));
-      // Pass 1: h = y * silu(z) into `out`, accumulating sum(h^2).
-      Value ss = e.forRangeIter(
-          lb, ub, e.c(1), {e.f(0.0)},
-          [&](Value h, ValueRange it) -> SmallVector<Value> {
-            Value gated = e.mul(e.load(y, {r, h}), e.silu(e.load(z, {r, h})));
-            e.store(gated, out, {r, h});
-            return {e.fma(gated, gated, it[0])};
-          })[0];
+      // Pass 1: h = y * silu(z) into `out`, accumulating sum(h^2): vector
+      // partial sums over whole vectors, then the lanes and the tail.
+      int64_t vw = e.vectorWidth();
+      Value vecEnd = e.iadd(lb, e.floorTo(e.c(groupSize), vw));
+      auto gate = [&](Value h, int64_t w, Value acc) -> SmallVector<Value> {
+        Value gated = e.mul(e.loadW(y, {r, h}, w), e.silu(e.loadW(z, {r, h}, w)));
+        if (w == 1)
+          e.store(gated, out, {r, h});
+        else
+          e.vstore(gated, out, {r, h});
+        return {e.fma(gated, gated, acc)};
+      };
+      Value ss = e.forRangeIter(lb, vecEnd, e.c(vw), {e.constW(0.0, vw)},
+                                [&](Value h, ValueRange it) {
+                                  return gate(h, vw, it[0]);
+                                })[0];
+      if (vw > 1)
+        ss = e.reduceAdd(ss);
+      ss = e.forRangeIter(vecEnd, ub, e.c(1), {ss},
+                          [&](Value h, ValueRange it) {
+                            return gate(h, 1, it[0]);
+                          })[0];
       Value inv = e.rsqrt(e.add(e.div(ss, gsF), e.f(eps)));
       // Pass 2: normalise and scale in place.
       e.forVectorized(lb, ub, [&](Value h, int64_t vw) {

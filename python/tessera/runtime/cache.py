@@ -94,11 +94,25 @@ def compiler_identity() -> dict:
             "libraries": _loaded_libraries()}
 
 
-def host_target(kind: str) -> dict:
-    """The target an object is compiled for: kind, CPU and CPU features."""
+def host_target(kind: str, cpu: str | None = None, features: str | None = None) -> dict:
+    """The target an object is compiled for: kind, CPU and CPU features
+    (default: this machine's; a CPU alone gets LLVM's features for it). The
+    object runs in this process, so a feature enabled for it that this host
+    lacks is a CompileError naming it."""
     from tessera import _tessera
+    from tessera.compiler import _features_of, _quote
 
-    return {"kind": kind, "cpu": _tessera.host_cpu(), "features": _tessera.host_features()}
+    if cpu is None and features is None:
+        return {"kind": kind, "cpu": _tessera.host_cpu(), "features": _tessera.host_features()}
+    cpu = _quote(cpu) if cpu is not None else _tessera.host_cpu()
+    features = _quote(features) if features is not None else _features_of(cpu)
+    # LLVM's host detection lists every ISA feature it knows, + or -.
+    lacking = {f[1:] for f in _tessera.host_features().split(",") if f.startswith("-")}
+    for f in features.split(","):
+        if f.startswith("+") and f[1:] in lacking:
+            raise CompileError(f"x86 feature {f} is not available on this host: the compiled code "
+                               "runs here (use `tessera compile --emit obj` to build for another CPU)")
+    return {"kind": kind, "cpu": cpu, "features": features}
 
 
 def cache_key(config, target: dict, weight_dtype: str) -> tuple[str, dict]:

@@ -69,6 +69,9 @@ class CompiledModel:
         self.metadata = metadata
         self.cache_path = cache_path
         self.cache_status = cache_status
+        # x86: the CPU and LLVM features the code was compiled for (set by compile()).
+        self.cpu: str | None = None
+        self.features: str | None = None
         self.abi: dict[str, FunctionABI] = parse_functions(metadata)
         missing = [f for f in _FUNCTIONS if f not in self.abi]
         if missing:
@@ -312,14 +315,19 @@ def _compile_cuda(config_or_artifacts, *, weight_dtype, cache_dir, max_seq_len, 
 def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | None = None,
             cache_dir: str | os.PathLike | None = None, use_cache: bool = True,
             max_seq_len: int | None = None, verify: bool = True,
-            num_threads: int | None = None) -> CompiledModel:
+            num_threads: int | None = None, cpu: str | None = None,
+            features: str | None = None) -> CompiledModel:
     """Compiles a model (config object, config file, built-in config name or
     artifact directory) for ``target``. An artifact also fixes the weight dtype
     and is bound right away. ``max_seq_len`` (default
     ``max_position_embeddings``) is the K/V capacity of the states it makes.
     ``num_threads`` (x86) is the number of threads the compiled kernels use
     (default: ``OMP_NUM_THREADS`` when set, else the cores this process may
-    use).
+    use). ``cpu`` and ``features`` (x86) pick the code's CPU and LLVM
+    feature string (default: this machine's; a CPU alone gets the features
+    LLVM enables for it), e.g. ``cpu="x86-64-v3"`` for AVX2 code on an
+    AVX-512 host; the object must run here, so features this host lacks are
+    refused.
 
     ``target="cuda"`` compiles a CUDA bundle (kernels.cubin + plan.json) into
     ``cache_dir`` (or a temporary directory) and returns a
@@ -331,8 +339,8 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     manifest's sha256 (and for finite values) before use, once per artifact
     (remembered in ``cache_dir``, see :mod:`tessera.checkpoint.verify`)."""
     if target == "cuda":
-        if num_threads is not None:
-            raise CompileError("num_threads applies to target x86 only")
+        if num_threads is not None or cpu is not None or features is not None:
+            raise CompileError("num_threads, cpu and features apply to target x86 only")
         return _compile_cuda(config_or_artifacts, weight_dtype=weight_dtype, cache_dir=cache_dir,
                              max_seq_len=max_seq_len, verify=verify)
     from tessera import compiler
@@ -349,11 +357,13 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     if wdtype not in _NUMPY_OF_STORAGE:
         raise CompileError(f"weight dtype {wdtype!r}: expected one of {', '.join(_NUMPY_OF_STORAGE)}")
     compiler._check_target(target)
-    key, payload = cache_key(config, host_target(target), wdtype)
+    cpu_target = host_target(target, cpu, features)
+    key, payload = cache_key(config, cpu_target, wdtype)
     cache = CompileCache(Path(cache_dir) if cache_dir else compiler.default_cache_dir()) if use_cache else None
     # The ABI always comes from this compile's own tile stage (cheap); only
     # codegen is cached, and an entry must record exactly this ABI.
-    tile = compiler.lower(build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS), "graph", "tile", target)
+    tile = compiler.lower(build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS), "graph", "tile", target,
+                          cpu=cpu_target["cpu"], features=cpu_target["features"])
     metadata = json.loads(json.dumps(tile.metadata, sort_keys=True))
     hit = cache.load(key, payload, metadata) if cache else None
     if hit is not None:
@@ -376,6 +386,7 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
             status = f"rebuilt ({problem})" if problem else "stored"
         model = CompiledModel(config, target, wdtype, obj, metadata, path, max_seq_len=max_seq_len,
                               cache_status=status, num_threads=num_threads)
+    model.cpu, model.features = cpu_target["cpu"], cpu_target["features"]
     if art is not None:
         model.load(art, verify=False)  # verified above when asked
     return model
