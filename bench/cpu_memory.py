@@ -13,7 +13,9 @@ mode runs in its own child process: one warm-up prefill of --prompt tokens,
 then --calls timed prefills, recording per call the minor page faults
 (getrusage ru_minflt), system and user CPU time, wall time and VmRSS after
 the call; and the peak RSS (VmHWM) of the whole child, warm-up included.
-Modes alternate over --rounds rounds (back to back, same load); the load
+The arena also runs without huge pages (mode arena_4k_pages,
+TESSERA_RT_HUGEPAGES=0). Modes alternate over --rounds rounds (back to
+back, same load); the load
 average is recorded. With --hf, Hugging Face's peak RSS for the same prompt
 (bench/cpu_e2e.py's measurement) is added for reference.
 
@@ -40,7 +42,10 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent / "python"))
 sys.path.insert(0, str(ROOT))
 
-MODES = {"malloc": "malloc", "arena": "arena"}
+#: Mode -> environment of its child.
+MODES = {"malloc": {"TESSERA_RT_ALLOCATOR": "malloc"},
+         "arena": {"TESSERA_RT_ALLOCATOR": "arena"},
+         "arena_4k_pages": {"TESSERA_RT_ALLOCATOR": "arena", "TESSERA_RT_HUGEPAGES": "0"}}
 
 
 def _status_kib(field: str) -> int:
@@ -78,7 +83,7 @@ def child(work: Path, prompt: int, calls: int, threads: int) -> None:
 
 
 def run_child(mode: str, work: Path, prompt: int, calls: int, threads: int) -> dict:
-    env = dict(os.environ, TESSERA_RT_ALLOCATOR=MODES[mode])
+    env = dict(os.environ, **MODES[mode])
     done = subprocess.run([sys.executable, __file__, "--child", "--work", str(work), "--prompt", str(prompt),
                            "--calls", str(calls), "--threads", str(threads)],
                           capture_output=True, text=True, env=env)
@@ -142,17 +147,18 @@ def main() -> None:
                                        "chunk_size", "ssm_state_size", "vocab_size")},
         "prompt_tokens": args.prompt, "calls_per_round": args.calls, "rounds": args.rounds,
         "modes": {"malloc": "TESSERA_RT_ALLOCATOR=malloc: posix_memalign/free per buffer (the old behaviour)",
-                  "arena": "the runtime's caching arena (default)"},
+                  "arena": "the runtime's caching arena (default: MADV_HUGEPAGE)",
+                  "arena_4k_pages": "the arena without MADV_HUGEPAGE (TESSERA_RT_HUGEPAGES=0)"},
         "summary": {mode: summary(rs) for mode, rs in runs.items()},
         "runs": runs,
     }
     s = result["summary"]
-    result["ratios_arena_over_malloc"] = {
-        "median_wall_s": s["arena"]["median_wall_s"] / s["malloc"]["median_wall_s"],
-        "median_minflt": s["arena"]["median_minflt"] / max(1, s["malloc"]["median_minflt"]),
-        "median_sys_s": s["arena"]["median_sys_s"] / max(1e-9, s["malloc"]["median_sys_s"]),
-        "peak_rss_mib": s["arena"]["peak_rss_mib"] / s["malloc"]["peak_rss_mib"],
-    }
+    result["ratios_over_malloc"] = {mode: {
+        "median_wall_s": s[mode]["median_wall_s"] / s["malloc"]["median_wall_s"],
+        "median_minflt": s[mode]["median_minflt"] / max(1, s["malloc"]["median_minflt"]),
+        "median_sys_s": s[mode]["median_sys_s"] / max(1e-9, s["malloc"]["median_sys_s"]),
+        "peak_rss_mib": s[mode]["peak_rss_mib"] / s["malloc"]["peak_rss_mib"],
+    } for mode in MODES if mode != "malloc"}
     if args.hf:
         done = subprocess.run([sys.executable, str(ROOT / "cpu_e2e.py"), "--rss-child", "hf_torch", "--work",
                                str(work), "--prompt", str(args.prompt), "--threads", str(args.threads)],

@@ -20,9 +20,10 @@
  * `tessera compile --emit obj` links with libtessera_runtime (shipped in the
  * tessera package), or with this directory's sources compiled in.
  *
- * Environment: TESSERA_RT_ALLOCATOR=malloc makes every allocation a plain
- * posix_memalign/free (for memory checkers, and the baseline of
- * bench/cpu_memory.py); read once, at the first allocation.
+ * Environment (read once, when the allocator is first used): TESSERA_RT_ALLOCATOR=
+ * malloc makes every allocation a plain posix_memalign/free (for memory
+ * checkers, and the baseline of bench/cpu_memory.py); TESSERA_RT_HUGEPAGES=0
+ * leaves out the arena's MADV_HUGEPAGE.
  *
  *===----------------------------------------------------------------------===*/
 
