@@ -8,12 +8,12 @@ Checked here: repeated prefills reuse memory (the allocator touches nothing
 new after the first call, its held memory stays put, the page faults of a
 call stay far below one per page of its buffers) and give identical logits,
 equal to the numpy reference; two Python threads calling at once; an
-allocation that fails -- over a set limit, or over what the process may map
--- ends the call with a one-line RuntimeInputError and leaves the process
-usable; and an object from `--emit obj` links with libtessera_runtime.
+allocation that fails -- over a set limit, over what the process may map,
+or past the address space -- ends the call with a one-line
+RuntimeInputError (or the failed size) and leaves the process usable; and
+an object from `--emit obj` links with libtessera_runtime.
 """
 
-import json
 import os
 import resource
 import shutil
@@ -89,7 +89,9 @@ def test_repeated_prefill_reuses_memory(tiny):
 
 def test_two_threads_share_the_allocator(tiny):
     config, art, cache = tiny
-    model = tessera.compile(art, target="x86", cache_dir=cache, num_threads=1)
+    # Two calls at once, each with a team of two OpenMP threads allocating
+    # scratch inside parallel regions.
+    model = tessera.compile(art, target="x86", cache_dir=cache, num_threads=2)
     inputs = [_ids(config, 2, SEQ // 2, seed) for seed in (2, 3)]
     expected = [model.prefill(ids)[0] for ids in inputs]
     errors, done = [], []
@@ -162,6 +164,28 @@ _CHILD = textwrap.dedent("""
     np.save(out, model.prefill(small)[0])
 """)
 
+_DROP = textwrap.dedent("""
+    import gc, sys
+    import numpy as np
+    import tessera
+    from tessera.runtime.cpu import memory_stats
+    model = tessera.compile(sys.argv[1], target="x86", cache_dir=sys.argv[2])
+    model.prefill(np.ones((1, 1024), np.int64))
+    held = memory_stats()["held_bytes"]
+    del model
+    gc.collect()
+    print(held > 0, memory_stats()["held_bytes"])
+""")
+
+
+def test_dropping_the_last_model_releases_memory(tiny):
+    _, art, cache = tiny
+    tessera.compile(art, target="x86", cache_dir=cache)  # fills the cache for the child
+    done = subprocess.run([sys.executable, "-c", _DROP, str(art), str(cache)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "0"]
+
 
 def test_allocation_failure_under_an_address_space_limit(tiny, tmp_path):
     """A buffer the process cannot map (RLIMIT_AS) fails the call with one
@@ -220,15 +244,48 @@ func.func @twice(%in: memref<?xf32>, %out: memref<?xf32>) attributes {llvm.emit_
 """
 
 
+def _twice_library():
+    m = ir.parse(_TWICE)
+    m.run_pipeline('builtin.module(tessera-attach-target{kind=x86 features="+avx2,+fma"},tessera-x86-to-llvm)')
+    return m.emit_object(opt_level=2)
+
+
+def test_impossible_buffer_size_fails_the_call(tmp_path):
+    """A buffer no x86-64 process can map (2**48 bytes, past the 47-bit user
+    address space) comes back from the guarded call as the failed size; the
+    library is still usable and correct afterwards."""
+    import ctypes
+
+    from tessera._tessera import JitLibrary, call_packed
+    from tessera.runtime import _descriptor
+
+    lib = JitLibrary(_twice_library())
+    entry = lib.lookup("_mlir_twice")
+    x = np.arange(5, dtype=np.float32)
+    y = np.zeros(5, np.float32)
+
+    def call(n):
+        d = [_descriptor(x), _descriptor(y)]
+        d[0].sizes[0] = d[1].sizes[0] = n
+        ptrs = (ctypes.c_void_p * 2)(*[ctypes.addressof(v) for v in d])
+        args = (ctypes.c_void_p * 2)(ctypes.addressof(ptrs), ctypes.addressof(ptrs) + ctypes.sizeof(ctypes.c_void_p))
+        return call_packed(entry, ctypes.addressof(args))
+
+    failed = memory_stats()["failed_allocations"]
+    assert call(1 << 46) == 1 << 48  # never touches x or y: the allocation comes first
+    stats = memory_stats()
+    assert stats["failed_allocations"] == failed + 1 and stats["live_bytes"] == 0
+    assert call(5) is None
+    assert np.array_equal(y, 2 * x)
+
+
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to link the object")
 def test_object_links_with_the_runtime_library(tmp_path):
     """`--emit obj` objects call tessera_rt_*: libtessera_runtime (installed
     beside the extension, with its header) provides them."""
     lib = runtime_library()
     assert os.path.exists(lib), lib
-    m = ir.parse(_TWICE)
-    m.run_pipeline('builtin.module(tessera-attach-target{kind=x86 features="+avx2,+fma"},tessera-x86-to-llvm)')
-    (tmp_path / "m.o").write_bytes(m.emit_object(opt_level=2))
+    (tmp_path / "m.o").write_bytes(_twice_library())
     (tmp_path / "main.c").write_text(_MAIN_C)
     libdir = os.path.dirname(lib)
     subprocess.run(["cc", "-o", str(tmp_path / "main"), str(tmp_path / "main.c"), str(tmp_path / "m.o"),
