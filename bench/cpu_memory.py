@@ -10,7 +10,8 @@ serves large buffers with fresh mmaps, faulted in again on every call).
 
 For ``bench/cpu_e2e.py``'s model (hidden 1024, 8 layers, chunk 128), each
 mode runs in its own child process: one warm-up prefill of --prompt tokens,
-then --calls timed prefills, recording per call the minor page faults
+(its faults and time recorded: it also touches the weights for the first
+time), then --calls timed prefills, recording per call the minor page faults
 (getrusage ru_minflt), system and user CPU time, wall time and VmRSS after
 the call; and the peak RSS (VmHWM) of the whole child, warm-up included.
 The arena also runs without huge pages (mode arena_4k_pages,
@@ -66,7 +67,10 @@ def child(work: Path, prompt: int, calls: int, threads: int) -> None:
     ids = np.random.default_rng(1).integers(0, vocab, (1, prompt)).astype(np.int64)
     model = tessera.compile(work / "art", target="x86", cache_dir=work / "cache", num_threads=threads)
     rss_loaded = _status_kib("VmRSS")
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     first, _ = model.prefill(ids)  # warm-up: first touch of the weights and buffers
+    t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    warmup = {"wall_s": t1 - t0, "minflt": r1.ru_minflt - r0.ru_minflt, "sys_s": r1.ru_stime - r0.ru_stime}
     rss_warm = _status_kib("VmRSS")
     per_call = []
     for _ in range(calls):
@@ -78,7 +82,7 @@ def child(work: Path, prompt: int, calls: int, threads: int) -> None:
         per_call.append({"wall_s": t1 - t0, "minflt": r1.ru_minflt - r0.ru_minflt,
                          "majflt": r1.ru_majflt - r0.ru_majflt, "sys_s": r1.ru_stime - r0.ru_stime,
                          "user_s": r1.ru_utime - r0.ru_utime, "rss_after_mib": _status_kib("VmRSS") / 1024})
-    print(json.dumps({"per_call": per_call, "rss_loaded_mib": rss_loaded / 1024, "rss_after_warmup_mib": rss_warm / 1024,
+    print(json.dumps({"warmup_call": warmup, "per_call": per_call, "rss_loaded_mib": rss_loaded / 1024, "rss_after_warmup_mib": rss_warm / 1024,
                       "peak_rss_mib": _status_kib("VmHWM") / 1024, "allocator": memory_stats()}))
 
 
@@ -96,7 +100,9 @@ def summary(runs: list[dict]) -> dict:
     calls = [c for r in runs for c in r["per_call"]]
     med = lambda key: statistics.median(c[key] for c in calls)  # noqa: E731
     rss_after = [c["rss_after_mib"] for r in runs for c in r["per_call"]]
-    return {"calls": len(calls), "median_wall_s": med("wall_s"), "median_minflt": med("minflt"),
+    return {"warmup_call_minflt": [r["warmup_call"]["minflt"] for r in runs],
+            "warmup_call_wall_s": [r["warmup_call"]["wall_s"] for r in runs],
+            "calls": len(calls), "median_wall_s": med("wall_s"), "median_minflt": med("minflt"),
             "max_minflt": max(c["minflt"] for c in calls), "median_sys_s": med("sys_s"),
             "median_user_s": med("user_s"),
             "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),

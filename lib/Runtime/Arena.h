@@ -16,6 +16,9 @@
 // Every block remembers the guarded call (tessera_rt_call) that allocated
 // it, so an abandoned call's blocks can be reclaimed.
 //
+// A reservation the system refuses (e.g. under a small ulimit -v) is not
+// tried again: the process then serves every block with posix_memalign.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TESSERA_LIB_RUNTIME_ARENA_H

@@ -99,8 +99,10 @@ struct EmitPackedEntryPointsPass
     b.setInsertionPointToStart(entry);
     Value args = entry->getArgument(0);
     auto slot = [&](int32_t i) -> Value {
-      Value at = LLVM::GEPOp::create(b, loc, ptr, ptr, args,
-                                     ArrayRef<LLVM::GEPArg>{i});
+      Value at = i == 0 ? args
+                        : LLVM::GEPOp::create(b, loc, ptr, ptr, args,
+                                              ArrayRef<LLVM::GEPArg>{i})
+                              .getResult();
       return LLVM::LoadOp::create(b, loc, ptr, at);
     };
     SmallVector<Value> operands;
