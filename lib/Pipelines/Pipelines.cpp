@@ -59,13 +59,24 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap buffers through the generic allocation functions (aligned: the
+  // block is the buffer, no over-allocation to align it by hand), which
+  // tessera-use-runtime-allocator below hands to Tessera's caching
+  // allocator (lib/Runtime): repeated calls reuse their buffers' pages.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useAlignedAlloc = true;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // The runtime interface: tessera_rt_* allocation calls, and a packed
+  // entry point per function for the runtime's guarded call.
+  pm.addPass(createUseRuntimeAllocator());
+  pm.addPass(createEmitPackedEntryPoints());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createVerifyLLVMStage());
 }

@@ -10,6 +10,8 @@
 //   Module      parse / print / verify / walk / run a pass pipeline /
 //               translate to LLVM IR / emit an object
 //   JitLibrary  load an object in process
+//   call_packed / runtime_*  run a compiled function under the runtime's
+//               guard; the runtime allocator's counters, release, limit
 // Code generation and the JIT live in lib/Target/LLVMCPU; this file only
 // binds them.
 //   Builder     build a module op by op (generic ops: name, operands, result
@@ -23,6 +25,7 @@
 
 #include "tessera/InitAllDialects.h"
 #include "tessera/Support/NestingDepth.h"
+#include "tessera/Runtime/Runtime.h"
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
 #include "tessera/Target/CUDA/LaunchPlan.h"
 
@@ -673,6 +676,55 @@ PYBIND11_MODULE(_tessera, m) {
            "Loads an object file (bytes from Module.emit_object) in process.")
       .def("lookup", &JitLibrary::lookup, py::arg("name"),
            "The address of a function of the loaded object (for ctypes).");
+
+  m.def(
+      "call_packed",
+      [](uint64_t entry, uint64_t args) -> py::object {
+        uint64_t failed = 0;
+        int status;
+        {
+          // The kernels run on OpenMP threads; other Python threads go on.
+          py::gil_scoped_release release;
+          status = tessera_rt_call(reinterpret_cast<void (*)(void **)>(entry),
+                                   reinterpret_cast<void **>(args), &failed);
+        }
+        if (status != 0)
+          return py::int_(failed);
+        return py::none();
+      },
+      py::arg("entry"), py::arg("args"),
+      "Runs a packed entry point `_mlir_<name>` (address from "
+      "JitLibrary.lookup) on `args` (address of an array of pointers to the "
+      "arguments) without the GIL. None, or -- when an allocation of the "
+      "call failed and the call was abandoned (its buffers freed) -- the "
+      "size in bytes of the failed request.");
+  m.def(
+      "runtime_stats",
+      [] {
+        tessera_rt_stats s;
+        tessera_rt_get_stats(&s);
+        py::dict d;
+        d["live_bytes"] = s.live_bytes;
+        d["peak_live_bytes"] = s.peak_live_bytes;
+        d["held_bytes"] = s.held_bytes;
+        d["peak_held_bytes"] = s.peak_held_bytes;
+        d["high_water_bytes"] = s.high_water_bytes;
+        d["allocations"] = s.allocations;
+        d["fresh_allocations"] = s.fresh_allocations;
+        d["fallback_allocations"] = s.fallback_allocations;
+        d["failed_allocations"] = s.failed_allocations;
+        d["frees"] = s.frees;
+        d["releases"] = s.releases;
+        d["reserved_bytes"] = s.reserved_bytes;
+        d["caching"] = bool(s.caching);
+        return d;
+      },
+      "Counters of the runtime allocator that serves compiled x86 code's "
+      "buffers (include/tessera/Runtime/Runtime.h, tessera_rt_stats).");
+  m.def("runtime_release", &tessera_rt_release,
+        "Gives the runtime allocator's free memory back to the system.");
+  m.def("runtime_set_limit", &tessera_rt_set_limit, py::arg("bytes"),
+        "Caps the memory the runtime allocator holds (0: no cap).");
 
   m.def(
       "set_num_threads",

@@ -14,29 +14,32 @@
 // (tessera-graph-to-tile, tessera-tile-to-target, tessera-target-to-llvm).
 // Only LLVM-dialect ops are left (--implicit-check-not: no op of any other
 // dialect on any line); each function keeps its ABI attributes and gets a
-// C-interface wrapper; scratch buffers are malloc/free; each layer calls the
+// C-interface wrapper and a packed entry point; buffers come from the
+// runtime's allocator (tessera_rt_aligned_alloc/free); each layer calls the
 // kernels, one noinline function per distinct (op, types, config); copies
 // are loops, not calls into MLIR's runtime library; vector FMAs and
 // reductions are LLVM vector intrinsics.
 
 // A graph_examples-like model: M, * and - layers of the tiny config.
-// CHECK-LABEL: llvm.func @free(!llvm.ptr)
-// CHECK-LABEL: llvm.func @malloc(i64) -> !llvm.ptr
+// CHECK-LABEL: llvm.func @tessera_rt_free(!llvm.ptr)
+// CHECK-LABEL: llvm.func @tessera_rt_aligned_alloc(i64, i64) -> !llvm.ptr
 // CHECK-LABEL: llvm.func @prefill(
 // CHECK-SAME:    %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: i64,
 // CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.abi = {{.*}}, tessera.num_inputs = 1 : i64, tessera.num_results = 3 : i64,
 // CHECK-SAME:    tessera.weights = ["embedding", "layers.0.norm", "layers.0.mamba.in_proj", "layers.0.mamba.conv_weight",
 // CHECK-SAME:    "layers.2.mlp.down_proj", "final_norm", "lm_head"]}
-// CHECK:         llvm.call @malloc
+// CHECK:         llvm.call @tessera_rt_aligned_alloc
 // CHECK:         llvm.call @tessera_x86_tile_rmsnorm(
 // CHECK:         llvm.call @tessera_x86_tile_matmul(
-// CHECK:         llvm.call @free
+// CHECK:         llvm.call @tessera_rt_free
 // CHECK:         llvm.return
 // CHECK-LABEL: llvm.func @_mlir_ciface_prefill(
 // CHECK-SAME:    %{{[a-z0-9]+}}: !llvm.ptr,
 // CHECK-SAME:    attributes {llvm.emit_c_interface,
 // CHECK:         llvm.call @prefill(
 // CHECK:         llvm.return
+// CHECK-LABEL: llvm.func @_mlir_prefill(
+// CHECK:         llvm.call @_mlir_ciface_prefill(
 // A decode step of the attention layer on K/V caches updated in place at a
 // run-time position: no cache copy, no result buffers for the caches.
 // CHECK-LABEL: llvm.func @decode(

@@ -6,13 +6,13 @@
 // by tessera-verify-llvm-stage. (Failures: invalid.mlir; Target-IR x86 ops:
 // target-to-llvm-x86.mlir.)
 
-// CHECK-LABEL: llvm.func @free(!llvm.ptr)
-// CHECK-LABEL: llvm.func @malloc(i64) -> !llvm.ptr
+// CHECK-LABEL: llvm.func @tessera_rt_free(!llvm.ptr)
+// CHECK-LABEL: llvm.func @tessera_rt_aligned_alloc(i64, i64) -> !llvm.ptr
 // CHECK-LABEL: llvm.func @kernel(
 // CHECK-SAME:    %[[A:[a-z0-9]+]]: !llvm.ptr, %[[AA:[a-z0-9]+]]: !llvm.ptr, %{{[a-z0-9]+}}: i64, %[[AN:[a-z0-9]+]]: i64,
 // CHECK-SAME:    attributes {llvm.emit_c_interface, tessera.num_inputs = 1 : i64}
-// Scratch: aligned malloc.
-// CHECK:         %[[P:.*]] = llvm.call @malloc(%{{.*}}) : (i64) -> !llvm.ptr
+// Scratch: from the runtime's caching allocator (lib/Runtime), 64-byte aligned.
+// CHECK:         %[[P:.*]] = llvm.call @tessera_rt_aligned_alloc(%{{.*}}, %{{.*}}) : (i64, i64) -> !llvm.ptr
 // Loops: branches on the dynamic row count and the constant 16.
 // CHECK:         llvm.br ^bb1
 // CHECK:       ^bb1(%[[I:.*]]: i64):
@@ -24,11 +24,14 @@
 // CHECK:         llvm.store %[[E]], %{{.*}} {alignment = 4 : i64} : vector<8xf32>, !llvm.ptr
 // CHECK:         "llvm.intr.vector.reduce.fadd"(%{{.*}}, %[[E]])
 // CHECK:         llvm.intr.prefetch
-// CHECK:         llvm.call @free(%[[P]]) : (!llvm.ptr) -> ()
+// CHECK:         llvm.call @tessera_rt_free(%[[P]]) : (!llvm.ptr) -> ()
 // CHECK:         llvm.return
 // CHECK-LABEL: llvm.func @_mlir_ciface_kernel(
 // CHECK-SAME:    %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: !llvm.ptr)
 // CHECK:         llvm.call @kernel(
+// The packed entry point the runtime's guarded call runs.
+// CHECK-LABEL: llvm.func @_mlir_kernel(%{{[a-z0-9]+}}: !llvm.ptr) {
+// CHECK:         llvm.call @_mlir_ciface_kernel(
 func.func @kernel(%a: memref<?x16xf32>, %o: memref<?x16xf32>)
     attributes {llvm.emit_c_interface, tessera.num_inputs = 1 : i64} {
   %c0 = arith.constant 0 : index

@@ -208,4 +208,45 @@ def VerifyLLVMStage : Pass<"tessera-verify-llvm-stage", "ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// LLVM dialect -> Tessera's CPU runtime (lib/Runtime)
+//===----------------------------------------------------------------------===//
+
+def UseRuntimeAllocator : Pass<"tessera-use-runtime-allocator", "ModuleOp"> {
+  let summary = "Route the module's heap buffers to Tessera's runtime allocator";
+  let description = [{
+    Runs after `finalize-memref-to-llvm{use-generic-functions=1}`, which
+    lowers `memref.alloc`/`memref.dealloc` to calls of the generic
+    `_mlir_memref_to_llvm_alloc`, `_mlir_memref_to_llvm_aligned_alloc` and
+    `_mlir_memref_to_llvm_free`: renames those declarations (and every call)
+    to `tessera_rt_alloc`, `tessera_rt_aligned_alloc` and `tessera_rt_free`,
+    the caching allocator of include/tessera/Runtime/Runtime.h, so that the
+    intermediates of one call reuse the memory of the previous call instead
+    of mapping fresh pages. A module that defines one of the generic
+    functions itself is reported.
+
+    ```mlir
+    llvm.func @_mlir_memref_to_llvm_aligned_alloc(i64, i64) -> !llvm.ptr
+    // becomes
+    llvm.func @tessera_rt_aligned_alloc(i64, i64) -> !llvm.ptr
+    ```
+  }];
+  let dependentDialects = ["LLVM::LLVMDialect"];
+}
+
+def EmitPackedEntryPoints : Pass<"tessera-emit-packed-entry-points", "ModuleOp"> {
+  let summary = "Add a packed entry point `_mlir_<name>(ptr)` per C-interface function";
+  let description = [{
+    For every defined `_mlir_ciface_<name>` (from `llvm.emit_c_interface`)
+    adds `llvm.func @_mlir_<name>(%args: !llvm.ptr)`, the packed form of
+    MLIR's ExecutionEngine: `args[i]` points to the i-th argument (and, for
+    a function with a result, `args[n]` to where it is stored). One
+    signature for every function, so that the runtime's guarded call
+    (`tessera_rt_call`, which abandons a call whose allocation fails) can
+    run any of them. Functions that already have a packed entry point are
+    left alone.
+  }];
+  let dependentDialects = ["LLVM::LLVMDialect"];
+}
+
 #endif // TESSERA_CONVERSION_PASSES

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tessera/Target/LLVMCPU/LLVMCPU.h"
+#include "tessera/Runtime/Runtime.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -14,6 +15,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 
 #include "llvm/Config/llvm-config.h"
+#include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LLVMContext.h"
@@ -27,6 +29,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
@@ -115,7 +118,12 @@ llvm::Expected<void *> openMPRuntime() {
     ::setenv("KMP_BLOCKTIME", "1", /*overwrite=*/0);
     std::string path = getOpenMPRuntimePath();
     handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
+    if (handle) {
+      // The runtime's guarded call abandons a call whose allocation fails
+      // only outside parallel regions of *this* OpenMP runtime.
+      tessera_rt_set_parallel_level_query(reinterpret_cast<int (*)(void)>(
+          ::dlsym(handle, "omp_get_level")));
+    } else {
       const char *why = ::dlerror();
       error = "cannot load the OpenMP runtime " + path + " (install " +
               "libomp-" + std::to_string(LLVM_VERSION_MAJOR) +
@@ -125,6 +133,28 @@ llvm::Expected<void *> openMPRuntime() {
   if (!handle)
     return makeError(error);
   return handle;
+}
+
+/// Loaded JitLibraries: the last one dropped releases the runtime
+/// allocator's cached memory.
+std::atomic<int> liveLibraries{0};
+
+/// The runtime library's entry points that compiled code calls
+/// (include/tessera/Runtime/Runtime.h), defined in the JITDylib itself so
+/// that they resolve to this copy before any process symbol is searched.
+llvm::Error defineRuntimeSymbols(llvm::orc::LLJIT &jit) {
+  using llvm::orc::ExecutorAddr;
+  const llvm::JITSymbolFlags flags =
+      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](llvm::StringRef name, auto *fn) {
+    symbols[jit.mangleAndIntern(name)] = {ExecutorAddr::fromPtr(fn), flags};
+  };
+  add("tessera_rt_alloc", &tessera_rt_alloc);
+  add("tessera_rt_aligned_alloc", &tessera_rt_aligned_alloc);
+  add("tessera_rt_free", &tessera_rt_free);
+  return jit.getMainJITDylib().define(
+      llvm::orc::absoluteSymbols(std::move(symbols)));
 }
 
 } // namespace
@@ -188,7 +218,11 @@ mlir::tessera::emitObject(ModuleOp module, const CPUTargetOptions &options) {
 // JitLibrary
 //===----------------------------------------------------------------------===//
 
-JitLibrary::~JitLibrary() = default;
+JitLibrary::~JitLibrary() {
+  jit.reset();
+  if (counted && --liveLibraries == 0)
+    tessera_rt_release();
+}
 
 llvm::Expected<std::unique_ptr<JitLibrary>>
 JitLibrary::load(llvm::StringRef object) {
@@ -199,6 +233,12 @@ JitLibrary::load(llvm::StringRef object) {
                      llvm::toString(jitOrErr.takeError()));
   std::unique_ptr<JitLibrary> lib(new JitLibrary());
   lib->jit = std::move(*jitOrErr);
+  ++liveLibraries;
+  lib->counted = true;
+  // Heap buffers go to Tessera's caching allocator (lib/Runtime).
+  if (llvm::Error err = defineRuntimeSymbols(*lib->jit))
+    return makeError("could not define the runtime's symbols: " +
+                     llvm::toString(std::move(err)));
   // The kernels' parallel loops call libomp (__kmpc_fork_call, ...): it is
   // searched first, so another OpenMP runtime in the process never serves
   // them.

@@ -12,6 +12,15 @@ The kernels' parallel loops run on the OpenMP runtime (LLVM's libomp, which
 the JIT loads). Threads: ``num_threads`` when given, else ``OMP_NUM_THREADS``
 when set (read by libomp itself), else the cores this process may use
 (``os.sched_getaffinity``).
+
+Intermediate buffers come from Tessera's runtime allocator (lib/Runtime, in
+the extension): a caching arena whose pages stay mapped between calls, so a
+repeated call does not fault its intermediates in again. Each call runs
+through the function's packed entry point under the runtime's guard: when
+an allocation fails (the machine's memory, or :func:`set_memory_limit`) the
+call is abandoned and :class:`RuntimeInputError` says so, instead of the
+compiled code dereferencing NULL. :func:`memory_stats`,
+:func:`release_memory` and :func:`set_memory_limit` reach the allocator.
 """
 
 from __future__ import annotations
@@ -53,6 +62,53 @@ def _descriptor(arr: np.ndarray):
     return d
 
 
+def memory_stats() -> dict:
+    """The runtime allocator's counters (process-wide; bytes and counts):
+    ``live_bytes``, ``peak_live_bytes`` (buffers in use), ``held_bytes``,
+    ``peak_held_bytes`` (memory the allocator holds, in use or cached),
+    ``high_water_bytes`` (arena memory touched), ``allocations``,
+    ``fresh_allocations`` (those that needed memory never touched before),
+    ``fallback_allocations``, ``failed_allocations``, ``frees``,
+    ``releases``, ``reserved_bytes`` (address space), ``caching`` (False
+    under ``TESSERA_RT_ALLOCATOR=malloc``)."""
+    from tessera._tessera import runtime_stats
+
+    return runtime_stats()
+
+
+def release_memory() -> None:
+    """Gives the cached (free) memory of the runtime allocator back to the
+    system; the next call faults its buffers in again. Done automatically
+    when the last compiled x86 model is dropped."""
+    from tessera._tessera import runtime_release
+
+    runtime_release()
+
+
+def set_memory_limit(nbytes: int | None) -> None:
+    """Caps the memory the runtime allocator holds for compiled code's
+    buffers (None: no cap). A call that needs more fails with
+    RuntimeInputError (out of memory) and leaves the process usable."""
+    from tessera._tessera import runtime_set_limit
+
+    if nbytes is not None and (not isinstance(nbytes, int) or isinstance(nbytes, bool) or nbytes < 1):
+        raise RuntimeInputError(f"the memory limit must be a positive number of bytes or None, got {nbytes!r}")
+    runtime_set_limit(nbytes or 0)
+    global _limit
+    _limit = nbytes
+
+
+_limit: int | None = None
+
+
+def runtime_library() -> str:
+    """Path of libtessera_runtime.so (the allocator an object from
+    ``tessera compile --emit obj`` calls), installed beside the extension."""
+    from tessera import _tessera
+
+    return os.path.join(os.path.dirname(_tessera.__file__), "libtessera_runtime.so")
+
+
 class ObjectLoadError(CompileError):
     """The JIT refused a compiled object (a damaged cache entry, or a bug)."""
 
@@ -80,10 +136,10 @@ class CPUDriver(Driver):
         self._functions = {}
         try:
             self._lib = JitLibrary(code)
-            for name, abi in functions.items():
-                address = self._lib.lookup(f"_mlir_ciface_{name}")
-                proto = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * abi.num_args))
-                self._functions[name] = proto(address)
+            for name in functions:
+                # The packed entry point (tessera-emit-packed-entry-points):
+                # one signature for all, run by the runtime's guarded call.
+                self._functions[name] = self._lib.lookup(f"_mlir_{name}")
         except Exception as e:  # noqa: BLE001 - the JIT's errors come as several types (and undecodable text)
             raise ObjectLoadError(f"the JIT cannot load the compiled object ({type(e).__name__}: "
                                   f"{' '.join(str(e).split())[:200]})") from None
@@ -115,9 +171,22 @@ class CPUDriver(Driver):
         for spec in abi.results:
             out[spec.name] = args[spec.arg] = np.empty(tuple(results[spec.name]), DTYPES[spec.dtype])
         descriptors = [_descriptor(a) for a in args]
+        # Packed arguments: args[i] points to the i-th argument of the C
+        # interface, itself a pointer to a memref descriptor.
+        pointers = (ctypes.c_void_p * len(descriptors))(*[ctypes.addressof(d) for d in descriptors])
+        size = ctypes.sizeof(ctypes.c_void_p)
+        packed = (ctypes.c_void_p * len(descriptors))(
+            *[ctypes.addressof(pointers) + i * size for i in range(len(descriptors))])
+        from tessera._tessera import call_packed, set_num_threads
         if self.num_threads is not None:
             # OpenMP's team size is per calling thread: set it on this one.
-            from tessera._tessera import set_num_threads
             set_num_threads(self.num_threads)
-        self._functions[function](*[ctypes.addressof(d) for d in descriptors])
+        failed = call_packed(self._functions[function], ctypes.addressof(packed))
+        if failed is not None:
+            shape = list(inputs["ids"].shape) if "ids" in inputs else []
+            why = (f"over the limit of {_limit:,} bytes set with set_memory_limit" if _limit
+                   else "more than this machine can provide")
+            raise RuntimeInputError(
+                f"out of memory: {function} on ids of shape {shape} needs a buffer of {failed:,} bytes, {why} "
+                "(the call was abandoned; a state it was updating is undefined): pass fewer tokens or sequences")
         return out

@@ -59,7 +59,11 @@ std::string getOpenMPRuntimePath();
 /// message when libomp cannot be loaded.
 llvm::Error setOpenMPNumThreads(int n);
 
-/// One object file linked in process by an ORC JIT.
+/// One object file linked in process by an ORC JIT. Its symbols resolve,
+/// in order, to Tessera's runtime library (the tessera_rt_* allocator of
+/// include/tessera/Runtime/Runtime.h, linked into this library), libomp,
+/// and the process (libc, libm). Dropping the last JitLibrary releases the
+/// runtime allocator's cached memory (tessera_rt_release).
 class JitLibrary {
 public:
   static llvm::Expected<std::unique_ptr<JitLibrary>>
@@ -72,6 +76,7 @@ public:
 private:
   JitLibrary() = default;
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  bool counted = false;
 };
 
 /// Registers `--tessera-to-x86-object` with mlir-translate's registry.
