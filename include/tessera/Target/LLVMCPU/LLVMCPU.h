@@ -70,14 +70,16 @@ std::string getLLVMVersion();
 /// object. Translation diagnostics go to the context's handler.
 ///
 /// With more than one thread (CPUTargetOptions::threads) the LLVM module is
-/// split into as many partitions by function (a kernel with its outlined
-/// OpenMP bodies; the exported entry points each on their own), each
+/// split by function (a kernel stays with its outlined OpenMP bodies) into
+/// up to that many partitions for the kernels, compiled first, and as many
+/// for the functions that call them (the exported entry points), compiled
+/// next knowing which arguments each kernel ignores; each partition is
 /// optimised and compiled on its own thread in its own LLVMContext, and
-/// the partitions' objects are linked into one with `ld.lld -r` (LLVM's
-/// lld, which scripts/setup.sh installs; without it, or for a module with
-/// a single function, the module is compiled whole). The object is the
-/// same for the same input and thread count. `timings`, if given, gets
-/// the time of each phase.
+/// the objects are linked into one with `ld.lld -r` (LLVM's lld, which
+/// scripts/setup.sh installs; without it, or for a module that does not
+/// split, the module is compiled whole). The object is the same for the
+/// same input and thread count. `timings`, if given, gets the time of each
+/// phase. See docs/ARCHITECTURE.md.
 llvm::Expected<llvm::SmallVector<char, 0>>
 emitObject(ModuleOp module, const CPUTargetOptions &options,
            CodegenTimings *timings = nullptr);
