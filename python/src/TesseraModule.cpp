@@ -314,11 +314,25 @@ struct ModuleHandle {
   /// Compiles the module (LLVM dialect) to a relocatable object for the
   /// host CPU, in process (lib/Target/LLVMCPU).
   py::bytes emitObject(int optLevel, const std::string &cpu,
-                       const std::string &features) {
+                       const std::string &features, unsigned threads,
+                       py::object timings) {
     DiagnosticCollector diags(context->get());
-    auto obj = tessera::emitObject(*module, {cpu, features, optLevel});
+    tessera::CodegenTimings t;
+    auto obj =
+        tessera::emitObject(*module, {cpu, features, optLevel, threads}, &t);
     if (!obj)
       diags.raise(llvm::toString(obj.takeError()));
+    if (!timings.is_none()) {
+      timings["threads"] = t.threads;
+      timings["partitions"] = t.partitions;
+      timings["translate_s"] = t.translateSeconds;
+      timings["split_s"] = t.splitSeconds;
+      timings["optimize_s"] = t.optimizeSeconds;
+      timings["codegen_s"] = t.codegenSeconds;
+      timings["parallel_wall_s"] = t.parallelSeconds;
+      timings["optimize_codegen_cpu_s"] = t.optimizeCodegenCpuSeconds;
+      timings["link_s"] = t.linkSeconds;
+    }
     return py::bytes(obj->data(), obj->size());
   }
 
@@ -623,8 +637,12 @@ PYBIND11_MODULE(_tessera, m) {
            "Translates a module in the LLVM dialect to LLVM IR text.")
       .def("emit_object", &ModuleHandle::emitObject, py::arg("opt_level") = 2,
            py::arg("cpu") = "", py::arg("features") = "",
+           py::arg("threads") = 0, py::arg("timings") = py::none(),
            "Compiles a module in the LLVM dialect to an object file (bytes) "
-           "for this machine's CPU, or for `cpu`/`features` when given.")
+           "for this machine's CPU, or for `cpu`/`features` when given. "
+           "`threads`: LLVM optimisation/code generation threads (0: "
+           "$TESSERA_CODEGEN_THREADS, else the cores available). `timings`: "
+           "a dict that gets each phase's seconds.")
       .def(
           "export_launch_plan",
           [](ModuleHandle &self) {

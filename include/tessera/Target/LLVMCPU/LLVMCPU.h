@@ -34,6 +34,28 @@ struct CPUTargetOptions {
   std::string cpu;
   std::string features;
   int optLevel = 3;
+  /// Threads for LLVM optimisation and code generation; 0: the value of
+  /// $TESSERA_CODEGEN_THREADS, else the cores this process may run on
+  /// (its affinity mask). 1 compiles the module whole on the calling thread.
+  unsigned threads = 0;
+};
+
+/// The environment variable that sets the default of
+/// CPUTargetOptions::threads (a positive integer).
+inline constexpr const char *kCodegenThreadsEnv = "TESSERA_CODEGEN_THREADS";
+
+/// Where emitObject's time went (seconds; the per-partition phases summed
+/// over partitions, `parallelSeconds` their wall time).
+struct CodegenTimings {
+  unsigned threads = 1;    ///< threads asked for
+  unsigned partitions = 1; ///< modules optimised and compiled separately
+  double translateSeconds = 0; ///< MLIR LLVM dialect -> LLVM IR
+  double splitSeconds = 0;     ///< partitioning (bitcode of each part)
+  double optimizeSeconds = 0;  ///< the O<n> pipeline
+  double codegenSeconds = 0;   ///< instruction selection .. object
+  double parallelSeconds = 0;  ///< wall time of the partitions' opt+codegen
+  double optimizeCodegenCpuSeconds = 0; ///< their CPU time (the work)
+  double linkSeconds = 0;      ///< ld.lld -r of the partitions' objects
 };
 
 /// This machine's CPU name (LLVM's spelling, e.g. "znver3").
@@ -44,10 +66,23 @@ std::string getHostCPUFeatures();
 std::string getLLVMVersion();
 
 /// Translates `module` (LLVM dialect) to LLVM IR, optimises it at
-/// `options.optLevel` for the target machine and returns a relocatable
+/// `options.optLevel` for the target machine and returns one relocatable
 /// object. Translation diagnostics go to the context's handler.
+///
+/// With more than one thread (CPUTargetOptions::threads) the LLVM module is
+/// split by function (a kernel stays with its outlined OpenMP bodies) into
+/// up to that many partitions for the kernels, compiled first, and as many
+/// for the functions that call them (the exported entry points), compiled
+/// next knowing which arguments each kernel ignores; each partition is
+/// optimised and compiled on its own thread in its own LLVMContext, and
+/// the objects are linked into one with `ld.lld -r` (LLVM's lld, which
+/// scripts/setup.sh installs; without it, or for a module that does not
+/// split, the module is compiled whole). The object is the same for the
+/// same input and thread count. `timings`, if given, gets the time of each
+/// phase. See docs/ARCHITECTURE.md.
 llvm::Expected<llvm::SmallVector<char, 0>>
-emitObject(ModuleOp module, const CPUTargetOptions &options);
+emitObject(ModuleOp module, const CPUTargetOptions &options,
+           CodegenTimings *timings = nullptr);
 
 /// The OpenMP runtime (libomp) that compiled x86 modules call into for
 /// their parallel loops: its path (the LLVM installation's libomp.so), for
