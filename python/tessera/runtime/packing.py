@@ -40,6 +40,17 @@ def weight_layouts(functions: dict[str, FunctionABI]) -> dict[str, WeightLayout]
     return layouts
 
 
+def _aligned_zeros(shape, dtype, align: int = 64) -> np.ndarray:
+    """Zeros whose data starts on a cache line: the kernel loads whole
+    64-byte vectors of a panel, and numpy's large arrays start 16 bytes into
+    a page (the allocator's header), which would split every load in two."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    raw = np.zeros(size + align, dtype=np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start:start + size].view(dtype).reshape(shape)
+
+
 def pack_weight(name: str, w: np.ndarray, layout: WeightLayout) -> np.ndarray:
     """The ``panels`` form of the stored ``[N, K]`` tensor ``w``."""
     if tuple(w.shape) != layout.shape:
@@ -48,7 +59,7 @@ def pack_weight(name: str, w: np.ndarray, layout: WeightLayout) -> np.ndarray:
     n, k = layout.shape
     nr, kp = layout.panel_cols, layout.k_pack
     panels, ksteps = layout.packed_shape[0], layout.packed_shape[1]
-    out = np.zeros(layout.packed_shape, dtype=w.dtype)
+    out = _aligned_zeros(layout.packed_shape, w.dtype)
     step = max(1, _STEP_BYTES // (nr * k * w.itemsize))  # panels per step
     for p0 in range(0, panels, step):
         p1 = min(panels, p0 + step)
