@@ -40,6 +40,8 @@ struct MatmulTiling {
   int64_t blockK = 128;
 };
 
+/// The weight as stored ([N, K]; weights tessera-x86-pack-weights packs take
+/// emitPrepackedMatmul below):
 /// c[M, N] = epi(a[M, K] @ w[N, K]^T + bias[N]); with `accumulate`,
 /// c[M, N] += a @ w^T (+ bias) and `epi` must be None. `bias` may be null.
 /// With at least kPackedMinRows rows (prefill) the weight is packed, per
