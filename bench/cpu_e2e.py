@@ -21,6 +21,11 @@ compiles for ``x86-64-v3`` (AVX2 + FMA, 8-lane vectors, the 6 x 2 ymm
 micro-kernel) and torch is held to AVX2 as well (``ATEN_CPU_CAPABILITY``,
 ``MKL_ENABLE_INSTRUCTIONS``, ``ONEDNN_MAX_CPU_ISA``, set before torch loads).
 
+With ``--dtype bf16`` the checkpoint's weights are bf16: Tessera runs the
+bf16 artifact (bf16 matmul weights; vdpbf16ps on hosts with AVX512_BF16)
+and HF runs twice, in torch bfloat16 (``hf_torch``) and in float32 on the
+same bf16-rounded weights (``hf_torch_fp32``).
+
 Writes JSON (bench/results/cpu_e2e.json by default) with both numbers and the
 ratios (Tessera / HF; > 1 means Tessera is faster). Also checks that the two
 agree on the prefill logits, so the timings compare the same computation.
@@ -139,6 +144,8 @@ def main() -> None:
     ap.add_argument("--isa", choices=("host", "avx2"), default="host",
                     help="avx2: Tessera compiles for x86-64-v3 and torch is limited to AVX2 (an AVX2 host's view)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "cpu_e2e.json"))
+    ap.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="checkpoint weight dtype")
+    ap.add_argument("--no-rss", action="store_true", help="skip the peak-RSS children")
     ap.add_argument("--rss-child", choices=("tessera", "hf_torch"), help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -148,8 +155,8 @@ def main() -> None:
 
     config = load_config(builtin_config_path("nemotron_h_tiny")).replace(**MID)
     work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    ckpt = write_hf_checkpoint(config, work / "ckpt", dtype="fp32", seed=0)
-    art = convert_checkpoint(ckpt, work / "art")
+    ckpt = write_hf_checkpoint(config, work / "ckpt", dtype=args.dtype, seed=0)
+    art = convert_checkpoint(ckpt, work / "art", dtype=args.dtype)
     ids = np.random.default_rng(1).integers(0, config.vocab_size, (1, args.prompt)).astype(np.int64)
 
     torch.set_num_threads(args.threads)
@@ -158,23 +165,28 @@ def main() -> None:
     model = tessera.compile(art, target="x86", cache_dir=work / "cache", num_threads=args.threads,
                             cpu=AVX2_CPU if args.isa == "avx2" else None)
     compile_s = time.perf_counter() - t
-    hf = load_hf_model(ckpt)
+    hf = load_hf_model(ckpt)  # float32 (bf16 weights upcast exactly)
+    hf32 = hf
+    if args.dtype == "bf16":
+        import copy
+        hf = copy.deepcopy(hf32).to(torch.bfloat16)
     tids = torch.as_tensor(ids)
 
     # Same computation: prefill logits (every position) agree.
     ours, _ = model.prefill(ids, all_logits=True)
     with torch.no_grad():
-        ref = hf(input_ids=tids, use_cache=False).logits.double().numpy()
+        ref = hf32(input_ids=tids, use_cache=False).logits.double().numpy()
     rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
 
     # Timed prefill: the last position's logits on both sides (Tessera's
     # default, HF's logits_to_keep=1).
-    def hf_prefill():
+    def hf_prefill(m=hf):
         with torch.no_grad():
-            hf(input_ids=tids, use_cache=False, logits_to_keep=1)
+            m(input_ids=tids, use_cache=False, logits_to_keep=1)
 
     tessera_prefill = median_time(lambda _: model.prefill(ids), args.repeats)
     hf_prefill_s = median_time(lambda _: hf_prefill(), args.repeats)
+    hf32_prefill_s = median_time(lambda _: hf_prefill(hf32), args.repeats) if hf32 is not hf else None
 
     # Decode: time args.decode_steps greedy steps after the prompt.
     _, state = model.prefill(ids)
@@ -187,19 +199,23 @@ def main() -> None:
             tok = np.argmax(logits, axis=-1)
 
     with torch.no_grad():
-        out = hf(input_ids=tids, use_cache=True)
-    cache = out.past_key_values
+        cache = hf(input_ids=tids, use_cache=True).past_key_values
+        cache32 = hf32(input_ids=tids, use_cache=True).past_key_values if hf32 is not hf else None
 
     def fresh_cache():
         import copy
         return copy.deepcopy(cache)  # decode mutates HF's cache in place
 
-    def hf_decode(c):
+    def fresh_cache32():
+        import copy
+        return copy.deepcopy(cache32)
+
+    def hf_decode(c, m=hf):
         tok = torch.zeros((1, 1), dtype=torch.long)
         pos = args.prompt
         with torch.no_grad():
             for _ in range(args.decode_steps):
-                o = hf(input_ids=tok, past_key_values=c, use_cache=True,
+                o = m(input_ids=tok, past_key_values=c, use_cache=True,
                        cache_position=torch.tensor([pos]))
                 c = o.past_key_values
                 tok = o.logits[:, -1:].argmax(-1)
@@ -209,6 +225,9 @@ def main() -> None:
     tessera_decode_s = median_time(tessera_decode, args.repeats, setup=state.copy)
     hf_decode_s = median_time(hf_decode, args.repeats, setup=fresh_cache)
 
+    prefill_tps = {"tessera": args.prompt / tessera_prefill, "hf_torch": args.prompt / hf_prefill_s}
+    if hf32_prefill_s is not None:
+        prefill_tps["hf_torch_fp32"] = args.prompt / hf32_prefill_s
     result = {
         "machine": {"cpu": tessera._tessera.host_cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
                     "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
@@ -225,11 +244,16 @@ def main() -> None:
         "prompt_tokens": args.prompt, "decode_steps": args.decode_steps, "repeats": args.repeats, "settle_s": SETTLE_S,
         "prefill_logits_rel_err": rel,
         "compile_seconds": compile_s,
-        "prefill_tokens_per_s": {"tessera": args.prompt / tessera_prefill, "hf_torch": args.prompt / hf_prefill_s},
+        "weights": args.dtype,
+        "prefill_tokens_per_s": prefill_tps,
         "decode_tokens_per_s": {"tessera": args.decode_steps / tessera_decode_s,
                                 "hf_torch": args.decode_steps / hf_decode_s},
     }
-    result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads, args.isa)
+    if args.dtype == "bf16":  # HF float32 on the same (bf16-rounded) weights
+        hf32_decode_s = median_time(lambda c: hf_decode(c, hf32), args.repeats, setup=fresh_cache32)
+        result["decode_tokens_per_s"]["hf_torch_fp32"] = args.decode_steps / hf32_decode_s
+    if not args.no_rss and args.dtype == "fp32":
+        result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads, args.isa)
     result["prefill_ratio"] = result["prefill_tokens_per_s"]["tessera"] / result["prefill_tokens_per_s"]["hf_torch"]
     result["decode_ratio"] = result["decode_tokens_per_s"]["tessera"] / result["decode_tokens_per_s"]["hf_torch"]
     out_path = Path(args.out)

@@ -36,6 +36,9 @@ void mlir::tessera::buildGraphToTilePipeline(OpPassManager &pm) {
 void mlir::tessera::buildTileToX86Pipeline(OpPassManager &pm) {
   pm.addPass(createVerifyTileStage());
   pm.addPass(createSelectLoweringConfig());
+  // The weights' layouts (matmul panels, packed once by the runtime) follow
+  // the configs' vector widths.
+  pm.addPass(createX86PackWeights());
   pm.addPass(createConvertTileToX86());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -54,7 +57,13 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   // its (single-block) region.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  {
+    // x86vector ops (from target.x86.bf16_dot / vnni_dot) become their
+    // LLVM intrinsics here.
+    ConvertVectorToLLVMPassOptions vectorToLLVM;
+    vectorToLLVM.x86Vector = true;
+    pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  }
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -164,7 +164,8 @@ def lower(module, from_stage: str, to_stage: str, target: str = "x86",
     """Lowers ``module`` (a tessera.ir.Module, changed in place) from one stage to
     another. Returns the Module, or the object file bytes when ``to_stage`` is
     ``obj``. ABI metadata (function arguments, weight names) is read off the
-    IR after the tile stage and returned in ``StageResult.metadata``.
+    IR after the tile stage (again after the target stage, which may choose
+    weight layouts) and returned in ``StageResult.metadata``.
 
     The module keeps the ``tessera.target`` it has; one without gets
     ``target`` with ``cpu``/``features`` (default: this machine's). Giving
@@ -203,6 +204,12 @@ def lower(module, from_stage: str, to_stage: str, target: str = "x86",
         stage = next_stage(stage)
         if stage == "tile":
             metadata = abi_metadata(module)
+        elif stage == "target":
+            # The target stage may choose weight layouts (x86: matmul panels)
+            # and record them in the ABI.
+            fresh = abi_metadata(module)
+            if fresh["functions"]:
+                metadata = fresh
     return StageResult(stage, module, metadata)
 
 
@@ -226,6 +233,25 @@ def abi_metadata(module) -> dict:
         if op.name == "func.func" and "tessera.abi" in op.attributes:
             functions[op.attributes["sym_name"]] = op.attributes["tessera.abi"]
     return {"functions": functions}
+
+
+#: target -> the passes of its tile-to-target pipeline that decide the ABI's
+#: weight layouts (x86: matmul weights as panels), in pipeline order.
+_LAYOUT_PASSES = {"x86": "tessera-select-lowering-config,tessera-x86-pack-weights"}
+
+
+def target_abi_metadata(tile_module, target: str = "x86") -> dict:
+    """The ABI the target stage will record for ``tile_module`` (not
+    changed): the tile stage's, with the weight layouts the target chooses.
+    Runs only the passes that choose them, on a copy, so that a compile-cache
+    hit can be checked against the ABI without emitting any kernel."""
+    module = tile_module.clone()
+    attach_target(module, target)
+    try:
+        module.run_pipeline(_LAYOUT_PASSES[target])
+    except MLIRError as e:
+        raise CompileError(f"choosing the weight layouts failed: {e}") from None
+    return abi_metadata(module)
 
 
 def default_cache_dir() -> Path:

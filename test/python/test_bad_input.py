@@ -203,7 +203,8 @@ def _tile_metadata(world):
 
     config = Artifact.open(world.art).config
     tile = compiler.lower(build_graph(config, weight_dtype="fp32", functions=FUNCTIONS), "graph", "tile")
-    return config, json.loads(json.dumps(tile.metadata, sort_keys=True))
+    # The ABI an entry records: the tile stage's with the x86 weight layouts.
+    return config, json.loads(json.dumps(compiler.target_abi_metadata(tile.module), sort_keys=True))
 
 
 def _swap_weights(meta):

@@ -80,12 +80,18 @@ def test_prefill_and_decode_match_hf(tmp_path, cache_dir, name):
     assert state.position == seq + DECODE_STEPS
 
 
-def test_moe_bf16_artifact_keeps_the_router_fp32(tmp_path, cache_dir):
+def test_moe_bf16_artifact_keeps_the_router_fp32(tmp_path, cache_dir, monkeypatch):
     """bf16 weights, but the router's weight and score-correction bias stay float32
     (HF keeps them so); the compiled model matches the numpy reference on the
-    same stored weights."""
+    same stored weights. (Compiled without AVX512_BF16, so that the bf16
+    matmul weights are extended to f32 as the reference does; the vdpbf16ps
+    path is checked against HF in test_x86_e2e.py.)"""
+    from tessera import _tessera
     from tessera.checkpoint import Artifact
     from tessera.reference import ReferenceModel
+
+    host = _tessera.host_features
+    monkeypatch.setattr(_tessera, "host_features", lambda: host() + ",-avx512bf16")
 
     config, batch, seq = MOE_CONFIGS["moe-groups"]
     ckpt = write_hf_checkpoint(config, tmp_path / "ckpt", seed=3)

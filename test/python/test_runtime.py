@@ -198,3 +198,72 @@ def test_cache_load_of_empty_dir_is_a_quiet_miss(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert CompileCache(tmp_path / "none").load("k", {}) is None
+
+
+def _abi_with_weight(entry):
+    return {"inputs": [{"name": "ids", "dtype": "i64", "shape": [-1, -1], "arg": 0}], "states": [],
+            "weights": [entry], "first_weight_arg": 1,
+            "results": [{"name": "logits", "dtype": "f32", "shape": [-1, -1, 8], "arg": 2}]}
+
+
+PANELS = {"name": "w", "layout": "panels", "panel_cols": 64, "k_pack": 2, "shape": [100, 33],
+          "packed_shape": [2, 17, 64, 2]}
+
+
+def test_abi_weight_layouts():
+    fn = parse_function("f", _abi_with_weight(PANELS))
+    assert fn.weights == ("w",) and fn.num_args == 3
+    (name, layout), = fn.layouts
+    assert name == "w" and (layout.kind, layout.panel_cols, layout.k_pack) == ("panels", 64, 2)
+    assert layout.shape == (100, 33) and layout.packed_shape == (2, 17, 64, 2)
+    assert parse_function("f", _abi_with_weight("w")).layouts == ()
+
+
+def test_abi_with_an_unknown_weight_layout_is_refused_in_one_line():
+    with pytest.raises(CompileError, match=r"^function f: weight 'w' has layout 'tiles', which this runtime does "
+                                           r"not understand \(it knows: panels\); use the Tessera that "
+                                           r"compiled it$"):
+        parse_function("f", _abi_with_weight({**PANELS, "layout": "tiles"}))
+    with pytest.raises(CompileError, match=r"^function f: malformed tessera.abi \(ValueError: weight 'w': panels "
+                                           r"of 64 columns, k_pack 2, shape \[100, 33\] do not give "
+                                           r"packed_shape \[2, 33, 64, 2\]\)$"):
+        parse_function("f", _abi_with_weight({**PANELS, "packed_shape": [2, 33, 64, 2]}))
+    with pytest.raises(CompileError, match=r"malformed tessera.abi \(KeyError"):
+        parse_function("f", _abi_with_weight({"name": "w", "layout": "panels"}))
+
+
+def test_matmul_weights_are_packed_at_load(setup):
+    """The compiled model takes the projections as panels (the ABI says so),
+    keeps the embedding table (read by the gather) as stored; load packs
+    each once."""
+    config, art, ids, cache = setup
+    model = tessera.compile(art, cache_dir=cache)
+    layouts = {}
+    for fn in model.abi.values():
+        layouts.update(dict(fn.layouts))
+    assert "embedding" not in layouts and "lm_head" in layouts  # the gather table stays [V, H]
+    assert any(".in_proj" in n for n in layouts) and any(".o_proj" in n for n in layouts)
+    bound = model._driver._weights
+    for name, layout in layouts.items():
+        assert bound[name].shape == layout.packed_shape
+        stored = model._artifact.array(name)
+        nr = layout.panel_cols
+        # Column j of panel p is row p * NR + j of the stored tensor.
+        if layout.k_pack == 1:
+            np.testing.assert_array_equal(bound[name][0, :, 1], stored[1])
+        else:
+            np.testing.assert_array_equal(bound[name][0, :, 1].reshape(-1)[:stored.shape[1]], stored[1])
+        # Columns past N in the last panel are zero.
+        assert not bound[name][-1, :, stored.shape[0] - (layout.packed_shape[0] - 1) * nr:].any()
+
+
+def test_a_tensor_that_does_not_fit_its_packed_layout_is_refused(setup):
+    from tessera.errors import ArtifactError
+    config, art, _, cache = setup
+    model = tessera.compile(art, cache_dir=cache)
+    name, layout = next(iter(dict(model.abi["prefill"].layouts).items()))
+    n, k = layout.shape
+    with pytest.raises(ArtifactError, match=rf"^tensor '{name}' has shape \[{n}, {k + 1}\], but the compiled model "
+                                            rf"takes it as \[{n}, {k}\] packed into panels of "
+                                            rf"{layout.panel_cols} columns$"):
+        model._driver.bind_weights({name: np.zeros((n, k + 1), np.float32)})

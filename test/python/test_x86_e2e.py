@@ -75,12 +75,74 @@ def test_chunked_prefill_equals_one_shot(tmp_path, cache_dir):
         assert rel(a, b) <= TOL
 
 
-def test_bf16_artifact_runs_with_bf16_weights(tmp_path, cache_dir):
+def _without_bf16_dot(monkeypatch):
+    """Compiles from here on for this host minus AVX512_BF16: bf16 weights
+    are extended to f32 (the path of hosts without it)."""
+    from tessera import _tessera
+    host = _tessera.host_features
+    monkeypatch.setattr(_tessera, "host_features", lambda: host() + ",-avx512bf16")
+
+
+def test_bf16_artifact_runs_with_bf16_weights(tmp_path, cache_dir, monkeypatch):
+    """bf16 weights extended to f32: the same products as HF float32 on the
+    bf16 values."""
+    _without_bf16_dot(monkeypatch)
     _, ckpt, art, ids = _setup(tmp_path, "tiny", dtype="bf16", seed=3)
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     assert model.weight_dtype == "bf16"
+    assert all(lay.k_pack == 1 for fn in model.abi.values() for _, lay in fn.layouts)
     logits, _ = model.prefill(ids, all_logits=True)
     assert rel(logits, hf_logits(load_hf_model(ckpt), ids)) <= TOL
+
+
+#: Tessera's bf16-dot logits against HF float32 with every nn.Linear input
+#: rounded to bf16 (the same products): they differ only where the f32
+#: summation order (~1e-7) tips an activation across a bf16 rounding
+#: boundary, i.e. by one bf16 ulp (2^-8 relative) of single elements.
+BF16_DOT_TOL = 1e-2
+
+
+def _hf_with_bf16_linear_inputs(hf):
+    """HF float32 rounding each nn.Linear input to bf16 (round to nearest
+    even), as vdpbf16ps does with Tessera's matmul activations."""
+    import copy
+    hooked = copy.deepcopy(hf)
+    for mod in hooked.modules():
+        if isinstance(mod, torch.nn.Linear):
+            mod.register_forward_pre_hook(lambda _, args: (args[0].to(torch.bfloat16).float(), *args[1:]))
+    return hooked
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_bf16_dot_matches_hf_on_bf16_activations(tmp_path, cache_dir, monkeypatch, name):
+    """bf16 weights through vdpbf16ps (AVX512_BF16 hosts): against HF float32
+    on the bf16 weights with bf16-rounded matmul inputs (BF16_DOT_TOL), prefill
+    and decode; against plain HF float32 no worse than HF itself running in
+    bfloat16; and close to Tessera's own f32-extend path."""
+    from tessera._tessera import host_features
+    if "+avx512bf16" not in host_features().split(","):
+        pytest.skip("this host has no AVX512_BF16")
+    config, ckpt, art, ids = _setup(tmp_path, name, dtype="bf16", seed=3)
+    model = tessera.compile(art, target="x86", cache_dir=cache_dir)
+    assert any(lay.k_pack == 2 for _, lay in model.abi["prefill"].layouts)
+    hf = load_hf_model(ckpt)
+    hooked = _hf_with_bf16_linear_inputs(hf)
+    logits, state = model.prefill(ids, all_logits=True)
+    assert rel(logits, hf_logits(hooked, ids)) <= BF16_DOT_TOL
+    seqs, token = ids, np.argmax(logits[:, -1], axis=-1)
+    for _ in range(2):
+        seqs = np.concatenate([seqs, token[:, None]], axis=1)
+        step, state = model.decode(token, state)
+        assert rel(step, hf_logits(hooked, seqs)[:, -1]) <= BF16_DOT_TOL
+        token = np.argmax(step, axis=-1)
+
+    fp32 = hf_logits(hf, ids)
+    hf_bf16 = hf_logits(hf.to(torch.bfloat16), ids)
+    assert rel(logits, fp32) <= rel(hf_bf16, fp32)
+    _without_bf16_dot(monkeypatch)
+    extend = tessera.compile(art, target="x86", cache_dir=cache_dir)
+    assert all(lay.k_pack == 1 for _, lay in extend.abi["prefill"].layouts)
+    assert rel(logits, extend.prefill(ids, all_logits=True)[0]) <= rel(hf_bf16, fp32)
 
 
 def test_compile_cache_is_reused(tmp_path, cache_dir):

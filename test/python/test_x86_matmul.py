@@ -10,6 +10,8 @@ weights. The AVX-512 build runs only where the host has AVX-512.
 
 import ctypes
 import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -17,6 +19,8 @@ import pytest
 from tessera import compiler, ir
 from tessera._tessera import JitLibrary, host_features
 from tessera.runtime import _descriptor
+from tessera.runtime.abi import parse_functions
+from tessera.runtime.packing import pack_weight
 
 WIDTHS = {"x86-64-v3": 8, "x86-64-v4": 16}
 
@@ -82,3 +86,113 @@ def test_matmul_matches_numpy_at_each_width(cpu, m, k, n, wtype, epi, bias, acc)
     ds = [_descriptor(x) for x in args]
     fn(*[ctypes.addressof(d) for d in ds])
     assert np.abs(c - ref).max() / np.abs(ref).max() <= 1e-5
+
+
+# -- weights packed at load (tessera-x86-pack-weights + runtime packing) --------
+
+#: cpu -> (lanes, whether bf16 weights take vdpbf16ps)
+PACKED_CPUS = {"x86-64-v3": (8, False), "x86-64-v4": (16, False), "sapphirerapids": (16, True)}
+
+PACKED_CASES = [  # m, k, n, weights, epilogue, bias, accumulate
+    (37, 300, 83 + 64, "f32", None, True, False),   # row tails, K blocks, a partial last panel
+    (1, 300, 83, "f32", "relu2", True, False),      # decode: one row, N < one panel (AVX-512)
+    (4, 96, 72, "f32", None, False, True),          # 3 + 1 rows, accumulate
+    (23, 48, 40, "f32", "silu", False, False),
+    (18, 64, 64, "bf16", None, False, False),
+    (2, 257, 83, "bf16", "relu2", True, False),     # odd K: the last K pair is half padding
+    (13, 130, 150, "bf16", None, True, True),
+]
+
+
+def _compile_packed(cpu, k, n, wtype, attrs, bias):
+    """Like _compile, with `w` declared a weight (tessera.abi): the pass
+    chooses its layout; returns the layout the ABI records too."""
+    btype = f", memref<{n}xf32>" if bias else ""
+    weights = '["w", "b"]' if bias else '["w"]'
+    abi = (f'tessera.abi = {{inputs = [{{name = "a", dtype = "f32", shape = [-1, {k}], arg = 0 : i64}}], '
+           f'states = [], weights = {weights}, first_weight_arg = 1 : i64, results = [{{name = "c", '
+           f'dtype = "f32", shape = [-1, {n}], arg = {3 if bias else 2} : i64}}]}}')
+    text = f"""
+    func.func @mm(%a: memref<?x{k}xf32>, %w: memref<{n}x{k}x{wtype}>{f", %b: memref<{n}xf32>" if bias else ""},
+                  %c: memref<?x{n}xf32>) attributes {{{abi}, llvm.emit_c_interface}} {{
+      tile.matmul %a, %w, %c {"bias(%b)" if bias else ""} {{transpose_b{attrs}}}
+          : memref<?x{k}xf32>, memref<{n}x{k}x{wtype}>, memref<?x{n}xf32>{btype}
+      return
+    }}"""
+    lowered = compiler.lower(ir.parse(text), "tile", "target", "x86", cpu=cpu)
+    ir_text = str(lowered.module)
+    layout = dict(parse_functions(lowered.metadata)["mm"].layouts)["w"]
+    obj = compiler.lower(lowered.module, "target", "obj", "x86").module
+    lib = JitLibrary(obj)
+    fn = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * (4 if bias else 3))(lib.lookup("_mlir_ciface_mm"))
+    return lib, fn, layout, ir_text, obj
+
+
+def _disassembly(obj: bytes, tmp_path) -> str | None:
+    tool = shutil.which("llvm-objdump") or shutil.which("objdump")
+    if tool is None:
+        return None
+    path = tmp_path / "mm.o"
+    path.write_bytes(obj)
+    return subprocess.run([tool, "-d", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("cpu", list(PACKED_CPUS))
+@pytest.mark.parametrize("m,k,n,wtype,epi,bias,acc", PACKED_CASES)
+def test_prepacked_matmul_matches_numpy(cpu, m, k, n, wtype, epi, bias, acc, tmp_path):
+    lanes, dot = PACKED_CPUS[cpu]
+    host = host_features().split(",")
+    if lanes == 16 and "+avx512f" not in host or dot and "+avx512bf16" not in host:
+        pytest.skip(f"this host cannot run {cpu} code")
+    rng = np.random.default_rng(m * n + k)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    w = rng.standard_normal((n, k), dtype=np.float32)
+    b = rng.standard_normal(n, dtype=np.float32)
+    c = rng.standard_normal((m, n), dtype=np.float32)
+    attrs = (f", epilogue = #tile.epilogue<{epi}>" if epi else "") + (", accumulate" if acc else "")
+    warg = w
+    if wtype == "bf16":
+        warg, w = _bf16(w)
+    lib, fn, layout, text, obj = _compile_packed(cpu, k, n, wtype, attrs, bias)
+    bf16_dot = wtype == "bf16" and dot
+    assert (layout.panel_cols, layout.k_pack) == ((4 if lanes == 16 else 2) * lanes, 2 if bf16_dot else 1)
+    assert ("target.x86.bf16_dot" in text) == bf16_dot
+    if wtype == "bf16" and (asm := _disassembly(obj, tmp_path)) is not None:
+        assert ("vdpbf16ps" in asm) == bf16_dot
+    packed = pack_weight("w", warg, layout)
+    assert packed.shape == layout.packed_shape
+
+    # vdpbf16ps multiplies bf16 activations: the reference rounds A the same
+    # way; then only the f32 summation order differs.
+    a_ref = _bf16(a)[1] if bf16_dot else a
+    ref = a_ref.astype(np.float64) @ w.T.astype(np.float64) + (b if bias else 0) + (c if acc else 0)
+    if epi == "relu2":
+        ref = np.maximum(ref, 0) ** 2
+    elif epi == "silu":
+        ref = ref / (1 + np.exp(-ref))
+    args = [a, packed] + ([b] if bias else []) + [c]
+    ds = [_descriptor(x) for x in args]
+    fn(*[ctypes.addressof(d) for d in ds])
+    assert np.abs(c - ref).max() / np.abs(ref).max() <= 1e-5
+
+
+def test_pack_weight_layout_by_hand():
+    """pack_weight against the layout's definition, element by element."""
+    from tessera.runtime.abi import WeightLayout
+    w = np.arange(5 * 7, dtype=np.float32).reshape(5, 7) + 1
+    p1 = pack_weight("w", w, WeightLayout("panels", 4, 1, (5, 7), (2, 7, 4)))
+    p2 = pack_weight("w", w, WeightLayout("panels", 4, 2, (5, 7), (2, 4, 4, 2)))
+    for n in range(8):
+        for k in range(8):
+            v = w[n, k] if n < 5 and k < 7 else 0
+            if k < 7:
+                assert p1[n // 4, k, n % 4] == v
+            assert p2[n // 4, k // 2, n % 4, k % 2] == v
+
+
+def test_pack_weight_refuses_a_tensor_of_another_shape():
+    from tessera.errors import ArtifactError
+    from tessera.runtime.abi import WeightLayout
+    with pytest.raises(ArtifactError, match=r"^tensor 'w' has shape \[5, 6\], but the compiled model takes it "
+                                            r"as \[5, 7\] packed into panels of 4 columns$"):
+        pack_weight("w", np.zeros((5, 6), np.float32), WeightLayout("panels", 4, 1, (5, 7), (2, 7, 4)))

@@ -91,6 +91,27 @@ def SelectLoweringConfig : Pass<"tessera-select-lowering-config", "ModuleOp"> {
 // TileToX86
 //===----------------------------------------------------------------------===//
 
+def X86PackWeights : Pass<"tessera-x86-pack-weights", "ModuleOp"> {
+  let summary = "Choose the x86 layout of each matmul weight argument";
+  let description = [{
+    For an x86 module after `tessera-select-lowering-config`: every weight
+    argument of the exported functions (those with a `tessera.abi`) that is
+    used, in every function taking it, only as the `[N, K]` B operand of
+    `tile.matmul` (with one panel width across its uses) becomes a packed
+    argument: column panels of NR = 4 x vector_width (AVX-512) or 2 x
+    vector_width columns, `[ceil(N / NR), K, NR]` (f32, f16, and bf16 that
+    the kernel extends to f32), or with bf16 weights on a target with
+    `+avx512bf16` and 16-lane vectors, K-pairs
+    `[ceil(N / NR), ceil(K / 2), NR, 2]` for `vdpbf16ps`. The matmuls get
+    `packed_b = array<i64: NR, kp>` and the function's `tessera.abi` weights
+    entry becomes `{name, layout = "panels", panel_cols, k_pack, shape}`, so
+    that the runtime packs the tensor once when it binds the weights.
+    Weights with any other use (a tied embedding table, MoE experts) keep
+    their `[N, K]` layout (a plain name in the ABI).
+  }];
+  let dependentDialects = ["TesseraDialect", "func::FuncDialect"];
+}
+
 def ConvertTileToX86 : Pass<"convert-tile-to-x86", "ModuleOp"> {
   let summary = "Lower Tile-IR to x86 loops, vectors and Target-IR ops";
   let description = [{

@@ -498,7 +498,8 @@ SmallVector<Value> dimsOf(OpBuilder &b, Location loc, Value memref) {
 static void matmul(OpBuilder &b, Location loc, Value a, Value w, Value c,
                    Value bias, tile::Epilogue epi = tile::Epilogue::None) {
   tile::MatmulOp::create(b, loc, a, w, c, bias,
-                         /*transpose_b=*/true, /*accumulate=*/false, epi);
+                         /*transpose_b=*/true, /*accumulate=*/false, epi,
+                         /*packed_b=*/DenseI64ArrayAttr());
 }
 
 LogicalResult FunctionLowering::lowerEmbedding(graph::EmbeddingOp op) {
@@ -616,7 +617,7 @@ LogicalResult FunctionLowering::lowerMoE(graph::MoEOp op) {
     tile::MatmulOp::create(b, loc, routed, buf(op.getLatentFc2()), out2d,
                            optBuf(op.getLatentFc2Bias()),
                            /*transpose_b=*/true, /*accumulate=*/true,
-                           tile::Epilogue::None);
+                           tile::Epilogue::None, /*packed_b=*/DenseI64ArrayAttr());
   else
     tile::AddOp::create(b, loc, out2d, routed, out2d);
   mapping.map(op.getResult(), out);

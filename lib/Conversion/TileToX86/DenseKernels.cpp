@@ -2,22 +2,33 @@
 //
 // Part of convert-tile-to-x86: the dense kernels of a layer.
 // The matmul is the hot one: every projection of Nemotron-H is a
-// `[tokens, in] x [out, in]^T` product with the weight in nn.Linear's layout,
-// so both operands are read along their contiguous `in` dimension. With
-// many rows (prefill) the weight is packed per call into panels of NR
-// columns (K x NR, each K step's columns contiguous; one panel per thread
-// work item, so packing costs N*K against 2*M*N*K flops) and a
-// broadcast-FMA micro-kernel keeps MR x NV vector accumulators (6 x 4 zmm
-// on AVX-512, 6 x 2 ymm on AVX2) over K blocks of `block_k` steps (the
-// panel's block stays in L1). With few rows (decode) packing would cost as
-// much as the product: the dot-product kernel (emitDotBlock: an MR x NR
-// block of vector accumulators along K, reduced once per block) reads the
-// weight rows in place. Both apply the epilogue (bias, ReLU², SiLU) in
-// registers before the final store.
+// `[tokens, in] x [out, in]^T` product with the weight in nn.Linear's layout.
+// Weights reach it in the layout tessera-x86-pack-weights chose:
+//
+// - packed at load (tile.matmul `packed_b`, emitPrepackedMatmul): column
+//   panels of NR = NV vectors (each K step's NR columns contiguous; the
+//   runtime packs once when it binds the weights). Threads take whole
+//   panels; a broadcast-FMA micro-kernel keeps MR x NV vector accumulators
+//   (6 x 4 zmm on AVX-512, 6 x 2 ymm on AVX2; then 3- and 1-row blocks) over
+//   K blocks of `block_k` steps (the panel's block stays in L1) for every
+//   row count, prefill and decode alike; the last panel's columns past N are
+//   masked. bf16 K-pair panels use vdpbf16ps (target.x86.bf16_dot): A is
+//   rounded to bf16 once per call and broadcast as (a[k], a[k+1]) pairs.
+// - as stored ([N, K]: tied embeddings, MoE experts): with many rows
+//   (prefill) packed per call into per-thread K x NR panels for the same
+//   micro-kernel (packing costs N*K against 2*M*N*K flops); with few rows
+//   (decode) packing would cost as much as the product: the dot-product
+//   kernel (emitDotBlock: an MR x NR block of vector accumulators along K,
+//   reduced once per block) reads the weight rows in place.
+//
+// All apply the epilogue (bias, ReLU², SiLU) in registers before the final
+// store.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+
+#include "tessera/Conversion/TileToX86/TileToX86.h"
 
 using namespace mlir;
 using namespace mlir::tessera::x86;
@@ -192,17 +203,128 @@ struct MatmulBlock {
 } // namespace
 
 namespace {
-/// Rows from which the packed kernel pays for packing the weight.
+/// Rows from which the per-call packing kernel pays for packing the weight.
 constexpr int64_t kPackedMinRows = 16;
-/// Rows of A per packed micro-kernel block.
+/// Rows of A per panel micro-kernel block.
 constexpr int64_t kPackedRows = 6;
 
-/// The packed kernel's vectors of columns per register block: MR x NV
-/// accumulators + NV weight vectors + a broadcast within the ISA's vector
-/// registers (32 zmm with AVX-512, else 16).
-int64_t packedVectors(int64_t vw) { return vw == 16 ? 4 : 2; }
+/// Where a panel micro-kernel reads its operands at K step `kk`: `nv`
+/// vectors of weight columns, and row `row` of A broadcast to a vector.
+/// f32 steps (kp = 1) are one K index and FMAs; bf16-dot steps (kp = 2) are
+/// one K pair and vdpbf16ps.
+struct PanelOperands {
+  std::function<Value(Value kk, int64_t v)> weight;
+  std::function<Value(Value row, Value kk)> activation;
+  bool bf16Dot = false;
+};
 
-/// Broadcast-FMA matmul over panels of packed weight columns (see
+/// The broadcast-FMA (or bf16-dot) micro-kernel over one panel of NR =
+/// nv * vw columns of c starting at n0: MR x NV vector accumulators per K
+/// block. `masks` (one per vector, or empty) select the columns that exist
+/// in a panel past N.
+struct PanelBlock {
+  Emitter &e;
+  Value bias, c;
+  Epilogue epi;
+  bool accumulate;
+  int64_t nv;
+  const PanelOperands &ops;
+  /// With masks: the panel's bias as an f32 [NR] buffer, zero past N (a
+  /// masked load of bf16 would legalise through a libcall without
+  /// AVX512_BF16).
+  Value biasPanel = {};
+
+  Value loadC(Value row, Value col, Value mask) {
+    int64_t vw = e.vectorWidth();
+    return mask ? e.maskedLoad(c, {row, col}, mask, vw)
+                : e.vload(c, {row, col}, vw);
+  }
+  void storeC(Value v, Value row, Value col, Value mask) {
+    if (mask)
+      e.maskedStore(v, c, {row, col}, mask);
+    else
+      e.vstore(v, c, {row, col});
+  }
+
+  /// c[m0:m0+mr, n0:n0+nv*vw] over K steps [k0, kEnd) of kSteps: starts
+  /// from c after the first K block (or when accumulating), applies bias
+  /// and the epilogue after the last.
+  void emit(Value m0, int64_t mr, Value n0, ArrayRef<Value> masks, Value k0,
+            Value kEnd, Value kSteps) {
+    const int64_t vw = e.vectorWidth();
+    OpBuilder &b = e.builder();
+    Location loc = e.location();
+    SmallVector<Value> rows, cols, init;
+    for (int64_t r = 0; r < mr; ++r)
+      rows.push_back(e.iadd(m0, e.c(r)));
+    for (int64_t v = 0; v < nv; ++v)
+      cols.push_back(e.iadd(n0, e.c(v * vw)));
+    auto mask = [&](int64_t v) { return masks.empty() ? Value() : masks[v]; };
+    Value fromC = e.icmp(arith::CmpIPredicate::ne, k0, e.c(0));
+    if (accumulate)
+      fromC = arith::ConstantIntOp::create(b, loc, 1, 1);
+    Value zero = e.splat(0.0, vw);
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v)
+        init.push_back(
+            e.select(fromC, loadC(rows[r], cols[v], mask(v)), zero));
+    SmallVector<Value> acc = e.forRangeIter(
+        k0, kEnd, e.c(1), init,
+        [&](Value kk, ValueRange it) -> SmallVector<Value> {
+          SmallVector<Value> wv, next;
+          for (int64_t v = 0; v < nv; ++v)
+            wv.push_back(ops.weight(kk, v));
+          for (int64_t r = 0; r < mr; ++r) {
+            Value ar = ops.activation(rows[r], kk);
+            for (int64_t v = 0; v < nv; ++v)
+              next.push_back(ops.bf16Dot
+                                 ? e.bf16Dot(it[r * nv + v], ar, wv[v])
+                                 : e.fma(ar, wv[v], it[r * nv + v]));
+          }
+          return next;
+        });
+    Value last = e.icmp(arith::CmpIPredicate::eq, kEnd, kSteps);
+    auto ifOp = scf::IfOp::create(b, loc, last, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v) {
+        Value x = acc[r * nv + v];
+        if (bias)
+          x = e.add(x, biasPanel ? e.vload(biasPanel, {e.c(v * vw)}, vw)
+                                 : e.vload(bias, {cols[v]}, vw));
+        if (epi == Epilogue::ReLU2) {
+          Value p = e.max(x, zero);
+          x = e.mul(p, p);
+        } else if (epi == Epilogue::SiLU) {
+          x = e.silu(x);
+        }
+        storeC(x, rows[r], cols[v], mask(v));
+      }
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t v = 0; v < nv; ++v)
+        storeC(acc[r * nv + v], rows[r], cols[v], mask(v));
+  }
+
+  /// Every row of A over K steps [k0, kEnd): blocks of kPackedRows rows,
+  /// then one of 3 when at least 3 remain, then single rows.
+  void emitRows(Value m, ArrayRef<Value> masks, Value n0, Value k0, Value kEnd,
+                Value kSteps) {
+    Value mFull = e.floorTo(m, kPackedRows);
+    e.forRange(e.c(0), mFull, e.c(kPackedRows), [&](Value m0) {
+      emit(m0, kPackedRows, n0, masks, k0, kEnd, kSteps);
+    });
+    Value three = e.icmp(arith::CmpIPredicate::sge, e.isub(m, mFull), e.c(3));
+    e.ifThen(three, [&] { emit(mFull, 3, n0, masks, k0, kEnd, kSteps); });
+    Value rest = e.select(three, e.iadd(mFull, e.c(3)), mFull);
+    e.forRange(rest, m, [&](Value m0) {
+      emit(m0, 1, n0, masks, k0, kEnd, kSteps);
+    });
+  }
+};
+
+/// Broadcast-FMA matmul over panels of weight columns packed per call (see
 /// emitMatmul): columns [nLo, nLo + panels * nv * vw) of c.
 struct PackedMatmul {
   Emitter &e;
@@ -212,9 +334,9 @@ struct PackedMatmul {
   int64_t blockK;
 
   void emit(Value nLo, Value panels, int64_t nv) {
-    const int64_t nr = nv * e.vectorWidth();
+    const int64_t vw = e.vectorWidth();
+    const int64_t nr = nv * vw;
     Value m = e.dim(a, 0), k = e.dim(a, 1);
-    Value mFull = e.floorTo(m, kPackedRows);
     // Threads take whole panels: each packs its panel once and runs every
     // row of A over it.
     e.forParallel({e.c(0)}, {panels}, [&](ValueRange iv) {
@@ -227,74 +349,20 @@ struct PackedMatmul {
           e.store(e.load(w, {col, kk}), wp, {kk, j});
         });
       });
+      PanelOperands ops{
+          [&](Value kk, int64_t v) {
+            return e.vload(wp, {kk, e.c(v * vw)}, vw);
+          },
+          [&](Value row, Value kk) {
+            return e.broadcast(e.load(a, {row, kk}), vw);
+          }};
+      PanelBlock block{e, bias, c, epi, accumulate, nv, ops};
       e.forRange(e.c(0), k, e.c(blockK), [&](Value k0) {
         Value kEnd = e.imin(e.iadd(k0, e.c(blockK)), k);
-        e.forRange(e.c(0), mFull, e.c(kPackedRows), [&](Value m0) {
-          block(m0, kPackedRows, n0, nv, wp, k0, kEnd, k);
-        });
-        e.forRange(mFull, m, [&](Value m0) {
-          block(m0, 1, n0, nv, wp, k0, kEnd, k);
-        });
+        block.emitRows(m, {}, n0, k0, kEnd, k);
       });
       e.dealloc(wp);
     });
-  }
-
-  /// c[m0:m0+mr, n0:n0+nv*vw] over K steps [k0, kEnd): starts from c
-  /// after the first K block (or when accumulating), applies bias and the
-  /// epilogue after the last.
-  void block(Value m0, int64_t mr, Value n0, int64_t nv, Value wp, Value k0,
-             Value kEnd, Value k) {
-    const int64_t vw = e.vectorWidth();
-    OpBuilder &b = e.builder();
-    Location loc = e.location();
-    SmallVector<Value> rows, cols, init;
-    for (int64_t r = 0; r < mr; ++r)
-      rows.push_back(e.iadd(m0, e.c(r)));
-    for (int64_t v = 0; v < nv; ++v)
-      cols.push_back(e.iadd(n0, e.c(v * vw)));
-    Value fromC = e.icmp(arith::CmpIPredicate::ne, k0, e.c(0));
-    if (accumulate)
-      fromC = arith::ConstantIntOp::create(b, loc, 1, 1);
-    Value zero = e.splat(0.0, vw);
-    for (int64_t r = 0; r < mr; ++r)
-      for (int64_t v = 0; v < nv; ++v)
-        init.push_back(
-            e.select(fromC, e.vload(c, {rows[r], cols[v]}, vw), zero));
-    SmallVector<Value> acc = e.forRangeIter(
-        k0, kEnd, e.c(1), init,
-        [&](Value kk, ValueRange it) -> SmallVector<Value> {
-          SmallVector<Value> wv, next;
-          for (int64_t v = 0; v < nv; ++v)
-            wv.push_back(e.vload(wp, {kk, e.c(v * vw)}, vw));
-          for (int64_t r = 0; r < mr; ++r) {
-            Value ar = e.broadcast(e.load(a, {rows[r], kk}), vw);
-            for (int64_t v = 0; v < nv; ++v)
-              next.push_back(e.fma(ar, wv[v], it[r * nv + v]));
-          }
-          return next;
-        });
-    Value last = e.icmp(arith::CmpIPredicate::eq, kEnd, k);
-    auto ifOp = scf::IfOp::create(b, loc, last, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    for (int64_t r = 0; r < mr; ++r)
-      for (int64_t v = 0; v < nv; ++v) {
-        Value x = acc[r * nv + v];
-        if (bias)
-          x = e.add(x, e.vload(bias, {cols[v]}, vw));
-        if (epi == Epilogue::ReLU2) {
-          Value p = e.max(x, zero);
-          x = e.mul(p, p);
-        } else if (epi == Epilogue::SiLU) {
-          x = e.silu(x);
-        }
-        e.vstore(x, c, {rows[r], cols[v]});
-      }
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    for (int64_t r = 0; r < mr; ++r)
-      for (int64_t v = 0; v < nv; ++v)
-        e.vstore(acc[r * nv + v], c, {rows[r], cols[v]});
   }
 };
 
@@ -315,7 +383,7 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   // Many rows: packed panels of nv vectors, then of single vectors; the
   // last N % vw columns (and calls with few rows) take the dot kernel.
   Value m = e.dim(a, 0), n = e.dim(w, 0);
-  const int64_t nv = packedVectors(vw);
+  const int64_t nv = packedPanelColumns(vw) / vw;
   Value many = e.icmp(arith::CmpIPredicate::sge, m, e.c(kPackedMinRows));
   auto ifOp = scf::IfOp::create(e.builder(), e.location(), many,
                                 /*withElseRegion=*/true);
@@ -331,6 +399,121 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, rest);
   e.builder().setInsertionPointToStart(&ifOp.getElseRegion().front());
   emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, e.c(0));
+}
+
+void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
+                                             Value bias, Value c, Epilogue epi,
+                                             bool accumulate,
+                                             const MatmulTiling &tiling,
+                                             int64_t panelCols, int64_t kPack) {
+  const int64_t vw = e.vectorWidth();
+  assert(panelCols % vw == 0 && (kPack == 1 || kPack == 2) &&
+         "checked by readX86Config");
+  const int64_t nv = panelCols / vw;
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
+  Value m = e.dim(a, 0), k = e.dim(a, 1), n = e.dim(c, 1);
+  Value panels = e.dim(wp, 0);
+  Value kSteps = k, aPairs, aBytes;
+  int64_t blockSteps = tiling.blockK;
+  if (kPack == 2) {
+    // vdpbf16ps multiplies bf16 pairs: A is rounded to bf16 once per call
+    // (round to nearest even), [M, 2 * ceil(K / 2)] with a zero pad column
+    // for odd K, and read as one i32 (a[k], a[k + 1]) per K pair.
+    Value k2 = e.ceilDiv(k, 2);
+    kSteps = k2;
+    blockSteps = std::max<int64_t>(1, tiling.blockK / 2);
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), bf16 = b.getBF16Type();
+    aBytes = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, i8),
+        ValueRange{e.imul(e.imul(m, k2), e.c(4))}, b.getI64IntegerAttr(64));
+    Value aHalf = memref::ViewOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, bf16),
+        aBytes, e.c(0), ValueRange{m, e.imul(k2, e.c(2))});
+    aPairs = memref::ViewOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, i32),
+        aBytes, e.c(0), ValueRange{m, k2});
+    // Whole vectors only (a scalar f32 -> bf16 truncation would be a
+    // libcall): the tail and the pad column through masks.
+    Value k2x2 = e.imul(k2, e.c(2));
+    e.forRange(e.c(0), m, [&](Value r) {
+      e.forRange(e.c(0), k2x2, e.c(vw), [&](Value h) {
+        Value v = e.maskedLoad(a, {r, h}, e.laneMask(e.isub(k, h), vw), vw);
+        e.maskedStore(v, aHalf, {r, h}, e.laneMask(e.isub(k2x2, h), vw));
+      });
+    });
+  }
+  Value wFlat = wp;
+  if (kPack == 2) // [P, K2, NR, 2] -> [P, K2, 2 NR]: a K pair's panel row
+    wFlat = memref::CollapseShapeOp::create(
+        b, loc, wp, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  // The bias of the last panel (the only one that may reach past N), as
+  // f32 with zeros past N, for the masked epilogue.
+  Value biasTail;
+  if (bias) {
+    biasTail = e.alloc({panelCols}, {});
+    Value n0 = e.imul(e.isub(panels, e.c(1)), e.c(panelCols));
+    Value last = e.isub(n, e.c(1));
+    e.forRange(e.c(0), e.c(panelCols), [&](Value j) {
+      Value col = e.iadd(n0, j);
+      Value in = e.icmp(arith::CmpIPredicate::slt, col, n);
+      Value x = e.load(bias, {e.imin(col, last)});
+      e.store(e.select(in, x, e.f(0.0)), biasTail, {j});
+    });
+  }
+  // Threads take whole panels, each panel streams past every row of A.
+  e.forParallel({e.c(0)}, {panels}, [&](ValueRange iv) {
+    Value p = iv[0];
+    Value n0 = e.imul(p, e.c(panelCols));
+    PanelOperands ops;
+    if (kPack == 1) { // wp[p, kk, j] = W[p * NR + j, kk]
+      ops.weight = [&](Value kk, int64_t v) {
+        return e.vload(wFlat, {p, kk, e.c(v * vw)}, vw);
+      };
+      ops.activation = [&](Value row, Value kk) {
+        return e.broadcast(e.load(a, {row, kk}), vw);
+      };
+    } else {
+      auto pairType = VectorType::get({2 * vw}, b.getBF16Type());
+      ops.bf16Dot = true;
+      ops.weight = [&, pairType](Value kk, int64_t v) -> Value {
+        return vector::LoadOp::create(b, loc, pairType, wFlat,
+                                      ValueRange{p, kk, e.c(2 * v * vw)});
+      };
+      ops.activation = [&, pairType](Value row, Value kk) -> Value {
+        Value pair = memref::LoadOp::create(b, loc, aPairs, ValueRange{row, kk});
+        Value splat = vector::BroadcastOp::create(
+            b, loc, VectorType::get({vw}, b.getI32Type()), pair);
+        return vector::BitCastOp::create(b, loc, pairType, splat);
+      };
+    }
+    // The last panel may reach past N: masked loads and stores of c there.
+    Value valid = e.isub(n, n0);
+    Value full = e.icmp(arith::CmpIPredicate::sge, valid, e.c(panelCols));
+    PanelBlock block{e, bias, c, epi, accumulate, nv, ops};
+    auto body = [&](ArrayRef<Value> masks) {
+      e.forRange(e.c(0), kSteps, e.c(blockSteps), [&](Value k0) {
+        Value kEnd = e.imin(e.iadd(k0, e.c(blockSteps)), kSteps);
+        block.emitRows(m, masks, n0, k0, kEnd, kSteps);
+      });
+    };
+    auto ifOp = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    body({});
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    SmallVector<Value> masks;
+    for (int64_t v = 0; v < nv; ++v)
+      masks.push_back(e.laneMask(e.isub(valid, e.c(v * vw)), vw));
+    block.biasPanel = biasTail;
+    body(masks);
+  });
+  if (biasTail)
+    e.dealloc(biasTail);
+  if (aBytes)
+    e.dealloc(aBytes);
 }
 
 namespace {

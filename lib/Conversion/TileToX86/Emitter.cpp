@@ -134,6 +134,30 @@ void Emitter::vstore(Value v, Value memref, ValueRange ivs) {
   vector::StoreOp::create(b, loc, v, memref, ivs);
 }
 
+Value Emitter::maskedLoad(Value memref, ValueRange ivs, Value mask,
+                          int64_t n) {
+  Type et = elementType(memref);
+  auto vt = VectorType::get({n}, et);
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vt, b.getZeroAttr(et)));
+  Value v = vector::MaskedLoadOp::create(b, loc, vt, memref, ivs, mask, zero);
+  if (et != f32())
+    v = arith::ExtFOp::create(b, loc, vecType(n), v);
+  return v;
+}
+
+void Emitter::maskedStore(Value v, Value memref, ValueRange ivs, Value mask) {
+  Type et = elementType(memref);
+  auto vt = cast<VectorType>(v.getType());
+  if (et != vt.getElementType())
+    v = arith::TruncFOp::create(b, loc, VectorType::get(vt.getShape(), et), v);
+  vector::MaskedStoreOp::create(b, loc, memref, ivs, mask, v);
+}
+
+Value Emitter::bf16Dot(Value acc, Value a, Value bv) {
+  return target::X86Bf16DotOp::create(b, loc, acc.getType(), acc, a, bv);
+}
+
 Value Emitter::alloc(ArrayRef<int64_t> shape, ValueRange dynSizes) {
   auto type = MemRefType::get(shape, f32());
   // 64-byte alignment: whole cache lines, aligned vector loads.

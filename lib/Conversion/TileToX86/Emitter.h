@@ -154,6 +154,20 @@ public:
   /// extended to f32.
   Value vload(Value memref, ValueRange ivs, int64_t n);
   void vstore(Value v, Value memref, ValueRange ivs);
+  /// Lanes [0, valid) of a `n`-lane mask (`valid` an index, clamped to
+  /// [0, n]).
+  Value laneMask(Value valid, int64_t n) {
+    return vector::CreateMaskOp::create(
+        b, loc, VectorType::get({n}, b.getI1Type()), ValueRange{valid});
+  }
+  /// vload of the lanes `mask` selects (0 in the others), extended to f32.
+  Value maskedLoad(Value memref, ValueRange ivs, Value mask, int64_t n);
+  /// vstore of the lanes `mask` selects.
+  void maskedStore(Value v, Value memref, ValueRange ivs, Value mask);
+  /// acc[i] + a[2i] * b[2i] + a[2i+1] * b[2i+1] for f32 `acc` of N lanes and
+  /// bf16 `a`, `b` of 2N: Target-IR's `target.x86.bf16_dot` (vdpbf16ps;
+  /// the caller checks that the target has +avx512bf16).
+  Value bf16Dot(Value acc, Value a, Value bv);
   /// Hint that the cache line holding memref[ivs] will be read soon.
   void prefetch(Value memref, ValueRange ivs) {
     memref::PrefetchOp::create(b, loc, memref, ivs, b.getBoolAttr(false),

@@ -26,6 +26,10 @@ int64_t x86::maxVectorWidth(TargetAttr target) {
   return 4;
 }
 
+int64_t x86::packedPanelColumns(int64_t vectorWidth) {
+  return (vectorWidth == 16 ? 4 : 2) * vectorWidth;
+}
+
 X86KernelConfig x86::defaultX86Config(TargetAttr target) {
   X86KernelConfig config;
   config.vectorWidth = maxVectorWidth(target);
@@ -53,7 +57,7 @@ LoweringConfigAttr x86::selectX86Config(Operation *op, TargetAttr target) {
                                     d.registerRows);
     // The packed (many-row) kernel's K block: its block of a weight panel
     // (NR = 64 columns with AVX-512, 16 with AVX2) fills 32 KiB of L1.
-    int64_t panelCols = *vw == 16 ? 64 : 2 * *vw;
+    int64_t panelCols = packedPanelColumns(*vw);
     int64_t blockK = 32768 / (panelCols * 4);
     return LoweringConfigAttr::get(ctx, {panel, 0, 0}, vw,
                                    {d.registerRows, d.registerCols}, blockK,
@@ -160,6 +164,20 @@ FailureOr<X86KernelConfig> x86::readX86Config(Operation *op,
   }
   if (std::optional<int64_t> bk = attr.getBlockK())
     config.blockK = *bk;
+  if (auto mm = dyn_cast<tile::MatmulOp>(op))
+    if (std::optional<ArrayRef<int64_t>> packed = mm.getPackedB()) {
+      int64_t nr = (*packed)[0], kp = (*packed)[1];
+      if (nr != packedPanelColumns(config.vectorWidth))
+        return op->emitOpError("x86 packed_b panels of ")
+               << nr << " columns do not match the " << config.vectorWidth
+               << "-lane kernel's " << packedPanelColumns(config.vectorWidth);
+      if (kp == 2 && !(mm.getB().getType().getElementType().isBF16() &&
+                       config.vectorWidth == 16 &&
+                       target.hasFeature("avx512bf16")))
+        return op->emitOpError("x86 packed_b K pairs need bf16 B, "
+                               "vector_width 16 and +avx512bf16 (features '")
+               << target.getFeatures() << "')";
+    }
   if (auto fa = dyn_cast<tile::FlashAttentionOp>(op)) {
     // The kernel keeps the scores of a group's heads for one key block in a
     // stack buffer of at most 64 KiB.

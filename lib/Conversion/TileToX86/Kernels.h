@@ -40,6 +40,8 @@ struct MatmulTiling {
   int64_t blockK = 128;
 };
 
+/// The weight as stored ([N, K]; weights tessera-x86-pack-weights packs take
+/// emitPrepackedMatmul below):
 /// c[M, N] = epi(a[M, K] @ w[N, K]^T + bias[N]); with `accumulate`,
 /// c[M, N] += a @ w^T (+ bias) and `epi` must be None. `bias` may be null.
 /// With at least kPackedMinRows rows (prefill) the weight is packed, per
@@ -50,6 +52,18 @@ struct MatmulTiling {
 /// weight once without packing.
 void emitMatmul(Emitter &e, Value a, Value w, Value bias, Value c, Epilogue epi,
                 bool accumulate, const MatmulTiling &tiling = {});
+
+/// c[M, N] = epi(a[M, K] @ W^T + bias) (or += with `accumulate`) with the
+/// weight packed at load into column panels (tile.matmul's packed_b):
+/// wp[ceil(N / NR), K, NR] (kPack 1: broadcast-FMA over f32, or bf16/f16
+/// extended on load) or wp[ceil(N / NR), ceil(K / 2), NR, 2] (kPack 2,
+/// bf16: vdpbf16ps on K pairs, A rounded to bf16). NR = panelCols, a
+/// multiple of the vector width. Every row count uses this kernel; the last
+/// panel's columns past N are masked off.
+void emitPrepackedMatmul(Emitter &e, Value a, Value wp, Value bias, Value c,
+                         Epilogue epi, bool accumulate,
+                         const MatmulTiling &tiling, int64_t panelCols,
+                         int64_t kPack);
 
 /// The dot-product micro-kernel shared by the matmul and the SSD chunk scan:
 /// sums[i * nr + j] = a[aRows[i], 0:len] . b[bRows[j], 0:len] (f32) for a

@@ -127,6 +127,12 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
       .Case([&](tile::MatmulOp m) {
         MatmulTiling tiling{config.rowPanel, config.registerRows,
                             config.registerCols, config.blockK};
+        if (std::optional<ArrayRef<int64_t>> packed = m.getPackedB()) {
+          emitPrepackedMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
+                              toX86(m.getEpilogue()), m.getAccumulate(),
+                              tiling, (*packed)[0], (*packed)[1]);
+          return;
+        }
         emitMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
                    toX86(m.getEpilogue()), m.getAccumulate(), tiling);
       })

@@ -5,7 +5,9 @@ library, lib/Target/LLVMCPU). It is loaded without a system linker; symbols
 it needs from libc/libm resolve against the running process. Functions are
 called through MLIR's C interface (``llvm.emit_c_interface``): every argument
 is a pointer to a ranked memref descriptor. Weights are the artifact's
-memory-mapped arrays (no copies); states are numpy arrays that the compiled
+memory-mapped arrays (no copies), except those the compiler takes in another
+layout (matmul weights as column panels, :mod:`tessera.runtime.packing`),
+which are packed once in ``bind_weights``; states are numpy arrays that the compiled
 code updates in place.
 
 The kernels' parallel loops run on the OpenMP runtime (LLVM's libomp, which
@@ -34,6 +36,7 @@ import numpy as np
 from tessera.errors import CompileError, RuntimeInputError
 from tessera.runtime.abi import DTYPES, FunctionABI, StateABI
 from tessera.runtime.driver import Driver
+from tessera.runtime.packing import pack_weight, weight_layouts
 
 _DESCRIPTORS: dict[int, type] = {}
 
@@ -146,7 +149,19 @@ class CPUDriver(Driver):
         self._weights: dict[str, np.ndarray] = {}
 
     def bind_weights(self, weights: dict[str, np.ndarray]) -> None:
-        self._weights = {k: np.ascontiguousarray(v) for k, v in weights.items()}
+        """Binds the stored tensors; those the compiler chose another layout
+        for (matmul panels) are packed here, once, one at a time. The driver
+        takes ``weights`` over: a packed tensor's stored array is removed from
+        it as soon as it is packed, so its mapping can go before the next."""
+        layouts = weight_layouts(self._abi)
+        bound = {}
+        for name in list(weights):
+            layout = layouts.get(name)
+            if layout is None:
+                bound[name] = np.ascontiguousarray(weights[name])
+            else:
+                bound[name] = pack_weight(name, weights.pop(name), layout)
+        self._weights = bound
 
     def allocate_state(self, spec: StateABI, shape: Sequence[int]) -> np.ndarray:
         # np.zeros maps fresh zero pages lazily: a cache of large capacity

@@ -360,11 +360,12 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     cpu_target = host_target(target, cpu, features)
     key, payload = cache_key(config, cpu_target, wdtype)
     cache = CompileCache(Path(cache_dir) if cache_dir else compiler.default_cache_dir()) if use_cache else None
-    # The ABI always comes from this compile's own tile stage (cheap); only
-    # codegen is cached, and an entry must record exactly this ABI.
+    # The ABI always comes from this compile's own tile stage and the
+    # target's weight-layout choice (cheap); only codegen is cached, and an
+    # entry must record exactly this ABI.
     tile = compiler.lower(build_graph(config, weight_dtype=wdtype, functions=FUNCTIONS), "graph", "tile", target,
                           cpu=cpu_target["cpu"], features=cpu_target["features"])
-    metadata = json.loads(json.dumps(tile.metadata, sort_keys=True))
+    metadata = json.loads(json.dumps(compiler.target_abi_metadata(tile.module, target), sort_keys=True))
     hit = cache.load(key, payload, metadata) if cache else None
     if hit is not None:
         try:
@@ -376,7 +377,11 @@ def compile(config_or_artifacts, target: str = "x86", *, weight_dtype: str | Non
     if hit is None:
         # A problem here is an invalid entry (rebuilt) or an unreadable dir.
         problem = cache.last_problem if cache else None
-        obj = compiler.lower(tile.module, "tile", "obj", target).module
+        lowered = compiler.lower(tile.module, "tile", "obj", target)
+        if json.loads(json.dumps(lowered.metadata, sort_keys=True)) != metadata:
+            raise CompileError("internal: the target stage recorded another ABI than the weight-layout "
+                               "passes chose")
+        obj = lowered.module
         path = cache.store(key, payload, obj, metadata) if cache else None
         if cache is None:
             status = "disabled"

@@ -151,3 +151,29 @@ module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fm
     return
   }
 }
+
+// -----
+
+// Packed weight panels must have the width of the kernel's register block.
+module attributes {tessera.target = #tessera.target<"x86", features = "+avx2,+fma">} {
+  func.func @packed_width(%a: memref<?x64xf32>, %w: memref<1x64x64xf32>, %c: memref<?x32xf32>) {
+    // expected-error @+1 {{'tile.matmul' op x86 packed_b panels of 64 columns do not match the 8-lane kernel's 16}}
+    tile.matmul %a, %w, %c {transpose_b, packed_b = array<i64: 64, 1>,
+                            lowering_config = #tessera.lowering_config<vector_width = 8>}
+        : memref<?x64xf32>, memref<1x64x64xf32>, memref<?x32xf32>
+    return
+  }
+}
+
+// -----
+
+// bf16 K pairs (vdpbf16ps) need AVX512_BF16.
+module attributes {tessera.target = #tessera.target<"x86", features = "+avx512f,-avx512bf16,+fma">} {
+  func.func @packed_pairs(%a: memref<?x64xf32>, %w: memref<1x32x64x2xbf16>, %c: memref<?x32xf32>) {
+    // expected-error @+1 {{'tile.matmul' op x86 packed_b K pairs need bf16 B, vector_width 16 and +avx512bf16 (features '+avx512f,-avx512bf16,+fma')}}
+    tile.matmul %a, %w, %c {transpose_b, packed_b = array<i64: 64, 2>,
+                            lowering_config = #tessera.lowering_config<vector_width = 16>}
+        : memref<?x64xf32>, memref<1x32x64x2xbf16>, memref<?x32xf32>
+    return
+  }
+}

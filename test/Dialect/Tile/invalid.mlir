@@ -225,6 +225,46 @@ func.func @matmul_b_rank(%a: memref<8x64xf32>, %w: memref<2048xf32>, %c: memref<
 
 // -----
 
+// matmul: packed_b panels are of the [N, K] (transpose_b) weight.
+func.func @matmul_packed_needs_transpose(%a: memref<8x64xf32>, %w: memref<1x64x32xf32>, %c: memref<8x32xf32>) {
+  // expected-error @+1 {{'tile.matmul' op packed_b needs transpose_b}}
+  tile.matmul %a, %w, %c {packed_b = array<i64: 32, 1>}
+      : memref<8x64xf32>, memref<1x64x32xf32>, memref<8x32xf32>
+  return
+}
+
+// -----
+
+// matmul: packed_b is [panel columns, k pack 1 or 2].
+func.func @matmul_packed_kpack(%a: memref<8x64xf32>, %w: memref<1x64x32xf32>, %c: memref<8x32xf32>) {
+  // expected-error @+1 {{'tile.matmul' op packed_b must be [panel columns >= 1, k pack 1 or 2], got [32, 4]}}
+  tile.matmul %a, %w, %c {transpose_b, packed_b = array<i64: 32, 4>}
+      : memref<8x64xf32>, memref<1x64x32xf32>, memref<8x32xf32>
+  return
+}
+
+// -----
+
+// matmul: packed B holds ceil(N / nr) panels of K x nr.
+func.func @matmul_packed_shape(%a: memref<8x64xf32>, %w: memref<1x64x32xf32>, %c: memref<8x40xf32>) {
+  // expected-error @+1 {{'tile.matmul' op B [ceil(N / nr), K, nr] shape: expected [2, 64, 32], got [1, 64, 32]}}
+  tile.matmul %a, %w, %c {transpose_b, packed_b = array<i64: 32, 1>}
+      : memref<8x64xf32>, memref<1x64x32xf32>, memref<8x40xf32>
+  return
+}
+
+// -----
+
+// matmul: K-pair panels are rank 4.
+func.func @matmul_packed_pairs_rank(%a: memref<8x63xf32>, %w: memref<1x32x32xbf16>, %c: memref<8x32xf32>) {
+  // expected-error @+1 {{'tile.matmul' op B must have rank 4, got 3}}
+  tile.matmul %a, %w, %c {transpose_b, packed_b = array<i64: 32, 2>}
+      : memref<8x63xf32>, memref<1x32x32xbf16>, memref<8x32xf32>
+  return
+}
+
+// -----
+
 // matmul: C is 2-D.
 func.func @matmul_c_rank(%a: memref<8x64xf32>, %w: memref<32x64xf32>, %c: memref<256xf32>) {
   // expected-error @+1 {{'tile.matmul' op C must have rank 2, got 1}}

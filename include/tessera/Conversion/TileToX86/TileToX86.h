@@ -14,6 +14,10 @@
 //                   multiple of register_block[0]), register_block = [mr, nr]
 //                   (the few-row dot kernel), block_k (the packed many-row
 //                   kernel's K block; its register block follows the ISA)
+//   tile.matmul with packed_b = [NR, kp] (tessera-x86-pack-weights):
+//                   NR must be packedPanelColumns(vector_width); kp = 2 (bf16
+//                   pairs for vdpbf16ps) needs bf16 B, +avx512bf16 and
+//                   vector_width 16
 //   tile.flash_attention: block_k
 //   tile.ssd_chunk_state, tile.ssd_chunk_scan: register_block = [rows,
 //                   vectors] of the broadcast-FMA GEMMs
@@ -34,6 +38,12 @@ namespace mlir::tessera::x86 {
 /// The widest f32 vector the target's features allow: 16 with +avx512f, 8
 /// with +avx or +avx2, else 4 (SSE2, the x86-64 baseline).
 int64_t maxVectorWidth(TargetAttr target);
+
+/// Columns per panel of the matmul's broadcast-FMA micro-kernel for
+/// `vectorWidth`-lane vectors: NV vectors with MR x NV accumulators + NV
+/// weight vectors + a broadcast within the ISA's vector registers (4 zmm of
+/// the 32 with AVX-512, else 2 of the 16).
+int64_t packedPanelColumns(int64_t vectorWidth);
 
 /// The x86 strategy: the lowering config for a Tile-IR op `op` (null for
 /// ops that take none), from the target and the op's shapes.

@@ -155,17 +155,35 @@ LogicalResult StoreOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MatmulOp::verify() {
+  std::optional<ArrayRef<int64_t>> packed = getPackedB();
   for (auto [name, v] : {std::pair<StringRef, Value>{"A", getA()},
-                         {"B", getB()}, {"C", getC()}})
+                         {"C", getC()}})
     if (failed(checkRank(*this, name, v.getType(), 2)))
       return failure();
   int64_t m = dimOf(getA(), 0), k = dimOf(getA(), 1);
   int64_t n = dimOf(getC(), 1);
   SmallVector<int64_t> bShape =
       getTransposeB() ? SmallVector<int64_t>{n, k} : SmallVector<int64_t>{k, n};
+  StringRef bWhat = getTransposeB() ? "B [N, K]" : "B [K, N]";
+  if (packed) {
+    if (!getTransposeB())
+      return emitOpError("packed_b needs transpose_b");
+    if (packed->size() != 2 || (*packed)[0] < 1 ||
+        ((*packed)[1] != 1 && (*packed)[1] != 2))
+      return emitOpError("packed_b must be [panel columns >= 1, k pack 1 or "
+                         "2], got ")
+             << formatShape(*packed);
+    int64_t nr = (*packed)[0], kp = (*packed)[1];
+    bShape = {numChunks(n, nr), numChunks(k, kp), nr};
+    if (kp == 2)
+      bShape.push_back(2);
+    bWhat = kp == 2 ? "B [ceil(N / nr), ceil(K / 2), nr, 2]"
+                    : "B [ceil(N / nr), K, nr]";
+  }
+  if (failed(checkRank(*this, "B", getB().getType(), bShape.size())))
+    return failure();
   if (failed(checkDim(*this, "C rows", dimOf(getC(), 0), m)) ||
-      failed(checkShape(*this, getTransposeB() ? "B [N, K]" : "B [K, N]",
-                        getB(), bShape)) ||
+      failed(checkShape(*this, bWhat, getB(), bShape)) ||
       (getBias() && failed(checkShape(*this, "bias", getBias(), {n}))))
     return failure();
   Type aElem = getA().getType().getElementType();

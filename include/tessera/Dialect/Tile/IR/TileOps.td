@@ -142,21 +142,32 @@ def Tile_MatmulOp : Tile_Op<"matmul"> {
     writes them for the module's target as a `lowering_config`
     (`#tessera.lowering_config<tile_sizes = [m, n, k], ...>`).
 
+    `packed_b = array<i64: nr, kp>` (with `transpose_b`; written by a
+    target's weight-layout pass, e.g. `tessera-x86-pack-weights`) says that
+    `B` holds the `[N, K]` weight in column panels instead: `B[p, k, j] =
+    W[p * nr + j, k]`, shape `[ceil(N / nr), K, nr]` when `kp` is 1, and
+    with `kp = 2` K-pairs `B[p, k2, j, i] = W[p * nr + j, 2 * k2 + i]`,
+    shape `[ceil(N / nr), ceil(K / 2), nr, 2]`; padding is zero.
+
     ```mlir
     tile.matmul %x, %w, %y {transpose_b, epilogue = #tile.epilogue<relu2>}
         : memref<?x64xbf16>, memref<128x64xbf16>, memref<?x128xf32>
+    tile.matmul %x, %wp, %y {transpose_b, packed_b = array<i64: 64, 1>}
+        : memref<?x64xf32>, memref<2x64x64xf32>, memref<?x100xf32>
     tile.matmul %h, %wd, %res bias(%b) {transpose_b, accumulate}
         : memref<?x128xf32>, memref<64x128xf32>, memref<?x64xf32>, memref<64xf32>
     ```
   }];
   let arguments = (ins
     Arg<Tile_FloatMemRef, "A [M, K]", [MemRead]>:$a,
-    Arg<Tile_FloatMemRef, "B [N, K] (transpose_b) or [K, N]", [MemRead]>:$b,
+    Arg<Tile_FloatMemRef, "B [N, K] (transpose_b), [K, N], or packed_b panels",
+        [MemRead]>:$b,
     Arg<Tile_FloatMemRef, "C [M, N]", [MemRead, MemWrite]>:$c,
     Arg<Optional<Tile_FloatMemRef>, "bias [N]", [MemRead]>:$bias,
     UnitAttr:$transpose_b, UnitAttr:$accumulate,
     DefaultValuedAttr<Tile_EpilogueAttr,
-                      "::mlir::tessera::tile::Epilogue::None">:$epilogue);
+                      "::mlir::tessera::tile::Epilogue::None">:$epilogue,
+    OptionalAttr<DenseI64ArrayAttr>:$packed_b);
   let assemblyFormat = [{
     $a `,` $b `,` $c (`bias` `(` $bias^ `)`)? attr-dict `:` type(operands)
   }];
