@@ -93,6 +93,12 @@ def median_time(fn, repeats: int, setup=None) -> float:
     return statistics.median(times)
 
 
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def _status_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -252,6 +258,23 @@ def main() -> None:
     if args.dtype == "bf16":  # HF float32 on the same (bf16-rounded) weights
         hf32_decode_s = median_time(lambda c: hf_decode(c, hf32), args.repeats, setup=fresh_cache32)
         result["decode_tokens_per_s"]["hf_torch_fp32"] = args.decode_steps / hf32_decode_s
+    # Decode is bound by memory bandwidth: every step reads every weight
+    # once (the embedding table: one row). The weights' bytes per step over
+    # the step time, beside what a plain parallel read reaches here (torch's
+    # sum of a 1 GiB float32 tensor, same threads).
+    from tessera.checkpoint.artifact import Artifact
+
+    a = Artifact.open(art)
+    step_bytes = sum(a.array(n).nbytes for n in a.names() if n != "embedding")
+    big = torch.ones(256 << 20)
+    big.sum()
+    read_s = min(_timed(big.sum) for _ in range(5))
+    result["decode_bandwidth"] = {
+        "weight_bytes_per_step": step_bytes,
+        "tessera_gb_per_s": step_bytes * result["decode_tokens_per_s"]["tessera"] / 1e9,
+        "hf_torch_gb_per_s": step_bytes * result["decode_tokens_per_s"]["hf_torch"] / 1e9,
+        "torch_sum_read_gb_per_s": big.numel() * 4 / read_s / 1e9}
+    del big
     if not args.no_rss and args.dtype == "fp32":
         result["prefill_peak_rss_mib"] = peak_rss(work, args.prompt, args.threads, args.isa)
     result["prefill_ratio"] = result["prefill_tokens_per_s"]["tessera"] / result["prefill_tokens_per_s"]["hf_torch"]
