@@ -50,6 +50,21 @@ def _bf16(x):
     return bits, (bits.astype(np.uint32) << 16).view(np.float32)
 
 
+def _inputs(m, k, n, wtype, epi, acc):
+    """A [m, k], the weight's f32 values w [n, k] and what the kernel is given
+    (bf16 bits for bf16), bias, C and the matmul's attribute text."""
+    rng = np.random.default_rng(m * n + k)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    w = rng.standard_normal((n, k), dtype=np.float32)
+    b = rng.standard_normal(n, dtype=np.float32)
+    c = rng.standard_normal((m, n), dtype=np.float32)
+    attrs = (f", epilogue = #tile.epilogue<{epi}>" if epi else "") + (", accumulate" if acc else "")
+    warg = w
+    if wtype == "bf16":
+        warg, w = _bf16(w)
+    return a, w, warg, b, c, attrs
+
+
 CASES = [  # m, k, n, weights, epilogue, bias, accumulate
     (37, 300, 83 + 64, "f32", None, True, False),   # packed: row/panel/column tails, K blocks
     (64, 64, 128, "f32", "relu2", True, False),
@@ -65,15 +80,7 @@ CASES = [  # m, k, n, weights, epilogue, bias, accumulate
 def test_matmul_matches_numpy_at_each_width(cpu, m, k, n, wtype, epi, bias, acc):
     if WIDTHS[cpu] == 16 and "+avx512f" not in host_features().split(","):
         pytest.skip("this host has no AVX-512: the 16-lane build cannot run here")
-    rng = np.random.default_rng(m * n + k)
-    a = rng.standard_normal((m, k), dtype=np.float32)
-    w = rng.standard_normal((n, k), dtype=np.float32)
-    b = rng.standard_normal(n, dtype=np.float32)
-    c = rng.standard_normal((m, n), dtype=np.float32)
-    attrs = (f", epilogue = #tile.epilogue<{epi}>" if epi else "") + (", accumulate" if acc else "")
-    warg = w
-    if wtype == "bf16":
-        warg, w = _bf16(w)
+    a, w, warg, b, c, attrs = _inputs(m, k, n, wtype, epi, acc)
     lib, fn, widths = _compile(cpu, k, n, wtype, attrs, bias)
     assert max(widths) == WIDTHS[cpu]
 
@@ -144,15 +151,7 @@ def test_prepacked_matmul_matches_numpy(cpu, m, k, n, wtype, epi, bias, acc, tmp
     host = host_features().split(",")
     if lanes == 16 and "+avx512f" not in host or dot and "+avx512bf16" not in host:
         pytest.skip(f"this host cannot run {cpu} code")
-    rng = np.random.default_rng(m * n + k)
-    a = rng.standard_normal((m, k), dtype=np.float32)
-    w = rng.standard_normal((n, k), dtype=np.float32)
-    b = rng.standard_normal(n, dtype=np.float32)
-    c = rng.standard_normal((m, n), dtype=np.float32)
-    attrs = (f", epilogue = #tile.epilogue<{epi}>" if epi else "") + (", accumulate" if acc else "")
-    warg = w
-    if wtype == "bf16":
-        warg, w = _bf16(w)
+    a, w, warg, b, c, attrs = _inputs(m, k, n, wtype, epi, acc)
     lib, fn, layout, text, obj = _compile_packed(cpu, k, n, wtype, attrs, bias)
     bf16_dot = wtype == "bf16" and dot
     assert (layout.panel_cols, layout.k_pack) == ((4 if lanes == 16 else 2) * lanes, 2 if bf16_dot else 1)
