@@ -8,7 +8,8 @@ CPU torch (float32, eager), both with the same number of threads (--threads,
 default: the cores this process may use; torch.set_num_threads and Tessera's
 num_threads):
 
-* prefill: tokens/s for a [1, 512] prompt (median of --repeats runs);
+* prefill: tokens/s for a [1, 512] prompt (median of --repeats runs, Tessera
+  and HF alternating; ``paired_ratio`` is the median of each pair's ratio);
 * decode: tokens/s for greedy steps after a 512-token prompt (HF with its
   cache, Tessera with its explicit state);
 * peak RSS of one prefill: each side alone in a child process, after a
@@ -91,6 +92,26 @@ def median_time(fn, repeats: int, setup=None) -> float:
         fn(arg)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def paired_times(fa, fb, repeats: int, setup_a=None, setup_b=None) -> tuple[float, float, float]:
+    """Runs a and b alternately (a, b, a, b, ...) after a warm-up of each:
+    (median time of a, median time of b, median of the per-pair ratios
+    t_b / t_a). On a machine whose speed drifts between minutes (a shared
+    VM), each pair sees the same conditions, so the paired ratio is the
+    steadier comparison."""
+    prep_a, prep_b = setup_a or (lambda: None), setup_b or (lambda: None)
+    fa(prep_a())
+    fb(prep_b())
+    ta, tb = [], []
+    for _ in range(repeats):
+        for fn, prep, out in ((fa, prep_a, ta), (fb, prep_b, tb)):
+            arg = prep()
+            time.sleep(SETTLE_S)
+            t = time.perf_counter()
+            fn(arg)
+            out.append(time.perf_counter() - t)
+    return statistics.median(ta), statistics.median(tb), statistics.median(b / a for a, b in zip(ta, tb))
 
 
 def _timed(fn) -> float:
@@ -190,8 +211,8 @@ def main() -> None:
         with torch.no_grad():
             m(input_ids=tids, use_cache=False, logits_to_keep=1)
 
-    tessera_prefill = median_time(lambda _: model.prefill(ids), args.repeats)
-    hf_prefill_s = median_time(lambda _: hf_prefill(), args.repeats)
+    tessera_prefill, hf_prefill_s, prefill_paired = paired_times(lambda _: model.prefill(ids),
+                                                                 lambda _: hf_prefill(), args.repeats)
     hf32_prefill_s = median_time(lambda _: hf_prefill(hf32), args.repeats) if hf32 is not hf else None
 
     # Decode: time args.decode_steps greedy steps after the prompt.
@@ -228,8 +249,8 @@ def main() -> None:
                 pos += 1
 
     # Decode updates the state in place: each run starts from a copy (untimed).
-    tessera_decode_s = median_time(tessera_decode, args.repeats, setup=state.copy)
-    hf_decode_s = median_time(hf_decode, args.repeats, setup=fresh_cache)
+    tessera_decode_s, hf_decode_s, decode_paired = paired_times(tessera_decode, hf_decode, args.repeats,
+                                                                setup_a=state.copy, setup_b=fresh_cache)
 
     prefill_tps = {"tessera": args.prompt / tessera_prefill, "hf_torch": args.prompt / hf_prefill_s}
     if hf32_prefill_s is not None:
@@ -254,6 +275,8 @@ def main() -> None:
         "prefill_tokens_per_s": prefill_tps,
         "decode_tokens_per_s": {"tessera": args.decode_steps / tessera_decode_s,
                                 "hf_torch": args.decode_steps / hf_decode_s},
+        # Tessera and HF timed alternately: the median of each pair's ratio.
+        "paired_ratio": {"prefill": prefill_paired, "decode": decode_paired},
     }
     if args.dtype == "bf16":  # HF float32 on the same (bf16-rounded) weights
         hf32_decode_s = median_time(lambda c: hf_decode(c, hf32), args.repeats, setup=fresh_cache32)
