@@ -154,6 +154,20 @@ LogicalResult StoreOp::verify() {
 // Dense algebra
 //===----------------------------------------------------------------------===//
 
+/// Weight-only mixed precision: f32 activations times bf16/f16 weights
+/// (widened on load) is allowed; any other mix of A's and B's element types
+/// is not.
+static LogicalResult checkWeightElementType(Operation *op, Value a, Value b) {
+  Type aElem = cast<ShapedType>(a.getType()).getElementType();
+  Type bElem = cast<ShapedType>(b.getType()).getElementType();
+  bool mixedOk = aElem.isF32() && (bElem.isBF16() || bElem.isF16());
+  if (aElem != bElem && !mixedOk)
+    return op->emitOpError("B element type must equal the A element type (or "
+                           "be bf16/f16 when A is f32): A is ")
+           << aElem << ", got " << bElem;
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
   std::optional<ArrayRef<int64_t>> packed = getPackedB();
   for (auto [name, v] : {std::pair<StringRef, Value>{"A", getA()},
@@ -186,16 +200,7 @@ LogicalResult MatmulOp::verify() {
       failed(checkShape(*this, bWhat, getB(), bShape)) ||
       (getBias() && failed(checkShape(*this, "bias", getBias(), {n}))))
     return failure();
-  Type aElem = getA().getType().getElementType();
-  Type bElem = getB().getType().getElementType();
-  // Weight-only mixed precision: f32 activations times bf16/f16 weights
-  // (widened on load) is allowed; any other mix is not.
-  bool mixedOk = aElem.isF32() && (bElem.isBF16() || bElem.isF16());
-  if (aElem != bElem && !mixedOk)
-    return emitOpError("B element type must equal the A element type (or be "
-                       "bf16/f16 when A is f32): A is ")
-           << aElem << ", got " << bElem;
-  return success();
+  return checkWeightElementType(*this, getA(), getB());
 }
 
 //===----------------------------------------------------------------------===//
@@ -501,14 +506,7 @@ LogicalResult GroupedMatmulOp::verify() {
     return failure();
   if (getEpilogue() == Epilogue::Silu)
     return emitOpError("epilogue must be none or relu2, got silu");
-  Type aElem = getA().getType().getElementType();
-  Type bElem = getB().getType().getElementType();
-  bool mixedOk = aElem.isF32() && (bElem.isBF16() || bElem.isF16());
-  if (aElem != bElem && !mixedOk)
-    return emitOpError("B element type must equal the A element type (or be "
-                       "bf16/f16 when A is f32): A is ")
-           << aElem << ", got " << bElem;
-  return success();
+  return checkWeightElementType(*this, getA(), getB());
 }
 
 LogicalResult MoECombineOp::verify() {
