@@ -16,7 +16,9 @@ bf16 (vdpbf16ps where the host has AVX512_BF16) and numpy still computes in
 f32. Rows: `--m` (default 512 and 1: prefill and one decode token).
 GFLOP/s = 2*M*N*K / the
 median time; each measurement starts after a pause (SETTLE_S) in which the
-other library's idle threads stop spinning. Writes JSON
+other library's idle threads stop spinning. The pre-packed kernel and
+OpenBLAS are timed alternately (`paired_ratio`: the median of each pair's
+ratio), as this VM's speed drifts between seconds. Writes JSON
 (bench/results/cpu_matmul.json by default).
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS
@@ -112,6 +114,25 @@ def to_bf16(x):
 SETTLE_S = 0.5
 
 
+def paired(fa, fb, repeats: int) -> tuple[float, float, float]:
+    """a and b timed alternately (a, b, a, b, ...), each after SETTLE_S:
+    this VM's speed drifts between seconds (OpenBLAS alone read 137 and 277
+    GFLOP/s on one shape in two runs a minute apart), so each pair sees the
+    same conditions. Returns a's and b's median times and the median of
+    each pair's time ratio b / a (a's speed over b's)."""
+    ta, tb = [], []
+    for f in (fa, fb):
+        time.sleep(SETTLE_S)
+        f()
+    for _ in range(repeats):
+        for f, times in ((fa, ta), (fb, tb)):
+            time.sleep(SETTLE_S)
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+    return statistics.median(ta), statistics.median(tb), statistics.median(y / x for x, y in zip(ta, tb))
+
+
 def median_s(fn, repeats: int) -> float:
     time.sleep(SETTLE_S)
     fn()
@@ -158,9 +179,14 @@ def main() -> None:
                 c[...] = np.nan
                 run(a, w, c)
                 row[key.replace("gflops", "rel_err")] = float(np.abs(c - ref).max() / np.abs(ref).max())
-                row[key] = flops / median_s(lambda: run(a, w, c), args.repeats) / 1e9
-            row["numpy_openblas_gflops"] = flops / median_s(lambda: a @ w32.T, args.repeats) / 1e9
+            row["tessera_unpacked_gflops"] = flops / median_s(lambda: per_call(a, stored, c), args.repeats) / 1e9
+            # The pre-packed kernel (what the runtime calls) and OpenBLAS
+            # alternately: `paired_ratio` is the median of each pair's ratio.
+            t_tessera, t_blas, pair = paired(lambda: packed_run(a, packed, c), lambda: a @ w32.T, args.repeats)
+            row["tessera_gflops"] = flops / t_tessera / 1e9
+            row["numpy_openblas_gflops"] = flops / t_blas / 1e9
             row["ratio"] = row["tessera_gflops"] / row["numpy_openblas_gflops"]
+            row["paired_ratio"] = pair
             row["prepack_speedup"] = row["tessera_gflops"] / row["tessera_unpacked_gflops"]
             results[f"{name}_m{m}"] = row
     out = {"machine": {"cpu": host_cpu(), "cores": os.cpu_count(), "threads": args.threads, "blas": blas,
