@@ -216,6 +216,9 @@ struct PanelOperands {
   std::function<Value(Value kk, int64_t v)> weight;
   std::function<Value(Value m0, int64_t mr, int64_t r, Value kk)> activation;
   bool bf16Dot = false;
+  /// When set, called at each K step of single-row blocks (decode): hints
+  /// the weight some steps ahead (kWeightPrefetchBytes).
+  std::function<void(Value kk)> prefetchWeight = {};
 };
 
 /// The row blocks of the panel micro-kernel: kPackedRows rows up to
@@ -239,6 +242,16 @@ void forEachRowBlock(Emitter &e, Value m,
   Value rest = e.select(three, e.iadd(mFull, e.c(3)), mFull);
   e.forRange(rest, m, [&](Value m0) { body(m0, 1); });
 }
+
+/// How far ahead of a single row's K step (decode) the pre-packed kernel
+/// hints its weight stream, in bytes. With one row nothing is reused: the
+/// product is a stream of the weight at memory bandwidth, and the hardware
+/// prefetchers alone do not reach it with 32-byte loads (measured on a
+/// 2-core Emerald Rapids VM, 280 MiB read by 2 threads: ymm loads 16 GB/s,
+/// with a hint per cache line 8 KiB ahead 19-20 GB/s; zmm 22 -> 23-25).
+/// Decode of the bench model (bench/cpu_e2e.py), same VM, alternated: AVX2
+/// code 50 -> 68 tok/s, AVX-512 64 -> 77 (2, 4 and 16 KiB: within noise).
+constexpr int64_t kWeightPrefetchBytes = 8192;
 
 /// Rows from which packing A is spread over threads.
 constexpr int64_t kParallelPackRows = 64;
@@ -344,6 +357,8 @@ struct PanelBlock {
         k0, kEnd, e.c(1), init,
         [&](Value kk, ValueRange it) -> SmallVector<Value> {
           SmallVector<Value> wv, next;
+          if (mr == 1 && ops.prefetchWeight)
+            ops.prefetchWeight(kk);
           for (int64_t v = 0; v < nv; ++v)
             wv.push_back(ops.weight(kk, v));
           for (int64_t r = 0; r < mr; ++r) {
@@ -531,6 +546,18 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
       e.store(e.select(in, x, e.f(0.0)), biasTail, {j});
     });
   }
+  // Decode's weight stream: one hint per cache line of the step
+  // kWeightPrefetchBytes ahead, in the whole packed weight seen flat (a
+  // thread's panels are consecutive, so the hint runs on into the next
+  // panel), clamped to its last element.
+  const int64_t stepElems = kPack == 1 ? panelCols : 2 * panelCols;
+  const int64_t elemBytes = kPack == 1 ? 4 : 2;
+  const int64_t lineElems = 64 / elemBytes;
+  const int64_t aheadElems = std::max<int64_t>(
+      stepElems, kWeightPrefetchBytes / elemBytes / stepElems * stepElems);
+  Value wLinear = memref::CollapseShapeOp::create(
+      b, loc, wFlat, SmallVector<ReassociationIndices>{{0, 1, 2}});
+  Value wLast = e.isub(e.dim(wLinear, 0), e.c(1));
   // Row r of the block at m0, K step kk, in aPacked (packActivations).
   auto packedIndex = [&](Value m0, int64_t mr, int64_t r, Value kk) {
     return e.iadd(e.iadd(e.imul(m0, kSteps), e.imul(kk, e.c(mr))), e.c(r));
@@ -563,6 +590,12 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
         return vector::BitCastOp::create(b, loc, pairType, splat);
       };
     }
+    ops.prefetchWeight = [&, p](Value kk) {
+      Value at = e.iadd(e.imul(e.iadd(e.imul(p, kSteps), kk), e.c(stepElems)),
+                        e.c(aheadElems));
+      for (int64_t l = 0; l < stepElems; l += lineElems)
+        e.prefetch(wLinear, {e.imin(e.iadd(at, e.c(l)), wLast)});
+    };
     // The last panel may reach past N: masked loads and stores of c there.
     Value valid = e.isub(n, n0);
     Value full = e.icmp(arith::CmpIPredicate::sge, valid, e.c(panelCols));

@@ -147,6 +147,11 @@ class CPUDriver(Driver):
             raise ObjectLoadError(f"the JIT cannot load the compiled object ({type(e).__name__}: "
                                   f"{' '.join(str(e).split())[:200]})") from None
         self._weights: dict[str, np.ndarray] = {}
+        # (argument index, address of its memref descriptor) of each
+        # function's weights: built once in bind_weights, as the arrays do
+        # not move (a decode step of the bench model passes 60 of them).
+        self._weight_args: dict[str, list[tuple[int, int]]] = {}
+        self._weight_descriptors: dict[str, object] = {}
 
     def bind_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Binds the stored tensors; those the compiler chose another layout
@@ -162,6 +167,11 @@ class CPUDriver(Driver):
             else:
                 bound[name] = pack_weight(name, weights.pop(name), layout)
         self._weights = bound
+        self._weight_descriptors = {name: _descriptor(a) for name, a in bound.items()}
+        self._weight_args = {
+            fname: [(abi.first_weight_arg + k, ctypes.addressof(self._weight_descriptors[name]))
+                    for k, name in enumerate(abi.weights) if name in bound]
+            for fname, abi in self._abi.items()}
 
     def allocate_state(self, spec: StateABI, shape: Sequence[int]) -> np.ndarray:
         # np.zeros maps fresh zero pages lazily: a cache of large capacity
@@ -175,23 +185,33 @@ class CPUDriver(Driver):
     def run(self, function: str, inputs: dict[str, np.ndarray], states: Sequence,
             results: dict[str, Sequence[int]]) -> dict[str, np.ndarray]:
         abi = self._abi[function]
-        args: list = [None] * abi.num_args
+        args: dict[int, np.ndarray] = {}
         for spec in abi.inputs:
             args[spec.arg] = inputs[spec.name]
         for spec, buf in zip(abi.states, states):
             args[spec.arg] = buf
-        for k, name in enumerate(abi.weights):
-            args[abi.first_weight_arg + k] = self._weights[name]
         out = {}
         for spec in abi.results:
             out[spec.name] = args[spec.arg] = np.empty(tuple(results[spec.name]), DTYPES[spec.dtype])
-        descriptors = [_descriptor(a) for a in args]
-        # Packed arguments: args[i] points to the i-th argument of the C
-        # interface, itself a pointer to a memref descriptor.
-        pointers = (ctypes.c_void_p * len(descriptors))(*[ctypes.addressof(d) for d in descriptors])
+        # Packed arguments: packed[i] points to the i-th argument of the C
+        # interface, itself a pointer to a memref descriptor (the weights'
+        # were built once; the others now, kept alive until the call ends).
+        pointers = (ctypes.c_void_p * abi.num_args)()
+        weight_args = self._weight_args.get(function, [])
+        if len(weight_args) != len(abi.weights):
+            missing = sorted(set(abi.weights) - set(self._weights))
+            raise RuntimeInputError(f"internal: {function} runs before its weights are bound (missing "
+                                    f"{', '.join(missing[:3]) or 'none'})")
+        for i, address in weight_args:
+            pointers[i] = address
+        descriptors = []
+        for i, a in args.items():
+            d = _descriptor(a)
+            descriptors.append(d)
+            pointers[i] = ctypes.addressof(d)
         size = ctypes.sizeof(ctypes.c_void_p)
-        packed = (ctypes.c_void_p * len(descriptors))(
-            *[ctypes.addressof(pointers) + i * size for i in range(len(descriptors))])
+        base = ctypes.addressof(pointers)
+        packed = (ctypes.c_void_p * abi.num_args)(*range(base, base + abi.num_args * size, size))
         from tessera._tessera import call_packed, set_num_threads
         if self.num_threads is not None:
             # OpenMP's team size is per calling thread: set it on this one.

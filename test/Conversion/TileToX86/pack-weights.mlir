@@ -34,15 +34,25 @@
 
 // The packed kernels: f32 panels by broadcast FMAs; bf16 K pairs by
 // target.x86.bf16_dot (x86vector.avx512.dot upstream) on A rounded to bf16;
-// without +avx512bf16 the bf16 panels are extended to f32 and FMA'd.
+// without +avx512bf16 the bf16 panels are extended to f32 and FMA'd. A (or
+// its bf16 pairs) is first copied into the micro-kernel's row-block order,
+// [M * K] flat (on threads when M >= 64); single-row blocks (decode) hint
+// the weight stream ahead, through a flat view of the whole packed weight.
 // DOT-LABEL:   func.func private @tessera_x86_tile_matmul(
 // DOT-SAME:      memref<2x64x64xf32>
+// DOT:           %[[AP:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xf32>
+// DOT:           scf.parallel
+// DOT:           memref.store %{{.*}}, %[[AP]][%{{.*}}] : memref<?xf32>
+// DOT:           memref.collapse_shape %{{.*}} {{\[}}[0, 1, 2]] : memref<2x64x64xf32> into memref<8192xf32>
 // DOT-NOT:       target.x86.bf16_dot
+// DOT:           memref.prefetch %{{.*}}[%{{.*}}], read, locality<3>, data : memref<8192xf32>
 // DOT:           target.x86.vector_fma
+// DOT:           memref.dealloc %[[AP]] : memref<?xf32>
 // DOT-LABEL:   func.func private @tessera_x86_tile_matmul_{{[0-9]+}}(
 // DOT-SAME:      memref<1x50x64x2xbf16>
 // DOT:           memref.view {{.*}} to memref<?x100xbf16>
 // DOT:           memref.view {{.*}} to memref<?x50xi32>
+// DOT:           %[[PAIRS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xi32>
 // DOT:           memref.collapse_shape {{.*}} into memref<1x50x128xbf16>
 // DOT:           target.x86.bf16_dot {{.*}} : vector<32xbf16> -> vector<16xf32>
 // DOT:           vector.maskedstore
