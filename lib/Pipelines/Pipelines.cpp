@@ -58,10 +58,11 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSCFToControlFlowPass());
   {
-    // x86vector ops (from target.x86.bf16_dot / vnni_dot) become their
-    // LLVM intrinsics here.
+    // x86vector ops (from target.x86.bf16_dot / vnni_dot) and AMX tile ops
+    // (the bf16 matmul on AMX hosts) become their LLVM intrinsics here.
     ConvertVectorToLLVMPassOptions vectorToLLVM;
     vectorToLLVM.x86Vector = true;
+    vectorToLLVM.amx = true;
     pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   }
   pm.addPass(createConvertMathToLLVMPass());
@@ -79,7 +80,15 @@ void mlir::tessera::buildX86ToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  {
+    // Branches, through the dialects' conversion interfaces: AMX's makes
+    // the type converter map !amx.tile to x86_amx, so AMX accumulator tiles
+    // carried around a K loop (block arguments once scf-to-cf ran) convert;
+    // convert-cf-to-llvm's own converter does not know the type.
+    ConvertToLLVMPassOptions branches;
+    branches.filterDialects = {"cf", "amx"};
+    pm.addPass(createConvertToLLVMPass(branches));
+  }
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   // The runtime interface: tessera_rt_* allocation calls, and a packed

@@ -97,8 +97,12 @@ def test_matmul_matches_numpy_at_each_width(cpu, m, k, n, wtype, epi, bias, acc)
 
 # -- weights packed at load (tessera-x86-pack-weights + runtime packing) --------
 
-#: cpu -> (lanes, whether bf16 weights take vdpbf16ps)
-PACKED_CPUS = {"x86-64-v3": (8, False), "x86-64-v4": (16, False), "sapphirerapids": (16, True)}
+#: name -> (cpu, features added to the CPU's, lanes, whether bf16 weights
+#: take vdpbf16ps, whether many-row bf16 matmuls take AMX tiles)
+PACKED_CPUS = {"x86-64-v3": ("x86-64-v3", "", 8, False, False),
+               "x86-64-v4": ("x86-64-v4", "", 16, False, False),
+               "x86-64-v4+bf16": ("x86-64-v4", "+avx512bf16", 16, True, False),
+               "sapphirerapids": ("sapphirerapids", "", 16, True, True)}
 
 PACKED_CASES = [  # m, k, n, weights, epilogue, bias, accumulate
     (37, 300, 83 + 64, "f32", None, True, False),   # row tails, K blocks, a partial last panel
@@ -108,10 +112,15 @@ PACKED_CASES = [  # m, k, n, weights, epilogue, bias, accumulate
     (18, 64, 64, "bf16", None, False, False),
     (2, 257, 83, "bf16", "relu2", True, False),     # odd K: the last K pair is half padding
     (13, 130, 150, "bf16", None, True, True),
+    # K a multiple of 32 (16 K pairs): AMX tiles from 16 rows
+    (40, 96, 150, "bf16", "relu2", True, False),    # row tail of a 32-row block, a half panel past N
+    (33, 64, 100, "bf16", None, True, True),        # bias + accumulate, one row past a block
+    (16, 32, 64, "bf16", "silu", False, False),     # one A tile of rows
+    (5, 64, 64, "bf16", None, False, False),        # few rows: vdpbf16ps in the same kernel
 ]
 
 
-def _compile_packed(cpu, k, n, wtype, attrs, bias):
+def _compile_packed(cpu, k, n, wtype, attrs, bias, features=""):
     """Like _compile, with `w` declared a weight (tessera.abi): the pass
     chooses its layout; returns the layout the ABI records too."""
     btype = f", memref<{n}xf32>" if bias else ""
@@ -126,7 +135,11 @@ def _compile_packed(cpu, k, n, wtype, attrs, bias):
           : memref<?x{k}xf32>, memref<{n}x{k}x{wtype}>, memref<?x{n}xf32>{btype}
       return
     }}"""
-    lowered = compiler.lower(ir.parse(text), "tile", "target", "x86", cpu=cpu)
+    extra = {}
+    if features:
+        from tessera._tessera import cpu_features
+        extra["features"] = cpu_features(cpu) + "," + features
+    lowered = compiler.lower(ir.parse(text), "tile", "target", "x86", cpu=cpu, **extra)
     ir_text = str(lowered.module)
     layout = dict(parse_functions(lowered.metadata)["mm"].layouts)["w"]
     obj = compiler.lower(lowered.module, "target", "obj", "x86").module
@@ -147,22 +160,28 @@ def _disassembly(obj: bytes, tmp_path) -> str | None:
 @pytest.mark.parametrize("cpu", list(PACKED_CPUS))
 @pytest.mark.parametrize("m,k,n,wtype,epi,bias,acc", PACKED_CASES)
 def test_prepacked_matmul_matches_numpy(cpu, m, k, n, wtype, epi, bias, acc, tmp_path):
-    lanes, dot = PACKED_CPUS[cpu]
+    target_cpu, features, lanes, dot, amx = PACKED_CPUS[cpu]
     host = host_features().split(",")
-    if lanes == 16 and "+avx512f" not in host or dot and "+avx512bf16" not in host:
+    if (lanes == 16 and "+avx512f" not in host or dot and "+avx512bf16" not in host
+            or amx and not {"+amx-tile", "+amx-bf16"} <= set(host)):
         pytest.skip(f"this host cannot run {cpu} code")
     a, w, warg, b, c, attrs = _inputs(m, k, n, wtype, epi, acc)
-    lib, fn, layout, text, obj = _compile_packed(cpu, k, n, wtype, attrs, bias)
+    lib, fn, layout, text, obj = _compile_packed(target_cpu, k, n, wtype, attrs, bias, features)
     bf16_dot = wtype == "bf16" and dot
+    # AMX takes bf16 K-pair panels whose K pairs fill whole 16-pair tiles
+    # (the kernel branches on the row count: vdpbf16ps below 16 rows).
+    tiles = bf16_dot and amx and (k + 1) // 2 % 16 == 0
     assert (layout.panel_cols, layout.k_pack) == ((4 if lanes == 16 else 2) * lanes, 2 if bf16_dot else 1)
     assert ("target.x86.bf16_dot" in text) == bf16_dot
+    assert ("amx.tile_mulf" in text) == tiles
     if wtype == "bf16" and (asm := _disassembly(obj, tmp_path)) is not None:
         assert ("vdpbf16ps" in asm) == bf16_dot
+        assert ("tdpbf16ps" in asm) == tiles
     packed = pack_weight("w", warg, layout)
     assert packed.shape == layout.packed_shape
 
-    # vdpbf16ps multiplies bf16 activations: the reference rounds A the same
-    # way; then only the f32 summation order differs.
+    # vdpbf16ps and AMX multiply bf16 activations: the reference rounds A
+    # the same way; then only the f32 summation order differs.
     a_ref = _bf16(a)[1] if bf16_dot else a
     ref = a_ref.astype(np.float64) @ w.T.astype(np.float64) + (b if bias else 0) + (c if acc else 0)
     if epi == "relu2":

@@ -136,7 +136,8 @@ def ConvertTileToX86 : Pass<"convert-tile-to-x86", "ModuleOp"> {
   ];
   let dependentDialects = ["arith::ArithDialect", "math::MathDialect", "target::TargetDialect",
                            "memref::MemRefDialect", "scf::SCFDialect",
-                           "vector::VectorDialect", "func::FuncDialect"];
+                           "vector::VectorDialect", "func::FuncDialect",
+                           "amx::AMXDialect"];
 }
 
 //===----------------------------------------------------------------------===//

@@ -89,6 +89,12 @@ int tessera_rt_call(void (*entry)(void **), void **args,
  * omp_get_level in the process. */
 void tessera_rt_set_parallel_level_query(int (*query)(void));
 
+/* Asks the OS for AMX tile state (Linux: arch_prctl ARCH_REQ_XCOMP_PERM),
+ * once per process; returns 1 when granted, 0 otherwise (no AMX, another
+ * OS, a kernel before 5.16). Code built for +amx-tile must not run before it
+ * returned 1. The shared library (libtessera_runtime) asks when loaded. */
+int tessera_rt_enable_amx(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -14,6 +14,8 @@
 //   row count, prefill and decode alike; the last panel's columns past N are
 //   masked. bf16 K-pair panels use vdpbf16ps (target.x86.bf16_dot): A is
 //   rounded to bf16 once per call and broadcast as (a[k], a[k+1]) pairs.
+//   A is copied once per call into the row blocks' order (packActivations);
+//   single-row blocks (decode) hint the weight stream ahead.
 // - as stored ([N, K]: tied embeddings, MoE experts): with many rows
 //   (prefill) packed per call into per-thread K x NR panels for the same
 //   micro-kernel (packing costs N*K against 2*M*N*K flops); with few rows
@@ -29,6 +31,8 @@
 #include "Kernels.h"
 
 #include "tessera/Conversion/TileToX86/TileToX86.h"
+
+#include "mlir/Dialect/AMX/AMXDialect.h"
 
 using namespace mlir;
 using namespace mlir::tessera::x86;
@@ -263,7 +267,8 @@ constexpr int64_t kParallelPackRows = 64;
 /// sequential stream instead of mr rows S elements apart: with S a power of
 /// two (K = 1024: rows 4 KiB apart) those rows fall in the same L1 sets as
 /// each other and evict the weight panel's block (measured: in_proj at
-/// M = 512 went from 0.87x to ... of OpenBLAS). Packing copies M * S
+/// M = 512 on a 2-core Emerald Rapids VM: 159 -> 224-248 GFLOP/s, OpenBLAS
+/// 172-247 in the same runs). Packing copies M * S
 /// elements against the 2 * M * N * S flops that read them N times.
 Value packActivations(Emitter &e, Value a, Value m, Value steps) {
   OpBuilder &b = e.builder();
@@ -480,6 +485,120 @@ void mlir::tessera::x86::emitMatmul(Emitter &e, Value a, Value w, Value bias,
   emitDotMatmul(e, a, w, bias, c, epi, accumulate, tiling, e.c(0));
 }
 
+namespace {
+/// Rows of A per AMX row block: two 16-row A tiles.
+constexpr int64_t kAmxRows = 32;
+
+/// c = epi(a @ W^T + bias) (or += with `accumulate`) on AMX tiles, for
+/// bf16 K-pair panels of 64 columns with K2 (a multiple of 16) pairs:
+/// `aHalf` is A rounded to bf16, [roundUp(M, 32), 2 * K2] with zero rows
+/// past M; `wFlat` the panels as [P, K2, 128] bf16 (each K pair's row of
+/// 64 column pairs). A panel's two halves of 32 columns are the threads'
+/// work items; each runs 32-row blocks of A over all of K with the eight
+/// tile registers as 2 x 2 f32 accumulator tiles C (16 x 16), two A tiles
+/// (16 rows x 16 K pairs) and two B tiles (16 K pairs x 16 column pairs,
+/// rows 256 bytes apart in the panel), then applies the epilogue from a
+/// 32 x 32 stack buffer with masked stores (rows past M and columns past N
+/// are dropped there).
+void emitAmxPanelMatmul(Emitter &e, Value aHalf, Value wFlat, Value bias,
+                        Value c, Epilogue epi, bool accumulate, Value m,
+                        Value n, Value panels, int64_t k2) {
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
+  constexpr int64_t nr = 64, half = 32, lanes = 16;
+  Type bf16 = b.getBF16Type();
+  auto inTile = amx::TileType::get({16, 32}, bf16);
+  auto accTile = amx::TileType::get({16, 16}, b.getF32Type());
+  Value aLinear = memref::CollapseShapeOp::create(
+      b, loc, aHalf, SmallVector<ReassociationIndices>{{0, 1}});
+  Value wLinear = memref::CollapseShapeOp::create(
+      b, loc, wFlat, SmallVector<ReassociationIndices>{{0, 1, 2}});
+  Value lda = e.c(2 * k2), ldb = e.c(2 * nr), ldc = e.c(half);
+  Value mPad = e.imul(e.ceilDiv(m, kAmxRows), e.c(kAmxRows));
+  // The bias over every panel's columns as f32, zero past N.
+  Value biasAll;
+  if (bias) {
+    Value cols = e.imul(panels, e.c(nr));
+    biasAll = e.alloc({ShapedType::kDynamic}, {cols});
+    Value last = e.isub(n, e.c(1));
+    e.forRange(e.c(0), cols, [&](Value j) {
+      Value in = e.icmp(arith::CmpIPredicate::slt, j, n);
+      e.store(e.select(in, e.load(bias, {e.imin(j, last)}), e.f(0.0)),
+              biasAll, {j});
+    });
+  }
+  e.forParallel({e.c(0)}, {e.imul(panels, e.c(2))}, [&](ValueRange iv) {
+    Value p = e.idiv(iv[0], e.c(2));
+    Value n0 = e.iadd(e.imul(p, e.c(nr)), e.imul(e.irem(iv[0], e.c(2)), e.c(half)));
+    // Element offset of (p, 0, column pair n0 - p * nr) in wLinear.
+    Value wBase = e.iadd(e.imul(p, e.c(k2 * 2 * nr)),
+                         e.imul(e.isub(n0, e.imul(p, e.c(nr))), e.c(2)));
+    e.ifThen(e.icmp(arith::CmpIPredicate::slt, n0, n), [&] {
+      // The accumulator tiles' way to the epilogue: the work item's own heap
+      // block (the runtime's arena; a stack buffer in an OpenMP loop body
+      // would need an alloca scope around loops, which scf-to-cf breaks).
+      Value scratch = e.alloc({kAmxRows * half}, {});
+      {
+        e.forRange(e.c(0), mPad, e.c(kAmxRows), [&](Value m0) {
+          SmallVector<Value> init;
+          for (int i = 0; i < 4; ++i)
+            init.push_back(amx::TileZeroOp::create(b, loc, accTile));
+          Value aRow0 = e.imul(m0, lda);
+          Value aRow1 = e.imul(e.iadd(m0, e.c(16)), lda);
+          SmallVector<Value> acc = e.forRangeIter(
+              e.c(0), e.c(k2), e.c(16), init,
+              [&](Value kk, ValueRange it) -> SmallVector<Value> {
+                Value ak = e.imul(kk, e.c(2));
+                Value a0 = amx::TileLoadOp::create(
+                    b, loc, inTile, aLinear, ValueRange{e.iadd(aRow0, ak)}, lda);
+                Value a1 = amx::TileLoadOp::create(
+                    b, loc, inTile, aLinear, ValueRange{e.iadd(aRow1, ak)}, lda);
+                Value wk = e.iadd(wBase, e.imul(kk, ldb));
+                Value b0 = amx::TileLoadOp::create(b, loc, inTile, wLinear,
+                                                   ValueRange{wk}, ldb);
+                Value b1 = amx::TileLoadOp::create(
+                    b, loc, inTile, wLinear, ValueRange{e.iadd(wk, e.c(32))}, ldb);
+                return {amx::TileMulFOp::create(b, loc, accTile, a0, b0, it[0]),
+                        amx::TileMulFOp::create(b, loc, accTile, a0, b1, it[1]),
+                        amx::TileMulFOp::create(b, loc, accTile, a1, b0, it[2]),
+                        amx::TileMulFOp::create(b, loc, accTile, a1, b1, it[3])};
+              });
+          for (int64_t i = 0; i < 2; ++i)
+            for (int64_t j = 0; j < 2; ++j)
+              amx::TileStoreOp::create(
+                  b, loc, scratch, ValueRange{e.c(16 * i * half + 16 * j)},
+                  acc[2 * i + j], ldc);
+          Value rows = e.imin(e.c(kAmxRows), e.isub(m, m0));
+          e.forRange(e.c(0), rows, [&](Value r) {
+            Value row = e.iadd(m0, r);
+            for (int64_t t = 0; t < half / lanes; ++t) {
+              Value col = e.iadd(n0, e.c(t * lanes));
+              Value mask = e.laneMask(e.isub(n, col), lanes);
+              Value x = e.vload(
+                  scratch, {e.iadd(e.imul(r, e.c(half)), e.c(t * lanes))}, lanes);
+              if (accumulate)
+                x = e.add(x, e.maskedLoad(c, {row, col}, mask, lanes));
+              if (biasAll)
+                x = e.add(x, e.vload(biasAll, {col}, lanes));
+              if (epi == Epilogue::ReLU2) {
+                Value q = e.max(x, e.splat(0.0, lanes));
+                x = e.mul(q, q);
+              } else if (epi == Epilogue::SiLU) {
+                x = e.silu(x);
+              }
+              e.maskedStore(x, c, {row, col}, mask);
+            }
+          });
+        });
+      }
+      e.dealloc(scratch);
+    });
+  });
+  if (biasAll)
+    e.dealloc(biasAll);
+}
+} // namespace
+
 void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
                                              Value bias, Value c, Epilogue epi,
                                              bool accumulate,
@@ -495,43 +614,53 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
   Value panels = e.dim(wp, 0);
   Value kSteps = k, aPairs, aBytes;
   int64_t blockSteps = tiling.blockK;
+  // AMX tiles (many rows; K pairs a multiple of the 16 per A tile).
+  int64_t packedPairs = cast<MemRefType>(wp.getType()).getDimSize(1);
+  const bool amx = kPack == 2 && tiling.amxBF16 && vw == 16 &&
+                   panelCols == 64 && !ShapedType::isDynamic(packedPairs) &&
+                   packedPairs % 16 == 0;
+  Value aHalf;
   if (kPack == 2) {
     // vdpbf16ps multiplies bf16 pairs: A is rounded to bf16 once per call
     // (round to nearest even), [M, 2 * ceil(K / 2)] with a zero pad column
-    // for odd K, and read as one i32 (a[k], a[k + 1]) per K pair.
+    // for odd K, and read as one i32 (a[k], a[k + 1]) per K pair. For AMX,
+    // zero rows up to a multiple of its 32-row blocks follow.
     Value k2 = e.ceilDiv(k, 2);
     kSteps = k2;
     blockSteps = std::max<int64_t>(1, tiling.blockK / 2);
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), bf16 = b.getBF16Type();
+    Value rows = amx ? e.imul(e.ceilDiv(m, kAmxRows), e.c(kAmxRows)) : m;
     aBytes = memref::AllocOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic}, i8),
-        ValueRange{e.imul(e.imul(m, k2), e.c(4))}, b.getI64IntegerAttr(64));
-    Value aHalf = memref::ViewOp::create(
+        ValueRange{e.imul(e.imul(rows, k2), e.c(4))}, b.getI64IntegerAttr(64));
+    aHalf = memref::ViewOp::create(
         b, loc,
         MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, bf16),
-        aBytes, e.c(0), ValueRange{m, e.imul(k2, e.c(2))});
+        aBytes, e.c(0), ValueRange{rows, e.imul(k2, e.c(2))});
     aPairs = memref::ViewOp::create(
         b, loc,
         MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, i32),
         aBytes, e.c(0), ValueRange{m, k2});
     // Whole vectors only (a scalar f32 -> bf16 truncation would be a
-    // libcall): the tail and the pad column through masks.
+    // libcall): the tail, the pad column and the pad rows through masks.
     Value k2x2 = e.imul(k2, e.c(2));
-    e.forRange(e.c(0), m, [&](Value r) {
+    e.forRange(e.c(0), rows, [&](Value r) {
+      Value inA = e.icmp(arith::CmpIPredicate::slt, r, m);
+      Value row = e.imin(r, e.isub(m, e.c(1)));
       e.forRange(e.c(0), k2x2, e.c(vw), [&](Value h) {
-        Value v = e.maskedLoad(a, {r, h}, e.laneMask(e.isub(k, h), vw), vw);
+        Value valid = e.select(inA, e.isub(k, h), e.c(0));
+        Value v = e.maskedLoad(a, {row, h}, e.laneMask(valid, vw), vw);
         e.maskedStore(v, aHalf, {r, h}, e.laneMask(e.isub(k2x2, h), vw));
       });
     });
   }
   // A (or its bf16 pairs) in the micro-kernel's row-block order.
-  Value aPacked = packActivations(e, kPack == 1 ? a : aPairs, m, kSteps);
-  if (aBytes)
-    e.dealloc(aBytes);
   Value wFlat = wp;
   if (kPack == 2) // [P, K2, NR, 2] -> [P, K2, 2 NR]: a K pair's panel row
     wFlat = memref::CollapseShapeOp::create(
         b, loc, wp, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  auto panelKernel = [&] {
+  Value aPacked = packActivations(e, kPack == 1 ? a : aPairs, m, kSteps);
   // The bias of the last panel (the only one that may reach past N), as
   // f32 with zeros past N, for the masked epilogue.
   Value biasTail;
@@ -620,6 +749,21 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
   if (biasTail)
     e.dealloc(biasTail);
   e.dealloc(aPacked);
+  };
+  if (amx) {
+    Value many = e.icmp(arith::CmpIPredicate::sge, m, e.c(16));
+    auto ifOp = scf::IfOp::create(b, loc, many, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    emitAmxPanelMatmul(e, aHalf, wFlat, bias, c, epi, accumulate, m, n, panels,
+                       packedPairs);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    panelKernel();
+  } else {
+    panelKernel();
+  }
+  if (aBytes)
+    e.dealloc(aBytes);
 }
 
 namespace {

@@ -38,6 +38,8 @@ struct MatmulTiling {
   /// Steps of K per block of the packed (many-row) kernel: the block of a
   /// packed weight panel stays in L1 while the rows of A stream past.
   int64_t blockK = 128;
+  /// AMX tiles for bf16 K-pair panels with many rows (X86KernelConfig).
+  bool amxBF16 = false;
 };
 
 /// The weight as stored ([N, K]; weights tessera-x86-pack-weights packs take
@@ -57,7 +59,8 @@ void emitMatmul(Emitter &e, Value a, Value w, Value bias, Value c, Epilogue epi,
 /// weight packed at load into column panels (tile.matmul's packed_b):
 /// wp[ceil(N / NR), K, NR] (kPack 1: broadcast-FMA over f32, or bf16/f16
 /// extended on load) or wp[ceil(N / NR), ceil(K / 2), NR, 2] (kPack 2,
-/// bf16: vdpbf16ps on K pairs, A rounded to bf16). NR = panelCols, a
+/// bf16: vdpbf16ps on K pairs, A rounded to bf16; with `tiling.amxBF16`,
+/// at least 16 rows and K pairs a multiple of 16: AMX tile products). NR = panelCols, a
 /// multiple of the vector width. Every row count uses this kernel; the last
 /// panel's columns past N are masked off.
 void emitPrepackedMatmul(Emitter &e, Value a, Value wp, Value bias, Value c,

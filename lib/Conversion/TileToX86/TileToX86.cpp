@@ -126,7 +126,8 @@ void emitX86Kernel(Operation *op, Emitter &e, const X86KernelConfig &config) {
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](tile::MatmulOp m) {
         MatmulTiling tiling{config.rowPanel, config.registerRows,
-                            config.registerCols, config.blockK};
+                            config.registerCols, config.blockK,
+                            config.amxBF16};
         if (std::optional<ArrayRef<int64_t>> packed = m.getPackedB()) {
           emitPrepackedMatmul(e, m.getA(), m.getB(), m.getBias(), m.getC(),
                               toX86(m.getEpilogue()), m.getAccumulate(),

@@ -224,8 +224,15 @@ std::string mlir::tessera::getHostCPUName() {
 }
 
 std::string mlir::tessera::getHostCPUFeatures() {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  // AMX is this process's only once the OS granted it (lib/Runtime/AMX.cpp):
+  // where it refuses, code must not use the tiles CPUID advertises.
+  if (host.lookup("amx-tile") && !tessera_rt_enable_amx())
+    for (auto &kv : host)
+      if (kv.first().starts_with("amx-"))
+        kv.second = false;
   llvm::SubtargetFeatures f;
-  for (auto &kv : llvm::sys::getHostCPUFeatures())
+  for (auto &kv : host)
     f.AddFeature(kv.first(), kv.second);
   return f.getString();
 }
@@ -729,6 +736,9 @@ JitLibrary::load(llvm::StringRef object) {
                      llvm::toString(jitOrErr.takeError()));
   std::unique_ptr<JitLibrary> lib(new JitLibrary());
   lib->jit = std::move(*jitOrErr);
+  // Code built for +amx-tile (host features say so only where the OS
+  // grants AMX) runs once this process has asked for it.
+  (void)tessera_rt_enable_amx();
   ++liveLibraries;
   lib->counted = true;
   // Heap buffers go to Tessera's caching allocator (lib/Runtime).

@@ -52,8 +52,8 @@
 // DOT-SAME:      memref<1x50x64x2xbf16>
 // DOT:           memref.view {{.*}} to memref<?x100xbf16>
 // DOT:           memref.view {{.*}} to memref<?x50xi32>
-// DOT:           %[[PAIRS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xi32>
 // DOT:           memref.collapse_shape {{.*}} into memref<1x50x128xbf16>
+// DOT:           %[[PAIRS:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xi32>
 // DOT:           target.x86.bf16_dot {{.*}} : vector<32xbf16> -> vector<16xf32>
 // DOT:           vector.maskedstore
 // UPSTREAM:      x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>

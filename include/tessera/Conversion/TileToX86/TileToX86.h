@@ -58,6 +58,9 @@ struct X86KernelConfig {
   int64_t rowPanel = 48, registerRows = 3, registerCols = 4;
   /// tile.flash_attention: keys per block.
   int64_t blockK = 64;
+  /// The target has AMX tiles with bf16 products (+amx-tile, +amx-bf16):
+  /// pre-packed bf16 matmuls with many rows run on them.
+  bool amxBF16 = false;
 };
 
 /// Reads `op`'s lowering_config for x86: reports (on `op`) a missing config,
