@@ -114,12 +114,14 @@ def to_bf16(x):
 SETTLE_S = 0.5
 
 
-def paired(fa, fb, repeats: int) -> tuple[float, float, float]:
+def paired(fa, fb, repeats: int, inner: int = 1) -> tuple[float, float, float]:
     """a and b timed alternately (a, b, a, b, ...), each after SETTLE_S:
     this VM's speed drifts between seconds (OpenBLAS alone read 137 and 277
     GFLOP/s on one shape in two runs a minute apart), so each pair sees the
     same conditions. Returns a's and b's median times and the median of
-    each pair's time ratio b / a (a's speed over b's)."""
+    each pair's time ratio b / a (a's speed over b's). Each sample is
+    `inner` calls in a row (a few rows take ~1 ms: one call after a pause
+    would time the threads waking up), divided by `inner`."""
     ta, tb = [], []
     for f in (fa, fb):
         time.sleep(SETTLE_S)
@@ -128,8 +130,9 @@ def paired(fa, fb, repeats: int) -> tuple[float, float, float]:
         for f, times in ((fa, ta), (fb, tb)):
             time.sleep(SETTLE_S)
             t = time.perf_counter()
-            f()
-            times.append(time.perf_counter() - t)
+            for _ in range(inner):
+                f()
+            times.append((time.perf_counter() - t) / inner)
     return statistics.median(ta), statistics.median(tb), statistics.median(y / x for x, y in zip(ta, tb))
 
 
@@ -182,7 +185,8 @@ def main() -> None:
             row["tessera_unpacked_gflops"] = flops / median_s(lambda: per_call(a, stored, c), args.repeats) / 1e9
             # The pre-packed kernel (what the runtime calls) and OpenBLAS
             # alternately: `paired_ratio` is the median of each pair's ratio.
-            t_tessera, t_blas, pair = paired(lambda: packed_run(a, packed, c), lambda: a @ w32.T, args.repeats)
+            t_tessera, t_blas, pair = paired(lambda: packed_run(a, packed, c), lambda: a @ w32.T, args.repeats,
+                                             inner=1 if m >= 16 else 50)
             row["tessera_gflops"] = flops / t_tessera / 1e9
             row["numpy_openblas_gflops"] = flops / t_blas / 1e9
             row["ratio"] = row["tessera_gflops"] / row["numpy_openblas_gflops"]
