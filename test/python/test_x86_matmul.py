@@ -109,6 +109,7 @@ PACKED_CASES = [  # m, k, n, weights, epilogue, bias, accumulate
     (1, 300, 83, "f32", "relu2", True, False),      # decode: one row, N < one panel (AVX-512)
     (4, 96, 72, "f32", None, False, True),          # 3 + 1 rows, accumulate
     (23, 48, 40, "f32", "silu", False, False),
+    (7, 97, 70, "f32", None, True, False),          # odd K: the 2-step K loop's last single step
     (18, 64, 64, "bf16", None, False, False),
     (2, 257, 83, "bf16", "relu2", True, False),     # odd K: the last K pair is half padding
     (13, 130, 150, "bf16", None, True, True),

@@ -358,23 +358,36 @@ struct PanelBlock {
       for (int64_t v = 0; v < nv; ++v)
         init.push_back(
             e.select(fromC, loadC(rows[r], cols[v], mask(v)), zero));
+    auto step = [&](Value kk, ValueRange it) -> SmallVector<Value> {
+      SmallVector<Value> wv, next;
+      if (mr == 1 && ops.prefetchWeight)
+        ops.prefetchWeight(kk);
+      for (int64_t v = 0; v < nv; ++v)
+        wv.push_back(ops.weight(kk, v));
+      for (int64_t r = 0; r < mr; ++r) {
+        Value ar = ops.activation(m0, mr, r, kk);
+        for (int64_t v = 0; v < nv; ++v)
+          next.push_back(ops.bf16Dot ? e.bf16Dot(it[r * nv + v], ar, wv[v])
+                                     : e.fma(ar, wv[v], it[r * nv + v]));
+      }
+      return next;
+    };
+    // Two K steps per iteration (LLVM leaves a loop body this large rolled:
+    // the loop's own index and pointer updates then take a sixth of the
+    // issue slots of a 6 x 2 AVX2 block), then an odd last step. Measured
+    // (2-core Emerald Rapids VM, M = 512, alternated): AVX2 +3..15% on the
+    // bench shapes, AVX-512 unchanged within noise.
+    constexpr int64_t unroll = 2;
+    Value kPairsEnd = e.iadd(k0, e.floorTo(e.isub(kEnd, k0), unroll));
     SmallVector<Value> acc = e.forRangeIter(
-        k0, kEnd, e.c(1), init,
+        k0, kPairsEnd, e.c(unroll), init,
         [&](Value kk, ValueRange it) -> SmallVector<Value> {
-          SmallVector<Value> wv, next;
-          if (mr == 1 && ops.prefetchWeight)
-            ops.prefetchWeight(kk);
-          for (int64_t v = 0; v < nv; ++v)
-            wv.push_back(ops.weight(kk, v));
-          for (int64_t r = 0; r < mr; ++r) {
-            Value ar = ops.activation(m0, mr, r, kk);
-            for (int64_t v = 0; v < nv; ++v)
-              next.push_back(ops.bf16Dot
-                                 ? e.bf16Dot(it[r * nv + v], ar, wv[v])
-                                 : e.fma(ar, wv[v], it[r * nv + v]));
-          }
-          return next;
+          SmallVector<Value> cur(it.begin(), it.end());
+          for (int64_t u = 0; u < unroll; ++u)
+            cur = step(e.iadd(kk, e.c(u)), cur);
+          return cur;
         });
+    acc = e.forRangeIter(kPairsEnd, kEnd, e.c(1), acc, step);
     Value last = e.icmp(arith::CmpIPredicate::eq, kEnd, kSteps);
     auto ifOp = scf::IfOp::create(b, loc, last, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
