@@ -215,3 +215,59 @@ def test_pack_weight_refuses_a_tensor_of_another_shape():
     with pytest.raises(ArtifactError, match=r"^tensor 'w' has shape \[5, 6\], but the compiled model takes it "
                                             r"as \[5, 7\] packed into panels of 4 columns$"):
         pack_weight("w", np.zeros((5, 6), np.float32), WeightLayout("panels", 4, 1, (5, 7), (2, 7, 4)))
+
+
+_AMX_MAIN_C = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+typedef struct { float *alloc, *aligned; int64_t offset, sizes[2], strides[2]; } F2;
+typedef struct { uint16_t *alloc, *aligned; int64_t offset, sizes[4], strides[4]; } B4;
+void _mlir_ciface_mm(F2 *a, B4 *w, F2 *c);
+int main(void) {
+  enum { M = 40, K = 32, N = 64 };
+  static float a[M][K], c[M][N];
+  static uint16_t w[1][K / 2][N][2];
+  for (int i = 0; i < M; ++i)
+    for (int k = 0; k < K; ++k)
+      a[i][k] = (float)(i % 5) + 1.0f; /* exact in bf16 */
+  for (int k2 = 0; k2 < K / 2; ++k2)
+    for (int j = 0; j < N; ++j)
+      w[0][k2][j][0] = w[0][k2][j][1] = 0x3F80 + 0x80 * (j % 2); /* 1.0, 2.0 */
+  F2 da = {&a[0][0], &a[0][0], 0, {M, K}, {K, 1}};
+  B4 dw = {&w[0][0][0][0], &w[0][0][0][0], 0, {1, K / 2, N, 2}, {K * N, 2 * N, 2, 1}};
+  F2 dc = {&c[0][0], &c[0][0], 0, {M, N}, {N, 1}};
+  _mlir_ciface_mm(&da, &dw, &dc);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j)
+      if (c[i][j] != K * ((float)(i % 5) + 1.0f) * (1 + j % 2)) {
+        printf("c[%d][%d] = %g\n", i, j, c[i][j]);
+        return 2;
+      }
+  puts("ok");
+  return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to link the object")
+def test_amx_object_runs_outside_python(tmp_path):
+    """An `--emit obj`-style object with AMX tiles runs in a plain C program
+    linked with libtessera_runtime, which asks Linux for AMX state when it
+    loads (without it the first tile instruction raises SIGILL)."""
+    if not {"+amx-tile", "+amx-bf16"} <= set(host_features().split(",")):
+        pytest.skip("this host has no AMX (or the OS does not grant it)")
+    import os
+
+    from tessera.runtime.cpu import runtime_library
+
+    lib, fn, layout, text, obj = _compile_packed("sapphirerapids", 32, 64, "bf16", "", False)
+    assert "amx.tile_mulf" in text and layout.packed_shape == (1, 16, 64, 2)
+    (tmp_path / "m.o").write_bytes(obj)
+    (tmp_path / "main.c").write_text(_AMX_MAIN_C)
+    libdir = os.path.dirname(runtime_library())
+    subprocess.run(["cc", "-o", str(tmp_path / "main"), str(tmp_path / "main.c"), str(tmp_path / "m.o"),
+                    f"-L{libdir}", "-ltessera_runtime", f"-Wl,-rpath,{libdir}", "-L/usr/lib/llvm-22/lib", "-lomp",
+                    "-Wl,-rpath,/usr/lib/llvm-22/lib", "-lm"], check=True)
+    done = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), (done.returncode, done.stdout, done.stderr)
