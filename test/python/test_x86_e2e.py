@@ -6,6 +6,9 @@ LLVM -> object, loaded in process. Tolerance: max|a - b| / max|b| <= 1e-4.
 Decode oracle: HF full-sequence prefill of the extended sequence.
 """
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 import torch
@@ -115,16 +118,23 @@ def _hf_with_bf16_linear_inputs(hf):
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_bf16_dot_matches_hf_on_bf16_activations(tmp_path, cache_dir, monkeypatch, name):
-    """bf16 weights through vdpbf16ps (AVX512_BF16 hosts): against HF float32
-    on the bf16 weights with bf16-rounded matmul inputs (BF16_DOT_TOL), prefill
-    and decode; against plain HF float32 no worse than HF itself running in
-    bfloat16; and close to Tessera's own f32-extend path."""
+    """bf16 weights through vdpbf16ps (AVX512_BF16 hosts; on AMX hosts
+    prefill's matmuls with K a multiple of 32 run on AMX tiles, with the same
+    bf16-rounded inputs): against HF float32 on the bf16 weights with
+    bf16-rounded matmul inputs (BF16_DOT_TOL), prefill and decode; against
+    plain HF float32 no worse than HF itself running in bfloat16; and close
+    to Tessera's own f32-extend path."""
     from tessera._tessera import host_features
-    if "+avx512bf16" not in host_features().split(","):
+    host = host_features().split(",")
+    if "+avx512bf16" not in host:
         pytest.skip("this host has no AVX512_BF16")
     config, ckpt, art, ids = _setup(tmp_path, name, dtype="bf16", seed=3)
     model = tessera.compile(art, target="x86", cache_dir=cache_dir)
     assert any(lay.k_pack == 2 for _, lay in model.abi["prefill"].layouts)
+    objdump = shutil.which("objdump")
+    if {"+amx-tile", "+amx-bf16"} <= set(host) and objdump and config.hidden_size % 32 == 0 and ids.size >= 16:
+        asm = subprocess.run([objdump, "-d", str(model.cache_path)], capture_output=True, text=True).stdout
+        assert "tdpbf16ps" in asm
     hf = load_hf_model(ckpt)
     hooked = _hf_with_bf16_linear_inputs(hf)
     logits, state = model.prefill(ids, all_logits=True)
