@@ -271,3 +271,33 @@ def test_amx_object_runs_outside_python(tmp_path):
                     "-Wl,-rpath,/usr/lib/llvm-22/lib", "-lm"], check=True)
     done = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True)
     assert (done.returncode, done.stdout.strip()) == (0, "ok"), (done.returncode, done.stdout, done.stderr)
+
+
+def test_perf_map_names_jit_code(tmp_path):
+    """With TESSERA_PERF_MAP set, loading an object appends its functions to
+    perf's /tmp/perf-<pid>.map: exported ones at the JIT's own addresses,
+    the OpenMP bodies (local symbols) beside them."""
+    import json
+    import os
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import json, os, sys
+        sys.path.insert(0, sys.argv[1])
+        import test_x86_matmul as t
+        lib, fn, layout, text, obj = t._compile_packed("x86-64-v3", 64, 40, "f32", "", False)
+        print(json.dumps({"pid": os.getpid(), "ciface": lib.lookup("_mlir_ciface_mm")}))
+    """)
+    env = dict(os.environ, TESSERA_PERF_MAP="1")
+    done = subprocess.run([sys.executable, "-c", script, os.path.dirname(__file__)], env=env,
+                          capture_output=True, text=True, check=True)
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    path = f"/tmp/perf-{info['pid']}.map"
+    try:
+        rows = [line.split(maxsplit=2) for line in open(path).read().splitlines()]
+    finally:
+        os.remove(path)
+    names = {name: (int(start, 16), int(size, 16)) for start, size, name in rows}
+    assert names["_mlir_ciface_mm"][0] == info["ciface"]
+    assert any("omp_par" in n for n in names) and all(size > 0 for _, size in names.values())

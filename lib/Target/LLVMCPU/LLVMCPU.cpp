@@ -25,6 +25,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Object/ELFObjectFile.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CommandLine.h"
@@ -44,7 +45,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <dlfcn.h>
 #include <mutex>
 #include <sched.h>
@@ -727,6 +730,75 @@ JitLibrary::~JitLibrary() {
     tessera_rt_release();
 }
 
+namespace {
+/// With TESSERA_PERF_MAP set, appends the object's functions to
+/// /tmp/perf-<pid>.map (perf's map file for JIT code: "start size name" per
+/// line, hex), so `perf report` names Tessera's kernels -- including the
+/// OpenMP bodies (`...omp_par`), which are local symbols the JIT cannot look
+/// up. A section's functions keep their offsets in the JIT (JITLink places
+/// each section of the object as one block), so each section's base is
+/// found from one global function in it.
+void writePerfMap(llvm::orc::LLJIT &jit, llvm::StringRef object) {
+  if (!std::getenv("TESSERA_PERF_MAP"))
+    return;
+  auto file = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(object, "tessera-module.o"));
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return;
+  }
+  struct Fn {
+    std::string name;
+    uint64_t offset, size;
+    bool global;
+  };
+  llvm::DenseMap<uint64_t, std::vector<Fn>> bySection; // section index
+  for (const llvm::object::SymbolRef &sym : (*file)->symbols()) {
+    auto type = sym.getType();
+    auto name = sym.getName();
+    auto addr = sym.getValue();
+    auto sec = sym.getSection();
+    auto flags = sym.getFlags();
+    if (!type || !name || !addr || !sec || !flags ||
+        *type != llvm::object::SymbolRef::ST_Function ||
+        *sec == (*file)->section_end()) {
+      llvm::consumeError(type.takeError());
+      llvm::consumeError(name.takeError());
+      llvm::consumeError(addr.takeError());
+      llvm::consumeError(sec.takeError());
+      llvm::consumeError(flags.takeError());
+      continue;
+    }
+    uint64_t size = llvm::object::ELFSymbolRef(sym).getSize();
+    bySection[(*sec)->getIndex()].push_back(
+        {name->str(), *addr, size,
+         (*flags & llvm::object::SymbolRef::SF_Global) != 0});
+  }
+  std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
+  FILE *out = std::fopen(path.c_str(), "a");
+  if (!out)
+    return;
+  for (auto &[index, fns] : bySection) {
+    std::optional<uint64_t> base;
+    for (const Fn &fn : fns)
+      if (fn.global)
+        if (auto addr = jit.lookup(fn.name)) {
+          base = addr->getValue() - fn.offset;
+          break;
+        } else {
+          llvm::consumeError(addr.takeError());
+        }
+    if (!base)
+      continue;
+    for (const Fn &fn : fns)
+      std::fprintf(out, "%llx %llx %s\n",
+                   static_cast<unsigned long long>(*base + fn.offset),
+                   static_cast<unsigned long long>(fn.size), fn.name.c_str());
+  }
+  std::fclose(out);
+}
+} // namespace
+
 llvm::Expected<std::unique_ptr<JitLibrary>>
 JitLibrary::load(llvm::StringRef object) {
   initNativeTargetOnce();
@@ -765,6 +837,7 @@ JitLibrary::load(llvm::StringRef object) {
           llvm::MemoryBuffer::getMemBufferCopy(object, "tessera-module.o")))
     return makeError("could not load the object file: " +
                      llvm::toString(std::move(err)));
+  writePerfMap(*lib->jit, object);
   return lib;
 }
 
