@@ -504,8 +504,13 @@ constexpr int64_t kAmxRows = 32;
 
 /// c = epi(a @ W^T + bias) (or += with `accumulate`) on AMX tiles, for
 /// bf16 K-pair panels of 64 columns with K2 (a multiple of 16) pairs:
-/// `aHalf` is A rounded to bf16, [roundUp(M, 32), 2 * K2] with zero rows
-/// past M; `wFlat` the panels as [P, K2, 128] bf16 (each K pair's row of
+/// `aTiles` is A rounded to bf16 with zero rows up to a multiple of 32, in
+/// tile order: tile (r / 16, k / 32) of 16 rows x 32 elements at
+/// ((r / 16) * K2 / 16 + k / 32) * 512, so that each A tile is 1 KiB
+/// contiguous (rows 2 K bytes apart would fall into two L1 sets at
+/// K = 1024; measured 490-510 -> 510-610 GFLOP/s on the bench shapes, within
+/// this VM's noise; a software prefetch of the next K step's tiles gave
+/// nothing measurable and is not emitted); `wFlat` the panels as [P, K2, 128] bf16 (each K pair's row of
 /// 64 column pairs). A panel's two halves of 32 columns are the threads'
 /// work items; each runs 32-row blocks of A over all of K with the eight
 /// tile registers as 2 x 2 f32 accumulator tiles C (16 x 16), two A tiles
@@ -513,7 +518,7 @@ constexpr int64_t kAmxRows = 32;
 /// rows 256 bytes apart in the panel), then applies the epilogue from a
 /// 32 x 32 stack buffer with masked stores (rows past M and columns past N
 /// are dropped there).
-void emitAmxPanelMatmul(Emitter &e, Value aHalf, Value wFlat, Value bias,
+void emitAmxPanelMatmul(Emitter &e, Value aTiles, Value wFlat, Value bias,
                         Value c, Epilogue epi, bool accumulate, Value m,
                         Value n, Value panels, int64_t k2) {
   OpBuilder &b = e.builder();
@@ -522,11 +527,9 @@ void emitAmxPanelMatmul(Emitter &e, Value aHalf, Value wFlat, Value bias,
   Type bf16 = b.getBF16Type();
   auto inTile = amx::TileType::get({16, 32}, bf16);
   auto accTile = amx::TileType::get({16, 16}, b.getF32Type());
-  Value aLinear = memref::CollapseShapeOp::create(
-      b, loc, aHalf, SmallVector<ReassociationIndices>{{0, 1}});
   Value wLinear = memref::CollapseShapeOp::create(
       b, loc, wFlat, SmallVector<ReassociationIndices>{{0, 1, 2}});
-  Value lda = e.c(2 * k2), ldb = e.c(2 * nr), ldc = e.c(half);
+  Value lda = e.c(32), ldb = e.c(2 * nr), ldc = e.c(half);
   Value mPad = e.imul(e.ceilDiv(m, kAmxRows), e.c(kAmxRows));
   // The bias over every panel's columns as f32, zero past N.
   Value biasAll;
@@ -556,16 +559,17 @@ void emitAmxPanelMatmul(Emitter &e, Value aHalf, Value wFlat, Value bias,
           SmallVector<Value> init;
           for (int i = 0; i < 4; ++i)
             init.push_back(amx::TileZeroOp::create(b, loc, accTile));
-          Value aRow0 = e.imul(m0, lda);
-          Value aRow1 = e.imul(e.iadd(m0, e.c(16)), lda);
+          // The first tile of each of the block's two 16-row tile rows.
+          Value aRow0 = e.imul(e.idiv(m0, e.c(16)), e.c(k2 / 16 * 512));
+          Value aRow1 = e.iadd(aRow0, e.c(k2 / 16 * 512));
           SmallVector<Value> acc = e.forRangeIter(
               e.c(0), e.c(k2), e.c(16), init,
               [&](Value kk, ValueRange it) -> SmallVector<Value> {
-                Value ak = e.imul(kk, e.c(2));
+                Value ak = e.imul(kk, e.c(32)); // tile kk / 16, 512 each
                 Value a0 = amx::TileLoadOp::create(
-                    b, loc, inTile, aLinear, ValueRange{e.iadd(aRow0, ak)}, lda);
+                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow0, ak)}, lda);
                 Value a1 = amx::TileLoadOp::create(
-                    b, loc, inTile, aLinear, ValueRange{e.iadd(aRow1, ak)}, lda);
+                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow1, ak)}, lda);
                 Value wk = e.iadd(wBase, e.imul(kk, ldb));
                 Value b0 = amx::TileLoadOp::create(b, loc, inTile, wLinear,
                                                    ValueRange{wk}, ldb);
@@ -632,7 +636,8 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
   const bool amx = kPack == 2 && tiling.amxBF16 && vw == 16 &&
                    panelCols == 64 && !ShapedType::isDynamic(packedPairs) &&
                    packedPairs % 16 == 0;
-  Value aHalf;
+  Value aHalf, aTiles;
+  std::function<void(bool)> convertA;
   if (kPack == 2) {
     // vdpbf16ps multiplies bf16 pairs: A is rounded to bf16 once per call
     // (round to nearest even), [M, 2 * ceil(K / 2)] with a zero pad column
@@ -656,16 +661,32 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
         aBytes, e.c(0), ValueRange{m, k2});
     // Whole vectors only (a scalar f32 -> bf16 truncation would be a
     // libcall): the tail, the pad column and the pad rows through masks.
+    // For AMX, A goes straight into tile order (emitAmxPanelMatmul).
     Value k2x2 = e.imul(k2, e.c(2));
-    e.forRange(e.c(0), rows, [&](Value r) {
-      Value inA = e.icmp(arith::CmpIPredicate::slt, r, m);
-      Value row = e.imin(r, e.isub(m, e.c(1)));
-      e.forRange(e.c(0), k2x2, e.c(vw), [&](Value h) {
-        Value valid = e.select(inA, e.isub(k, h), e.c(0));
-        Value v = e.maskedLoad(a, {row, h}, e.laneMask(valid, vw), vw);
-        e.maskedStore(v, aHalf, {r, h}, e.laneMask(e.isub(k2x2, h), vw));
+    aTiles = memref::ViewOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, bf16), aBytes, e.c(0),
+        ValueRange{e.imul(rows, k2x2)});
+    convertA = [&, rows, k2x2](bool tiles) {
+      e.forRange(e.c(0), tiles ? rows : m, [&](Value r) {
+        Value inA = e.icmp(arith::CmpIPredicate::slt, r, m);
+        Value row = e.imin(r, e.isub(m, e.c(1)));
+        e.forRange(e.c(0), k2x2, e.c(vw), [&](Value h) {
+          Value valid = e.select(inA, e.isub(k, h), e.c(0));
+          Value v = e.maskedLoad(a, {row, h}, e.laneMask(valid, vw), vw);
+          if (!tiles) {
+            e.maskedStore(v, aHalf, {r, h}, e.laneMask(e.isub(k2x2, h), vw));
+            return;
+          }
+          // Tile (r / 16, h / 32) of 16 x 32 elements, row r % 16.
+          Value tile = e.iadd(e.imul(e.idiv(r, e.c(16)), e.c(packedPairs / 16)),
+                              e.idiv(h, e.c(32)));
+          Value at = e.iadd(e.imul(tile, e.c(16 * 32)),
+                            e.iadd(e.imul(e.irem(r, e.c(16)), e.c(32)),
+                                   e.irem(h, e.c(32))));
+          e.vstore(v, aTiles, {at});
+        });
       });
-    });
+    };
   }
   // A (or its bf16 pairs) in the micro-kernel's row-block order.
   Value wFlat = wp;
@@ -768,11 +789,15 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
     auto ifOp = scf::IfOp::create(b, loc, many, /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    emitAmxPanelMatmul(e, aHalf, wFlat, bias, c, epi, accumulate, m, n, panels,
+    convertA(/*tiles=*/true);
+    emitAmxPanelMatmul(e, aTiles, wFlat, bias, c, epi, accumulate, m, n, panels,
                        packedPairs);
     b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    convertA(/*tiles=*/false);
     panelKernel();
   } else {
+    if (convertA)
+      convertA(/*tiles=*/false);
     panelKernel();
   }
   if (aBytes)
