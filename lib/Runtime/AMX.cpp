@@ -1,4 +1,4 @@
-//===- AMX.cpp - Permission to use AMX tiles (Linux) -------------------------===//
+//===- AMX.cpp - Permission to use AMX tiles (Linux) ----------------------===//
 //
 // Linux gives a process AMX tile state only once it asks for it
 // (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), kernel 5.16+):

@@ -274,7 +274,8 @@ Value packActivations(Emitter &e, Value a, Value m, Value steps) {
   OpBuilder &b = e.builder();
   Location loc = e.location();
   auto type = cast<MemRefType>(a.getType());
-  auto flatType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
+  auto flatType =
+      MemRefType::get({ShapedType::kDynamic}, type.getElementType());
   Value packed = memref::AllocOp::create(b, loc, flatType,
                                          ValueRange{e.imul(m, steps)},
                                          b.getI64IntegerAttr(64));
@@ -510,13 +511,13 @@ constexpr int64_t kAmxRows = 32;
 /// contiguous (rows 2 K bytes apart would fall into two L1 sets at
 /// K = 1024; measured 490-510 -> 510-610 GFLOP/s on the bench shapes, within
 /// this VM's noise; a software prefetch of the next K step's tiles gave
-/// nothing measurable and is not emitted); `wFlat` the panels as [P, K2, 128] bf16 (each K pair's row of
-/// 64 column pairs). A panel's two halves of 32 columns are the threads'
+/// nothing measurable and is not emitted); `wFlat` the panels as
+/// [P, K2, 128] bf16 (each K pair's row of 64 column pairs). A panel's two halves of 32 columns are the threads'
 /// work items; each runs 32-row blocks of A over all of K with the eight
 /// tile registers as 2 x 2 f32 accumulator tiles C (16 x 16), two A tiles
 /// (16 rows x 16 K pairs) and two B tiles (16 K pairs x 16 column pairs,
 /// rows 256 bytes apart in the panel), then applies the epilogue from a
-/// 32 x 32 stack buffer with masked stores (rows past M and columns past N
+/// 32 x 32 scratch buffer with masked stores (rows past M and columns past N
 /// are dropped there).
 void emitAmxPanelMatmul(Emitter &e, Value aTiles, Value wFlat, Value bias,
                         Value c, Epilogue epi, bool accumulate, Value m,
@@ -545,7 +546,8 @@ void emitAmxPanelMatmul(Emitter &e, Value aTiles, Value wFlat, Value bias,
   }
   e.forParallel({e.c(0)}, {e.imul(panels, e.c(2))}, [&](ValueRange iv) {
     Value p = e.idiv(iv[0], e.c(2));
-    Value n0 = e.iadd(e.imul(p, e.c(nr)), e.imul(e.irem(iv[0], e.c(2)), e.c(half)));
+    Value n0 = e.iadd(e.imul(p, e.c(nr)),
+                      e.imul(e.irem(iv[0], e.c(2)), e.c(half)));
     // Element offset of (p, 0, column pair n0 - p * nr) in wLinear.
     Value wBase = e.iadd(e.imul(p, e.c(k2 * 2 * nr)),
                          e.imul(e.isub(n0, e.imul(p, e.c(nr))), e.c(2)));
@@ -567,18 +569,22 @@ void emitAmxPanelMatmul(Emitter &e, Value aTiles, Value wFlat, Value bias,
               [&](Value kk, ValueRange it) -> SmallVector<Value> {
                 Value ak = e.imul(kk, e.c(32)); // tile kk / 16, 512 each
                 Value a0 = amx::TileLoadOp::create(
-                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow0, ak)}, lda);
+                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow0, ak)},
+                    lda);
                 Value a1 = amx::TileLoadOp::create(
-                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow1, ak)}, lda);
+                    b, loc, inTile, aTiles, ValueRange{e.iadd(aRow1, ak)},
+                    lda);
                 Value wk = e.iadd(wBase, e.imul(kk, ldb));
                 Value b0 = amx::TileLoadOp::create(b, loc, inTile, wLinear,
                                                    ValueRange{wk}, ldb);
                 Value b1 = amx::TileLoadOp::create(
-                    b, loc, inTile, wLinear, ValueRange{e.iadd(wk, e.c(32))}, ldb);
-                return {amx::TileMulFOp::create(b, loc, accTile, a0, b0, it[0]),
-                        amx::TileMulFOp::create(b, loc, accTile, a0, b1, it[1]),
-                        amx::TileMulFOp::create(b, loc, accTile, a1, b0, it[2]),
-                        amx::TileMulFOp::create(b, loc, accTile, a1, b1, it[3])};
+                    b, loc, inTile, wLinear, ValueRange{e.iadd(wk, e.c(32))},
+                    ldb);
+                auto mul = [&](Value x, Value y, Value acc) -> Value {
+                  return amx::TileMulFOp::create(b, loc, accTile, x, y, acc);
+                };
+                return {mul(a0, b0, it[0]), mul(a0, b1, it[1]),
+                        mul(a1, b0, it[2]), mul(a1, b1, it[3])};
               });
           for (int64_t i = 0; i < 2; ++i)
             for (int64_t j = 0; j < 2; ++j)
@@ -591,8 +597,8 @@ void emitAmxPanelMatmul(Emitter &e, Value aTiles, Value wFlat, Value bias,
             for (int64_t t = 0; t < half / lanes; ++t) {
               Value col = e.iadd(n0, e.c(t * lanes));
               Value mask = e.laneMask(e.isub(n, col), lanes);
-              Value x = e.vload(
-                  scratch, {e.iadd(e.imul(r, e.c(half)), e.c(t * lanes))}, lanes);
+              Value at = e.iadd(e.imul(r, e.c(half)), e.c(t * lanes));
+              Value x = e.vload(scratch, {at}, lanes);
               if (accumulate)
                 x = e.add(x, e.maskedLoad(c, {row, col}, mask, lanes));
               if (biasAll)
@@ -678,8 +684,9 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
             return;
           }
           // Tile (r / 16, h / 32) of 16 x 32 elements, row r % 16.
-          Value tile = e.iadd(e.imul(e.idiv(r, e.c(16)), e.c(packedPairs / 16)),
-                              e.idiv(h, e.c(32)));
+          Value tile =
+              e.iadd(e.imul(e.idiv(r, e.c(16)), e.c(packedPairs / 16)),
+                     e.idiv(h, e.c(32)));
           Value at = e.iadd(e.imul(tile, e.c(16 * 32)),
                             e.iadd(e.imul(e.irem(r, e.c(16)), e.c(32)),
                                    e.irem(h, e.c(32))));
@@ -688,101 +695,102 @@ void mlir::tessera::x86::emitPrepackedMatmul(Emitter &e, Value a, Value wp,
       });
     };
   }
-  // A (or its bf16 pairs) in the micro-kernel's row-block order.
   Value wFlat = wp;
   if (kPack == 2) // [P, K2, NR, 2] -> [P, K2, 2 NR]: a K pair's panel row
     wFlat = memref::CollapseShapeOp::create(
         b, loc, wp, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  // The panel micro-kernel (every row count without AMX; few rows with it).
   auto panelKernel = [&] {
-  Value aPacked = packActivations(e, kPack == 1 ? a : aPairs, m, kSteps);
-  // The bias of the last panel (the only one that may reach past N), as
-  // f32 with zeros past N, for the masked epilogue.
-  Value biasTail;
-  if (bias) {
-    biasTail = e.alloc({panelCols}, {});
-    Value n0 = e.imul(e.isub(panels, e.c(1)), e.c(panelCols));
-    Value last = e.isub(n, e.c(1));
-    e.forRange(e.c(0), e.c(panelCols), [&](Value j) {
-      Value col = e.iadd(n0, j);
-      Value in = e.icmp(arith::CmpIPredicate::slt, col, n);
-      Value x = e.load(bias, {e.imin(col, last)});
-      e.store(e.select(in, x, e.f(0.0)), biasTail, {j});
-    });
-  }
-  // Decode's weight stream: one hint per cache line of the step
-  // kWeightPrefetchBytes ahead, in the whole packed weight seen flat (a
-  // thread's panels are consecutive, so the hint runs on into the next
-  // panel), clamped to its last element.
-  const int64_t stepElems = kPack == 1 ? panelCols : 2 * panelCols;
-  const int64_t elemBytes = kPack == 1 ? 4 : 2;
-  const int64_t lineElems = 64 / elemBytes;
-  const int64_t aheadElems = std::max<int64_t>(
-      stepElems, kWeightPrefetchBytes / elemBytes / stepElems * stepElems);
-  Value wLinear = memref::CollapseShapeOp::create(
-      b, loc, wFlat, SmallVector<ReassociationIndices>{{0, 1, 2}});
-  Value wLast = e.isub(e.dim(wLinear, 0), e.c(1));
-  // Row r of the block at m0, K step kk, in aPacked (packActivations).
-  auto packedIndex = [&](Value m0, int64_t mr, int64_t r, Value kk) {
-    return e.iadd(e.iadd(e.imul(m0, kSteps), e.imul(kk, e.c(mr))), e.c(r));
-  };
-  // Threads take whole panels, each panel streams past every row of A.
-  e.forParallel({e.c(0)}, {panels}, [&](ValueRange iv) {
-    Value p = iv[0];
-    Value n0 = e.imul(p, e.c(panelCols));
-    PanelOperands ops;
-    if (kPack == 1) { // wp[p, kk, j] = W[p * NR + j, kk]
-      ops.weight = [&](Value kk, int64_t v) {
-        return e.vload(wFlat, {p, kk, e.c(v * vw)}, vw);
-      };
-      ops.activation = [&](Value m0, int64_t mr, int64_t r, Value kk) {
-        return e.broadcast(e.load(aPacked, {packedIndex(m0, mr, r, kk)}), vw);
-      };
-    } else {
-      auto pairType = VectorType::get({2 * vw}, b.getBF16Type());
-      ops.bf16Dot = true;
-      ops.weight = [&, pairType](Value kk, int64_t v) -> Value {
-        return vector::LoadOp::create(b, loc, pairType, wFlat,
-                                      ValueRange{p, kk, e.c(2 * v * vw)});
-      };
-      ops.activation = [&, pairType](Value m0, int64_t mr, int64_t r,
-                                     Value kk) -> Value {
-        Value pair = memref::LoadOp::create(
-            b, loc, aPacked, ValueRange{packedIndex(m0, mr, r, kk)});
-        Value splat = vector::BroadcastOp::create(
-            b, loc, VectorType::get({vw}, b.getI32Type()), pair);
-        return vector::BitCastOp::create(b, loc, pairType, splat);
-      };
-    }
-    ops.prefetchWeight = [&, p](Value kk) {
-      Value at = e.iadd(e.imul(e.iadd(e.imul(p, kSteps), kk), e.c(stepElems)),
-                        e.c(aheadElems));
-      for (int64_t l = 0; l < stepElems; l += lineElems)
-        e.prefetch(wLinear, {e.imin(e.iadd(at, e.c(l)), wLast)});
-    };
-    // The last panel may reach past N: masked loads and stores of c there.
-    Value valid = e.isub(n, n0);
-    Value full = e.icmp(arith::CmpIPredicate::sge, valid, e.c(panelCols));
-    PanelBlock block{e, bias, c, epi, accumulate, nv, ops};
-    auto body = [&](ArrayRef<Value> masks) {
-      e.forRange(e.c(0), kSteps, e.c(blockSteps), [&](Value k0) {
-        Value kEnd = e.imin(e.iadd(k0, e.c(blockSteps)), kSteps);
-        block.emitRows(m, masks, n0, k0, kEnd, kSteps);
+    // A (or its bf16 pairs) in the micro-kernel's row-block order.
+    Value aPacked = packActivations(e, kPack == 1 ? a : aPairs, m, kSteps);
+    // The bias of the last panel (the only one that may reach past N), as
+    // f32 with zeros past N, for the masked epilogue.
+    Value biasTail;
+    if (bias) {
+      biasTail = e.alloc({panelCols}, {});
+      Value n0 = e.imul(e.isub(panels, e.c(1)), e.c(panelCols));
+      Value last = e.isub(n, e.c(1));
+      e.forRange(e.c(0), e.c(panelCols), [&](Value j) {
+        Value col = e.iadd(n0, j);
+        Value in = e.icmp(arith::CmpIPredicate::slt, col, n);
+        Value x = e.load(bias, {e.imin(col, last)});
+        e.store(e.select(in, x, e.f(0.0)), biasTail, {j});
       });
+    }
+    // Decode's weight stream: one hint per cache line of the step
+    // kWeightPrefetchBytes ahead, in the whole packed weight seen flat (a
+    // thread's panels are consecutive, so the hint runs on into the next
+    // panel), clamped to its last element.
+    const int64_t stepElems = kPack == 1 ? panelCols : 2 * panelCols;
+    const int64_t elemBytes = kPack == 1 ? 4 : 2;
+    const int64_t lineElems = 64 / elemBytes;
+    const int64_t aheadElems = std::max<int64_t>(
+        stepElems, kWeightPrefetchBytes / elemBytes / stepElems * stepElems);
+    Value wLinear = memref::CollapseShapeOp::create(
+        b, loc, wFlat, SmallVector<ReassociationIndices>{{0, 1, 2}});
+    Value wLast = e.isub(e.dim(wLinear, 0), e.c(1));
+    // Row r of the block at m0, K step kk, in aPacked (packActivations).
+    auto packedIndex = [&](Value m0, int64_t mr, int64_t r, Value kk) {
+      return e.iadd(e.iadd(e.imul(m0, kSteps), e.imul(kk, e.c(mr))), e.c(r));
     };
-    auto ifOp = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    body({});
-    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    SmallVector<Value> masks;
-    for (int64_t v = 0; v < nv; ++v)
-      masks.push_back(e.laneMask(e.isub(valid, e.c(v * vw)), vw));
-    block.biasPanel = biasTail;
-    body(masks);
-  });
-  if (biasTail)
-    e.dealloc(biasTail);
-  e.dealloc(aPacked);
+    // Threads take whole panels, each panel streams past every row of A.
+    e.forParallel({e.c(0)}, {panels}, [&](ValueRange iv) {
+      Value p = iv[0];
+      Value n0 = e.imul(p, e.c(panelCols));
+      PanelOperands ops;
+      if (kPack == 1) { // wp[p, kk, j] = W[p * NR + j, kk]
+        ops.weight = [&](Value kk, int64_t v) {
+          return e.vload(wFlat, {p, kk, e.c(v * vw)}, vw);
+        };
+        ops.activation = [&](Value m0, int64_t mr, int64_t r, Value kk) {
+          return e.broadcast(e.load(aPacked, {packedIndex(m0, mr, r, kk)}), vw);
+        };
+      } else {
+        auto pairType = VectorType::get({2 * vw}, b.getBF16Type());
+        ops.bf16Dot = true;
+        ops.weight = [&, pairType](Value kk, int64_t v) -> Value {
+          return vector::LoadOp::create(b, loc, pairType, wFlat,
+                                        ValueRange{p, kk, e.c(2 * v * vw)});
+        };
+        ops.activation = [&, pairType](Value m0, int64_t mr, int64_t r,
+                                       Value kk) -> Value {
+          Value pair = memref::LoadOp::create(
+              b, loc, aPacked, ValueRange{packedIndex(m0, mr, r, kk)});
+          Value splat = vector::BroadcastOp::create(
+              b, loc, VectorType::get({vw}, b.getI32Type()), pair);
+          return vector::BitCastOp::create(b, loc, pairType, splat);
+        };
+      }
+      ops.prefetchWeight = [&, p](Value kk) {
+        Value at = e.iadd(e.imul(e.iadd(e.imul(p, kSteps), kk), e.c(stepElems)),
+                          e.c(aheadElems));
+        for (int64_t l = 0; l < stepElems; l += lineElems)
+          e.prefetch(wLinear, {e.imin(e.iadd(at, e.c(l)), wLast)});
+      };
+      // The last panel may reach past N: masked loads and stores of c there.
+      Value valid = e.isub(n, n0);
+      Value full = e.icmp(arith::CmpIPredicate::sge, valid, e.c(panelCols));
+      PanelBlock block{e, bias, c, epi, accumulate, nv, ops};
+      auto body = [&](ArrayRef<Value> masks) {
+        e.forRange(e.c(0), kSteps, e.c(blockSteps), [&](Value k0) {
+          Value kEnd = e.imin(e.iadd(k0, e.c(blockSteps)), kSteps);
+          block.emitRows(m, masks, n0, k0, kEnd, kSteps);
+        });
+      };
+      auto ifOp = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      body({});
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      SmallVector<Value> masks;
+      for (int64_t v = 0; v < nv; ++v)
+        masks.push_back(e.laneMask(e.isub(valid, e.c(v * vw)), vw));
+      block.biasPanel = biasTail;
+      body(masks);
+    });
+    if (biasTail)
+      e.dealloc(biasTail);
+    e.dealloc(aPacked);
   };
   if (amx) {
     Value many = e.icmp(arith::CmpIPredicate::sge, m, e.c(16));

@@ -33,7 +33,8 @@ int64_t x86::packedPanelColumns(int64_t vectorWidth) {
 X86KernelConfig x86::defaultX86Config(TargetAttr target) {
   X86KernelConfig config;
   config.vectorWidth = maxVectorWidth(target);
-  config.amxBF16 = target.hasFeature("amx-tile") && target.hasFeature("amx-bf16");
+  config.amxBF16 =
+      target.hasFeature("amx-tile") && target.hasFeature("amx-bf16");
   return config;
 }
 
